@@ -1,0 +1,288 @@
+/**
+ * Decides whether an alert may be sent: at most one alert per signature per window.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Effect, Layer, Ref } from "effect"
+import * as Describe from "./internal/describe.js"
+import * as Options from "./internal/options.js"
+
+/**
+ * Minimum time between two alerts with the same signature: 5 minutes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_WINDOW: Duration.Duration = Duration.minutes(5)
+
+/**
+ * Default bound on the number of signatures the memory limiter remembers.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_MAX_ENTRIES = 10_000
+
+/**
+ * How many characters of the error message take part in a signature.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SIGNATURE_MESSAGE_LENGTH = 100
+
+/**
+ * The outcome of asking the limiter about one signature.
+ *
+ * - `send`: whether this alert may go out.
+ * - `suppressed`: when `send` is true, how many alerts with this signature were suppressed since
+ *   the previous one went out; when `send` is false, how many have been suppressed so far,
+ *   this one included.
+ * - `lastSentAt`: clock time (epoch millis) of the previous alert with this signature, if any.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Decision {
+  readonly send: boolean
+  readonly suppressed: number
+  readonly lastSentAt: number | undefined
+}
+
+/**
+ * The limiter service. Implementations must decide atomically: of many fibers asking at once
+ * for one signature, exactly one is told to send.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AlertLimiterService {
+  /** Builds the key that identifies "the same alert". */
+  readonly signature: (name: string, error: unknown, context: string) => string
+  /** Decides for one signature and records the decision. */
+  readonly check: (signature: string) => Effect.Effect<Decision>
+  /** Forgets every signature. */
+  readonly reset: Effect.Effect<void>
+  /** How many signatures are remembered. */
+  readonly size: Effect.Effect<number>
+}
+
+/**
+ * The alert limiter service tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class AlertLimiter extends Context.Tag("effect-retry-alerts/AlertLimiter")<
+  AlertLimiter,
+  AlertLimiterService
+>() {}
+
+/**
+ * The signature of an alert, `"{context}:{name}:{type}:{message head}"`: the context, the
+ * operation name, the error's type (`_tag` for tagged errors, else its class or `name`, else
+ * `typeof`) and the first 100 characters of its message. Total: it never throws, whatever the
+ * error value is.
+ *
+ * @example
+ * ```ts
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * AlertLimiter.signature("spend_credits", new TypeError("HTTP 500"), "billing")
+ * // "billing:spend_credits:TypeError:HTTP 500"
+ * ```
+ *
+ * @since 0.1.0
+ * @category signatures
+ */
+export const signature = (name: string, error: unknown, context = ""): string =>
+  `${context}:${name}:${Describe.typeName(error)}:${Describe.message(error).slice(0, SIGNATURE_MESSAGE_LENGTH)}`
+
+/**
+ * Options of {@link layerMemory} and {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MemoryOptions {
+  /** Minimum time between two alerts with one signature. Default {@link DEFAULT_WINDOW}. */
+  readonly window?: Duration.DurationInput | undefined
+  /** Most signatures remembered at once. Default {@link DEFAULT_MAX_ENTRIES}. */
+  readonly maxEntries?: number | undefined
+}
+
+interface Entry {
+  lastSentAt: number
+  suppressed: number
+}
+
+const firstSend: Decision = { send: true, suppressed: 0, lastSentAt: undefined }
+
+/**
+ * Builds an in-memory limiter. The state is a `Map` held in a `Ref` created here, so every
+ * call of `make` (and every build of {@link layerMemory}) has its own state. Time comes from
+ * Effect's `Clock`, so `TestClock` drives it.
+ *
+ * The map is kept in the order of each signature's last sent alert, so its first entries are
+ * both the oldest and the expired ones: past `maxEntries` the limiter drops from the front, at
+ * O(1) per decision.
+ *
+ * Throws {@link InvalidOptionError} when `window` is not a positive finite duration or
+ * `maxEntries` is not a whole number >= 1.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterService> => {
+  const windowMillis = Duration.toMillis(Options.duration("window", options.window ?? DEFAULT_WINDOW))
+  const maxEntries = Options.wholeNumber(
+    "maxEntries",
+    options.maxEntries ?? DEFAULT_MAX_ENTRIES,
+    1,
+    Number.MAX_SAFE_INTEGER
+  )
+
+  // Runs inside `Ref.modify`, which is synchronous: no other fiber sees a half-made decision.
+  // The map is updated in place; a persistent map would allocate on every decision for no gain
+  // in safety.
+  const decide = (entries: Map<string, Entry>, key: string, now: number): Decision => {
+    const entry = entries.get(key)
+    if (entry === undefined) {
+      entries.set(key, { lastSentAt: now, suppressed: 0 })
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
+      return firstSend
+    }
+    if (now - entry.lastSentAt >= windowMillis) {
+      const decision: Decision = { send: true, suppressed: entry.suppressed, lastSentAt: entry.lastSentAt }
+      entry.lastSentAt = now
+      entry.suppressed = 0
+      // Re-insert to move the key to the back: the map stays ordered by last send.
+      entries.delete(key)
+      entries.set(key, entry)
+      return decision
+    }
+    entry.suppressed++
+    return { send: false, suppressed: entry.suppressed, lastSentAt: entry.lastSentAt }
+  }
+
+  return Effect.map(
+    Ref.make(new Map<string, Entry>()),
+    (ref): AlertLimiterService => ({
+      signature,
+      check: (key) =>
+        Effect.clockWith((clock) =>
+          Ref.modify(ref, (entries) => [decide(entries, key, clock.unsafeCurrentTimeMillis()), entries])
+        ),
+      reset: Ref.set(ref, new Map()),
+      size: Effect.map(Ref.get(ref), (entries) => entries.size)
+    })
+  )
+}
+
+/**
+ * An in-memory limiter layer: one alert per signature per `window`, at most `maxEntries`
+ * signatures remembered. Each build has its own state. See {@link make}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
+ * Effect.runPromise(program.pipe(Effect.provide(AlertLimiter.layerMemory({ window: "1 minute" }))))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AlertLimiter> =>
+  Layer.effect(AlertLimiter, make(options))
+
+/**
+ * The default limiter: {@link layerMemory} with its defaults (5 minute window, 10,000 entries).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<AlertLimiter> = layerMemory()
+
+/**
+ * Asks the limiter about one signature and records the decision.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const decision = yield* AlertLimiter.check("billing:charge:Error:HTTP 500")
+ *   if (decision.send && decision.suppressed > 0) {
+ *     yield* Effect.log(`${decision.suppressed} similar alerts were suppressed`)
+ *   }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const check = (signature: string): Effect.Effect<Decision, never, AlertLimiter> =>
+  Effect.flatMap(AlertLimiter, (limiter) => limiter.check(signature))
+
+/**
+ * Whether an alert for `error` in operation `name` (and `context`) may be sent now. Records the
+ * alert as sent when it answers `true`. Atomic: of many concurrent askers for one signature,
+ * exactly one gets `true`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const first = yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
+ *   const again = yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
+ *   return [first, again] // [true, false]
+ * }).pipe(Effect.provide(AlertLimiter.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const shouldSendAlert = (
+  name: string,
+  error: unknown,
+  context = ""
+): Effect.Effect<boolean, never, AlertLimiter> =>
+  Effect.flatMap(AlertLimiter, (limiter) =>
+    Effect.map(limiter.check(limiter.signature(name, error, context)), (decision) => decision.send)
+  )
+
+/**
+ * Forgets every signature.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const reset: Effect.Effect<void, never, AlertLimiter> = Effect.flatMap(
+  AlertLimiter,
+  (limiter) => limiter.reset
+)
+
+/**
+ * How many signatures the limiter remembers.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const size: Effect.Effect<number, never, AlertLimiter> = Effect.flatMap(
+  AlertLimiter,
+  (limiter) => limiter.size
+)
+
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidOptionError
+} from "./internal/options.js"

@@ -1,0 +1,343 @@
+/**
+ * Retry combinators with exponential backoff and a rate-limited alert when an operation keeps
+ * failing.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Config, Duration, Effect, Schedule, type ScheduleDecision } from "effect"
+import * as Alert from "./Alert.js"
+import type * as AlertLimiter from "./AlertLimiter.js"
+import * as Backoff from "./Backoff.js"
+import * as Describe from "./internal/describe.js"
+import * as Options from "./internal/options.js"
+import type * as Notifier from "./Notifier.js"
+
+/**
+ * The services a retry with alerting needs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements = AlertLimiter.AlertLimiter | Notifier.Notifier
+
+/**
+ * Options of {@link retry}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions<E = unknown> {
+  /** The operation's name, used in logs, alerts and the alert signature. */
+  readonly name: string
+  /** Free text that tells where the operation runs; part of the alert signature. Default `""`. */
+  readonly context?: string | undefined
+  /** Every attempt counts, the first one included. Default 5. */
+  readonly maxAttempts?: number | undefined
+  /** Longest wait between two attempts, jitter included. Default `"30 seconds"`. */
+  readonly maxWait?: Duration.DurationInput | undefined
+  /** Retries only the failures for which this returns `true` (the original's `exclude_exceptions`). */
+  readonly while?: ((error: E) => boolean) | undefined
+}
+
+/**
+ * The largest `maxAttempts` accepted: one less than 2^31.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
+
+/** What a retry loop needs to know, once its options are validated. */
+interface Plan<E> {
+  readonly name: string
+  readonly maxAttempts: number
+  readonly maxWait: Duration.Duration
+  readonly shouldRetry: (error: E) => boolean
+  /** Sent when the excessive-retry threshold attempt fails and another attempt will follow. */
+  readonly alert: (attempt: number, error: E) => Effect.Effect<boolean, never, Requirements>
+  /** Whether the loop itself logs an error when it gives up. */
+  readonly logGiveUp: boolean
+}
+
+/**
+ * The retry policy: `Backoff.exponential` intersected with `Schedule.recurs`, stopped early by
+ * the `while` predicate, with logging and the alert tapped onto each decision.
+ */
+const policy = <E>(plan: Plan<E>): Schedule.Schedule<unknown, E, Requirements> =>
+  Backoff.exponential({ maxWait: plan.maxWait }).pipe(
+    Schedule.intersect(Schedule.recurs(plan.maxAttempts - 1)),
+    Schedule.whileInput(plan.shouldRetry),
+    // Carries the failure to the decision tap below.
+    Schedule.intersect(Schedule.identity<E>()),
+    Schedule.onDecision(([[delay, retries], error], decision) =>
+      onDecision(plan, retries + 1, delay, error, decision)
+    )
+  )
+
+const onDecision = <E>(
+  plan: Plan<E>,
+  attempt: number,
+  delay: Duration.Duration,
+  error: E,
+  decision: ScheduleDecision.ScheduleDecision
+): Effect.Effect<void, never, Requirements> => {
+  if (decision._tag === "Continue") {
+    const warn = Effect.logWarning(
+      `${plan.name} failed on attempt ${attempt}/${plan.maxAttempts}; retrying in ${Duration.format(delay)}: ${Describe.summary(error)}`
+    ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }))
+    return attempt === Alert.EXCESSIVE_RETRY_THRESHOLD
+      ? Effect.zipRight(warn, plan.alert(attempt, error))
+      : warn
+  }
+  // Done: either the attempts ran out, or the failure is not retryable (left to the caller).
+  if (plan.logGiveUp && plan.shouldRetry(error)) {
+    return Effect.logError(`${plan.name} gave up after ${attempt} attempts: ${Describe.summary(error)}`).pipe(
+      Effect.annotateLogs({ operation: plan.name, attempt })
+    )
+  }
+  return Effect.void
+}
+
+const retryWith =
+  <E>(plan: Plan<E>) =>
+  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> =>
+    Effect.retry(self, policy(plan) as Schedule.Schedule<unknown, E2, Requirements>)
+
+const always = () => true
+
+const resolve = <E>(options: RetryOptions<E>): Omit<Plan<E>, "alert" | "logGiveUp"> & { context: string } => {
+  if (options === null || typeof options !== "object") {
+    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object with a name" })
+  }
+  if (options.context !== undefined && typeof options.context !== "string") {
+    throw new Options.InvalidOptionError({ option: "context", reason: "must be a string" })
+  }
+  if (options.while !== undefined && typeof options.while !== "function") {
+    throw new Options.InvalidOptionError({ option: "while", reason: "must be a function" })
+  }
+  return {
+    name: Options.nonEmptyString("name", options.name),
+    context: options.context ?? "",
+    maxAttempts: Options.wholeNumber("maxAttempts", options.maxAttempts ?? 5, 1, MAX_ATTEMPTS_LIMIT),
+    maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
+    shouldRetry: options.while ?? always
+  }
+}
+
+/**
+ * Retries typed failures of an effect with {@link Backoff.exponential} backoff, up to
+ * `maxAttempts` attempts in all. It is `Effect.retry` with a composed `Schedule` (exponential
+ * intersected with recurs). Logs a warning before each retry and an error when it gives up,
+ * then fails with the original error, unchanged.
+ *
+ * When attempt number {@link Alert.EXCESSIVE_RETRY_THRESHOLD} (50) fails and another attempt
+ * will follow, it sends {@link Alert.sendCriticalRetryAlert} as a side effect: rate limited by
+ * the `AlertLimiter`, so many loops failing the same way send one alert.
+ *
+ * Defects and interruptions are not retried; interrupting the fiber during a backoff ends it at
+ * once. Failures for which `while` returns `false` are not retried. Throws
+ * {@link InvalidOptionError} when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
+ *
+ * declare const charge: Effect.Effect<string, Error>
+ *
+ * const program = charge.pipe(
+ *   Retry.retry({ name: "charge", context: "billing", maxAttempts: 60, maxWait: "10 seconds" }),
+ *   Effect.provide([AlertLimiter.layer, Notifier.layerLog])
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const retry: {
+  <E = unknown>(
+    options: RetryOptions<E>
+  ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>
+  <A, E, R>(self: Effect.Effect<A, E, R>, options: RetryOptions<E>): Effect.Effect<A, E, R | Requirements>
+} = function (this: unknown) {
+  // biome-ignore lint/complexity/noArguments: dual data-first / data-last overloads
+  const args = arguments
+  if (Effect.isEffect(args[0])) return make(args[1])(args[0])
+  return make(args[0])
+} as any
+
+/**
+ * Builds the combinator of {@link retry}, validating the options now.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <E = unknown>(
+  options: RetryOptions<E>
+): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
+  const resolved = resolve(options)
+  return retryWith({
+    ...resolved,
+    logGiveUp: true,
+    alert: (attempt, error) => Alert.sendCriticalRetryAlert(resolved.name, attempt, error, resolved.context)
+  })
+}
+
+/**
+ * `retry({ name, maxAttempts: 5 })`: the original's `func_retry`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "effect-retry-alerts"
+ *
+ * declare const loadProfile: Effect.Effect<string, Error>
+ * const retried = loadProfile.pipe(Retry.funcRetry("loadProfile"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const funcRetry = (
+  name: string
+): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) =>
+  make({ name, maxAttempts: 5 })
+
+/**
+ * Options of {@link connRetry}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnRetryOptions {
+  /** Retries after the first attempt: `maxRetry + 1` attempts in all. Default 100. */
+  readonly maxRetry?: number | undefined
+  /** Longest wait between two attempts, jitter included. Default `"30 seconds"`. */
+  readonly maxWait?: Duration.DurationInput | undefined
+  /** The operation's name in logs and alerts. Default `actionName`. */
+  readonly name?: string | undefined
+}
+
+const serviceName = Config.string("SERVICE_NAME").pipe(
+  Config.withDefault("unknown"),
+  Effect.orElseSucceed(() => "unknown")
+)
+
+const pid = typeof process === "object" && typeof process?.pid === "number" ? process.pid : -1
+
+/**
+ * Retries a connection to a resource: the original's `conn_retry`. `maxRetry + 1` attempts in
+ * all, with {@link Backoff.exponential} backoff. Logs "started", "completed" and "failed after
+ * retries", annotated with the resource, the action, a connection id unique to this combinator,
+ * the service name (config `SERVICE_NAME`, default `"unknown"`) and the process id. When attempt
+ * 50 fails it sends an infrastructure alert with context `"{resourceName}_infrastructure"`.
+ *
+ * Throws {@link InvalidOptionError} when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
+ *
+ * declare const connect: Effect.Effect<void, Error>
+ *
+ * const program = connect.pipe(
+ *   Retry.connRetry("postgres", "connect", { maxRetry: 10, maxWait: "5 seconds" }),
+ *   Effect.provide([AlertLimiter.layer, Notifier.layerLog])
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const connRetry = (
+  resourceName: string,
+  actionName: string,
+  options: ConnRetryOptions = {}
+): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) => {
+  Options.nonEmptyString("resourceName", resourceName)
+  Options.nonEmptyString("actionName", actionName)
+  const maxRetry = Options.wholeNumber("maxRetry", options.maxRetry ?? 100, 0, MAX_ATTEMPTS_LIMIT - 1)
+  const name = Options.nonEmptyString("name", options.name ?? actionName)
+  const maxAttempts = maxRetry + 1
+  const retried = retryWith<unknown>({
+    name,
+    maxAttempts,
+    maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
+    shouldRetry: always,
+    logGiveUp: false,
+    alert: (attempt, error) =>
+      Alert.sendInfrastructureAlert({ resourceName, actionName, name, attempt, maxAttempts, error })
+  })
+  const connectionId = globalThis.crypto.randomUUID().slice(0, 8)
+  const label = `${resourceName} ${actionName}`
+  return (self) =>
+    Effect.flatMap(serviceName, (service) =>
+      Effect.logInfo(`${label} started`).pipe(
+        Effect.zipRight(retried(self)),
+        Effect.tap(() => Effect.logInfo(`${label} completed successfully`)),
+        Effect.tapError((error) =>
+          Effect.logError(
+            `${label} failed after retries (${maxAttempts} attempts): ${Describe.summary(error)}`
+          )
+        ),
+        Effect.annotateLogs({ resource: resourceName, action: actionName, connectionId, service, pid })
+      )
+    )
+}
+
+/**
+ * Options of {@link continuous}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContinuousOptions {
+  /** The operation's name, used in logs. */
+  readonly name: string
+  /** Fixed wait between two attempts. Default `"1 second"`. */
+  readonly retryDelay?: Duration.DurationInput | undefined
+}
+
+/**
+ * Retries typed failures forever at a fixed delay: the original's `continuous_retry`. Each
+ * failure is logged as a warning, every 10th at error level with its cause. It ends only with
+ * success, a defect or interruption, so its error type is `never`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "effect-retry-alerts"
+ *
+ * declare const consumeQueue: Effect.Effect<never, Error>
+ * const worker = consumeQueue.pipe(Retry.continuous({ name: "consumeQueue", retryDelay: "5 seconds" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const continuous = (
+  options: ContinuousOptions
+): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, never, R>) => {
+  const name = Options.nonEmptyString("name", options?.name)
+  const retryDelay = Options.duration("retryDelay", options.retryDelay ?? "1 second")
+  const schedule = Schedule.spaced(retryDelay).pipe(
+    Schedule.intersect(Schedule.identity<unknown>()),
+    Schedule.tapOutput(([count, error]) => {
+      const failures = count + 1
+      const text = `${name} failed (${failures} failures so far); retrying in ${Duration.format(retryDelay)}: ${Describe.summary(error)}`
+      const log = failures % 10 === 0 ? Effect.logError(text, Cause.fail(error)) : Effect.logWarning(text)
+      return Effect.annotateLogs(log, { operation: name, failures })
+    })
+  )
+  // The schedule never ends, so the fallback can only be reached by a broken invariant.
+  return (self) => Effect.retryOrElse(self, schedule, (error) => Effect.die(error))
+}
+
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidOptionError
+} from "./internal/options.js"
