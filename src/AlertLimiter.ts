@@ -166,7 +166,7 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
   }
 
   return Effect.map(
-    Effect.flatMap(Effect.sync(() => new Map<string, Entry>()), Ref.make),
+    Effect.suspend(() => Ref.make(new Map<string, Entry>())),
     (ref): AlertLimiterService => ({
       signature,
       check: (key) =>

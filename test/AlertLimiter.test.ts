@@ -106,7 +106,10 @@ describe("AlertLimiter.layerMemory", () => {
 
   it.effect("gives exactly one true to 10,000 concurrent fibers", () =>
     Effect.gen(function* () {
-      const results = yield* Effect.all(Array.from({ length: 10_000 }, () => ask), { concurrency: "unbounded" })
+      const results = yield* Effect.all(
+        Array.from({ length: 10_000 }, () => ask),
+        { concurrency: "unbounded" }
+      )
       expect(results.filter((sent) => sent)).toHaveLength(1)
     }).pipe(Effect.provide(AlertLimiter.layerMemory()))
   )
@@ -165,7 +168,9 @@ describe("AlertLimiter.layerMemory", () => {
     expect(() => AlertLimiter.layerMemory({ window: Duration.infinity })).toThrow(/"window"/)
     expect(() => AlertLimiter.layerMemory({ maxEntries: 0 })).toThrow(/"maxEntries"/)
     expect(() => AlertLimiter.layerMemory({ maxEntries: 1.5 })).toThrow(/"maxEntries"/)
-    expect(() => AlertLimiter.layerMemory({ maxEntries: Number.NaN })).toThrow(AlertLimiter.InvalidOptionError)
+    expect(() => AlertLimiter.layerMemory({ maxEntries: Number.NaN })).toThrow(
+      AlertLimiter.InvalidOptionError
+    )
   })
 })
 
