@@ -243,8 +243,8 @@ describe("Retry.connRetry", () => {
       expect(yield* down.attempts).toBe(3)
 
       const messages = logs.lines.map((line) => `${line.level} ${line.message}`)
-      expect(messages).toContain("INFO postgres connect started")
-      expect(messages).toContain("INFO postgres connect completed successfully")
+      expect(messages).toContain("DEBUG postgres connect started")
+      expect(messages).toContain("DEBUG postgres connect completed successfully")
       expect(
         messages.some((m) => m.startsWith("ERROR postgres connect failed after retries (3 attempts)"))
       ).toBe(true)
