@@ -38,15 +38,39 @@ export const typeName = (error: unknown): string => {
   )
 }
 
-/** The message of a failure: `message` when it is a string, else `String(error)`, else a placeholder. */
+const MAX_FIELDS = 8
+const MAX_FIELD_LENGTH = 100
+
+/**
+ * `key=value` for the first few own fields with primitive values: the useful part of a tagged
+ * error such as `HttpError { status: 503 }`, which has no message of its own.
+ */
+const fields = (error: object): string =>
+  Object.keys(error)
+    .filter((key) => key !== "_tag" && key !== "message")
+    .slice(0, MAX_FIELDS)
+    .flatMap((key) => {
+      const value = (error as Record<string, unknown>)[key]
+      return value === null || (typeof value !== "object" && typeof value !== "function")
+        ? [`${key}=${truncate(String(value), MAX_FIELD_LENGTH)}`]
+        : []
+    })
+    .join(" ")
+
+/**
+ * The message of a failure: `message` when it is a non-empty string, else the primitive fields of
+ * the object (`status=503`), else `String(error)`, else a placeholder.
+ */
 export const message = (error: unknown): string => {
   if (typeof error === "string") return error
   if (error === null || (typeof error !== "object" && typeof error !== "function")) return String(error)
   return (
     attempt(() => {
       const own = (error as { message?: unknown }).message
-      if (typeof own === "string") return own
-      return String(error)
+      if (typeof own === "string" && own !== "") return own
+      const described = fields(error)
+      if (described !== "") return described
+      return typeof own === "string" ? own : String(error)
     }) ??
     attempt(() => Object.prototype.toString.call(error)) ??
     "[unprintable value]"
