@@ -6,6 +6,7 @@
 import { Effect } from "effect"
 import * as AlertLimiter from "./AlertLimiter.js"
 import * as Describe from "./internal/describe.js"
+import * as Redact from "./internal/redact.js"
 import * as Notifier from "./Notifier.js"
 
 /**
@@ -73,7 +74,7 @@ export const sendRateLimited = (
   Effect.flatMap(AlertLimiter.AlertLimiter, (limiter) =>
     Effect.flatMap(limiter.check(limiter.signature(name, error, context)), (decision) => {
       if (!decision.send) return Effect.succeed(false)
-      const text = message + suppressedNote(decision)
+      const text = redact(message + suppressedNote(decision))
       return Notifier.alert(text, channel).pipe(
         Effect.as(true),
         Effect.catchAllCause((cause) =>
@@ -182,3 +183,30 @@ export const sendInfrastructureAlert = (
     `${alert.resourceName}_infrastructure`,
     infrastructureMessage(alert)
   )
+
+/**
+ * Scrubs secrets out of alert text, replacing each by a visible `[REDACTED…]` placeholder and
+ * keeping the rest readable. {@link sendRateLimited} applies it to every alert before the
+ * notifier sees it, and to the text it logs when delivery fails.
+ *
+ * It removes: credentials in URLs (`scheme://user:pass@`), `Bearer` tokens and `Authorization`
+ * values; values of parameters named like `token`, `access_token`, `key`, `api_key`, `secret`,
+ * `password`, `sig`, `signature`, `credential` (in URLs and in `name=value` text); Discord and
+ * Slack webhook URLs; GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack
+ * (`xoxb-`, `xoxp-`, ...) and AWS (`AKIA...`) token shapes; JSON web tokens; PEM private-key
+ * blocks (to the end of the text when the END line was cut off).
+ *
+ * Pure, total and linear in the length of the text: any string, even megabytes long, is fine.
+ *
+ * @example
+ * ```ts
+ * import { Alert } from "effect-retry-alerts"
+ *
+ * Alert.redact("GET https://bob:hunter2@api.example.com/v1?token=abc failed")
+ * // "GET https://[REDACTED]@api.example.com/v1?token=[REDACTED] failed"
+ * ```
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const redact: (text: string) => string = Redact.redact
