@@ -3,10 +3,15 @@
  *
  * @since 0.1.0
  */
-import { type Cause, Context, Data, Effect, Layer, Ref } from "effect"
+
+import type { HttpClient } from "@effect/platform"
+import { type Cause, Context, Data, Duration, Effect, Layer, type Redacted, Ref } from "effect"
+import * as Discord from "./internal/discord.js"
+import * as Slack from "./internal/slack.js"
 
 /**
  * A notifier could not deliver an alert. `message` says why; it never contains a webhook URL.
+ * `status` is the HTTP status of the answer that made a webhook notifier give up, if any.
  *
  * @since 0.1.0
  * @category errors
@@ -14,6 +19,7 @@ import { type Cause, Context, Data, Effect, Layer, Ref } from "effect"
 export class NotifierError extends Data.TaggedError("NotifierError")<{
   readonly message: string
   readonly cause?: unknown
+  readonly status?: number | undefined
 }> {}
 
 /**
@@ -198,3 +204,155 @@ export const attempts: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTe
 export const setFailure = (
   cause: Cause.Cause<NotifierError> | undefined
 ): Effect.Effect<void, never, NotifierTest> => Effect.flatMap(NotifierTest, (test) => test.setFailure(cause))
+
+/**
+ * Longest `content` Discord accepts: 2,000 characters. Longer alert text is cut, keeping the head,
+ * and ends with a visible `… [truncated]` marker.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DISCORD_CONTENT_LENGTH = 2000
+
+/**
+ * Longest alert text sent to Slack (before escaping): 4,000 characters, Slack's advice for one
+ * message. Longer text is cut like Discord's.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SLACK_TEXT_LENGTH = 4000
+
+/**
+ * Default deadline of one webhook delivery, every try and wait included: 10 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_WEBHOOK_TIMEOUT: Duration.Duration = Duration.seconds(10)
+
+/**
+ * Default number of tries of one webhook delivery (rate-limited, server-error and network-error
+ * tries together): 4.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 4
+
+/**
+ * Options shared by the webhook notifiers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookOptions {
+  /** Where alerts without a channel (or with an unknown one) go. A secret: keep it `Redacted`. */
+  readonly webhookUrl: Redacted.Redacted<string>
+  /** Webhooks for named channels: `alert(message, "billing")` posts to `channels.billing`. */
+  readonly channels?: Readonly<Record<string, Redacted.Redacted<string>>> | undefined
+  /** Deadline of one delivery, tries and waits included. Default {@link DEFAULT_WEBHOOK_TIMEOUT}. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Most tries of one delivery. Default {@link DEFAULT_WEBHOOK_MAX_ATTEMPTS}. */
+  readonly maxAttempts?: number | undefined
+}
+
+/**
+ * Options of {@link layerDiscord}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DiscordOptions extends WebhookOptions {
+  /** Overrides the webhook's display name (1 to 80 characters). */
+  readonly username?: string | undefined
+}
+
+/**
+ * Options of {@link layerSlack}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SlackOptions extends WebhookOptions {}
+
+/**
+ * Builds a Discord webhook notifier. See {@link layerDiscord}. Throws `InvalidOptionError` at once
+ * for an invalid option; the message never shows a URL.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeDiscord = (
+  options: DiscordOptions
+): Effect.Effect<NotifierService, never, HttpClient.HttpClient> => Discord.make(options)
+
+/**
+ * Sends alerts to a Discord channel through its webhook, with the `HttpClient` you provide
+ * (`FetchHttpClient.layer` from `@effect/platform`, or a Node client).
+ *
+ * - Posts `{ content, allowed_mentions: { parse: [] } }` (and `username`): `@everyone`, `@here` or
+ *   `<@123>` in the error text ping nobody. Text over {@link DISCORD_CONTENT_LENGTH} is cut.
+ * - Any pasted URL form (`discord.com`, `discordapp.com`, `ptb.`, `/api/v9/...`) is sent to the
+ *   versioned `/api/v10/webhooks/ID/TOKEN` path on the same host, keeping `?thread_id=`.
+ * - 2xx: delivered. 429: waits `retry_after` (or `Retry-After`) and tries again. 5xx and network
+ *   errors: tries again after 0.5 s, 1 s, 2 s... Other 4xx (404: webhook deleted): fails at once.
+ *   At most `maxAttempts` tries within `timeout`; every wait goes through Effect's `Clock`.
+ * - Fails with a {@link NotifierError} carrying the HTTP `status`; the URL appears in no error,
+ *   log line or span.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const DiscordAlerts = Notifier.layerDiscord({
+ *   webhookUrl: Redacted.make("https://discord.com/api/webhooks/123/abc"),
+ *   channels: { billing: Redacted.make("https://discord.com/api/webhooks/456/def") },
+ *   username: "alerts"
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDiscord = (options: DiscordOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Layer.effect(Notifier, makeDiscord(options))
+
+/**
+ * Builds a Slack incoming-webhook notifier. See {@link layerSlack}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSlack = (
+  options: SlackOptions
+): Effect.Effect<NotifierService, never, HttpClient.HttpClient> => Slack.make(options)
+
+/**
+ * Sends alerts to Slack through an incoming webhook, with the `HttpClient` you provide.
+ *
+ * - Posts `{ text }` with `&`, `<` and `>` escaped: error text cannot write `<!channel>`,
+ *   `<!here>` or a mention. Text over {@link SLACK_TEXT_LENGTH} is cut.
+ * - 200 with body `ok`: delivered. 429: waits `Retry-After` and tries again. 5xx and network
+ *   errors: tries again with backoff. 400, 403, 404, 410 and other refusals: fails at once with the
+ *   status and Slack's error string (`channel_not_found`, `invalid_token`...).
+ * - Same limits, timeout and secrecy as {@link layerDiscord}.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const SlackAlerts = Notifier.layerSlack({
+ *   webhookUrl: Redacted.make("https://hooks.slack.com/services/T000/B000/XXXX")
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSlack = (options: SlackOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Layer.effect(Notifier, makeSlack(options))
