@@ -5,8 +5,22 @@
  */
 
 import type { HttpClient } from "@effect/platform"
-import { type Cause, Context, Data, Duration, Effect, Layer, type Redacted, Ref } from "effect"
+import {
+  type Cause,
+  Config,
+  ConfigError,
+  Context,
+  Data,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  Redacted,
+  Ref
+} from "effect"
 import * as Discord from "./internal/discord.js"
+import * as FanOut from "./internal/fanOut.js"
+import * as Options from "./internal/options.js"
 import * as Slack from "./internal/slack.js"
 
 /**
@@ -356,3 +370,147 @@ export const makeSlack = (
  */
 export const layerSlack = (options: SlackOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
   Layer.effect(Notifier, makeSlack(options))
+
+/**
+ * Combines notifiers: every alert goes to all of them at once, and one failing does not stop the
+ * others. Succeeds when all delivered; otherwise fails, once all have finished, with a
+ * {@link NotifierError} naming each failure (so `Alert.sendRateLimited` logs it and answers
+ * `false`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const console: Notifier.NotifierService = {
+ *   alert: (message) => Effect.sync(() => globalThis.console.error(message))
+ * }
+ * const both = Layer.effect(
+ *   Notifier.Notifier,
+ *   Effect.map(Notifier.Notifier, (log) => Notifier.fanOut(log, console))
+ * ).pipe(Layer.provide(Notifier.layerLog))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const fanOut = (...notifiers: ReadonlyArray<NotifierService>): NotifierService =>
+  FanOut.fanOut(notifiers)
+
+/**
+ * A notifier layer that sends every alert through all the given notifier layers, as
+ * {@link fanOut} does. Each layer is built on its own.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const Alerts = Notifier.layerFanOut(
+ *   Notifier.layerDiscord({ webhookUrl: Redacted.make("https://discord.com/api/webhooks/1/a") }),
+ *   Notifier.layerSlack({ webhookUrl: Redacted.make("https://hooks.slack.com/services/T/B/X") }),
+ *   Notifier.layerLog
+ * ).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFanOut = <const Layers extends ReadonlyArray<Layer.Layer<Notifier, any, any>>>(
+  ...layers: Layers
+): Layer.Layer<Notifier, Layer.Layer.Error<Layers[number]>, Layer.Layer.Context<Layers[number]>> =>
+  Layer.scoped(
+    Notifier,
+    Effect.map(
+      Effect.forEach(layers, (layer) =>
+        Effect.map(Layer.build(layer), (context) => Context.get(context, Notifier))
+      ),
+      (notifiers) => FanOut.fanOut(notifiers)
+    )
+  )
+
+/**
+ * The environment variable holding the Discord webhook URL read by {@link layerConfig}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DISCORD_WEBHOOK_URL_ENV = "ALERT_DISCORD_WEBHOOK_URL"
+
+/**
+ * The environment variable holding the Slack webhook URL read by {@link layerConfig}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SLACK_WEBHOOK_URL_ENV = "ALERT_SLACK_WEBHOOK_URL"
+
+const webhookUrlConfig = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
+  Config.option(Config.redacted(name)).pipe(
+    // `ALERT_SLACK_WEBHOOK_URL=` (set but empty) means "not configured".
+    Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
+  )
+
+const fromConfig = <A>(name: string, build: () => A): Effect.Effect<A, ConfigError.ConfigError> =>
+  Effect.try({
+    try: build,
+    catch: (error) =>
+      ConfigError.InvalidData(
+        [name],
+        error instanceof Options.InvalidOptionError ? error.reason : "is not a usable webhook URL"
+      )
+  })
+
+/**
+ * Picks the notifier from the configuration (environment variables by default), reading the
+ * URLs with `Config.redacted`:
+ *
+ * - `ALERT_DISCORD_WEBHOOK_URL` set: {@link layerDiscord};
+ * - `ALERT_SLACK_WEBHOOK_URL` set: {@link layerSlack};
+ * - both: every alert goes to both ({@link layerFanOut});
+ * - neither (or empty): {@link layerLog}.
+ *
+ * Needs an `HttpClient` (used only when a webhook is set). A malformed URL fails the layer with a
+ * `ConfigError` naming the variable, not its value.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
+ *
+ * const program = Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "Charging fails").pipe(
+ *   Effect.provide([AlertLimiter.layer, Notifier.layerConfig.pipe(Layer.provide(FetchHttpClient.layer))])
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError, HttpClient.HttpClient> =
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const discordUrl = yield* webhookUrlConfig(DISCORD_WEBHOOK_URL_ENV)
+      const slackUrl = yield* webhookUrlConfig(SLACK_WEBHOOK_URL_ENV)
+      const layers: Array<Layer.Layer<Notifier, never, HttpClient.HttpClient>> = []
+      if (Option.isSome(discordUrl)) {
+        layers.push(
+          yield* fromConfig(DISCORD_WEBHOOK_URL_ENV, () => layerDiscord({ webhookUrl: discordUrl.value }))
+        )
+      }
+      if (Option.isSome(slackUrl)) {
+        layers.push(
+          yield* fromConfig(SLACK_WEBHOOK_URL_ENV, () => layerSlack({ webhookUrl: slackUrl.value }))
+        )
+      }
+      const names = [
+        Option.isSome(discordUrl) ? "Discord" : [],
+        Option.isSome(slackUrl) ? "Slack" : []
+      ].flat()
+      yield* Effect.logDebug(`Alerts go to ${names.length === 0 ? "the log" : names.join(" and ")}`)
+      const [only] = layers
+      if (layers.length === 0 || only === undefined) return layerLog
+      return layers.length === 1 ? only : layerFanOut(...layers)
+    })
+  )
