@@ -576,6 +576,23 @@ describe("Notifier.layerSlack", () => {
     )
   }
 
+  it.scoped("the notifier's own webhook URL in the alert text is scrubbed, whatever its form", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      // A proxy path that matches no known webhook shape: only the notifier knows it is secret.
+      const proxied = `${server.origin}/relay/${TOKEN}`
+      yield* Notifier.alert(`cannot reach ${proxied} (token ${TOKEN})`).pipe(
+        Effect.provide(
+          Notifier.layerSlack({ webhookUrl: Redacted.make(proxied) }).pipe(
+            Layer.provide(FetchHttpClient.layer)
+          )
+        )
+      )
+      expect(yield* server.bodies).toEqual([{ text: "cannot reach [REDACTED] (token [REDACTED])" }])
+    })
+  )
+
   it.scoped("a server that never answers: times out with false", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make

@@ -193,7 +193,8 @@ export interface Endpoint {
  */
 export const endpoint = (url: URL, secrets: ReadonlyArray<string>): Endpoint => ({
   url: Redacted.make(url.href),
-  secrets: Redacted.make([url.href, ...secrets].filter((secret) => secret.length >= 4))
+  // Short strings would scrub ordinary words; real webhook tokens are dozens of characters.
+  secrets: Redacted.make([url.href, ...secrets].filter((secret) => secret.length >= 8))
 })
 
 /** Scrubs text from outside (an error body, a transport error) and cuts it for quoting. */
@@ -255,10 +256,7 @@ export const post = (
 
   const once: Effect.Effect<Verdict> = Effect.suspend(() =>
     client.execute(
-      HttpClientRequest.post(Redacted.value(endpoint.url)).pipe(
-        HttpClientRequest.acceptJson,
-        HttpClientRequest.bodyUnsafeJson(body)
-      )
+      HttpClientRequest.post(Redacted.value(endpoint.url)).pipe(HttpClientRequest.bodyUnsafeJson(body))
     )
   ).pipe(
     Effect.flatMap((response) =>
@@ -347,11 +345,24 @@ export const notifier = (
   // The client's own span records the full URL, token included.
   const quiet = client.pipe(HttpClient.withTracerDisabledWhen(() => true))
   const spanName = `effect-retry-alerts/Notifier.${target.service.toLowerCase()}`
+  const own = [defaultEndpoint, ...endpoints.values()]
   return {
     alert: (message, channel) => {
       const chosen = channel === undefined ? undefined : endpoints.get(channel)
+      // `Alert.sendRateLimited` has scrubbed the text already; `Notifier.alert` called directly has
+      // not. Our own webhook URLs go too, whatever their host or path.
       return Effect.suspend(() =>
-        post(quiet, target, chosen ?? defaultEndpoint, render(Redact.redact(message)))
+        post(
+          quiet,
+          target,
+          chosen ?? defaultEndpoint,
+          render(
+            Redact.scrub(
+              message,
+              own.flatMap((each) => Redacted.value(each.secrets))
+            )
+          )
+        )
       ).pipe(
         Effect.withSpan(spanName, {
           attributes: { "notifier.channel": channel ?? "default", "notifier.routed": chosen !== undefined }
