@@ -191,7 +191,7 @@ export const sendInfrastructureAlert = (
  *
  * It removes: credentials in URLs (`scheme://user:pass@`), `Bearer` tokens and `Authorization`
  * values; values of parameters named like `token`, `access_token`, `key`, `api_key`, `secret`,
- * `password`, `sig`, `signature`, `credential` (in URLs and in `name=value` text); Discord and
+ * `password`, `sig`, `signature`, `credential` (in URLs, `name=value` text and JSON); Discord and
  * Slack webhook URLs; GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack
  * (`xoxb-`, `xoxp-`, ...) and AWS (`AKIA...`) token shapes; JSON web tokens; PEM private-key
  * blocks (to the end of the text when the END line was cut off).

@@ -42,6 +42,14 @@ describe("Alert.redact", () => {
     expect(Alert.redact("monkey=banana bypass=true")).toBe("monkey=banana bypass=true")
   })
 
+  it("removes secret values of JSON keys, escaped quotes and all", () => {
+    expect(
+      Alert.redact('body {"user":"bob","password":"hu\\"nter2","api_key": "k-123","monkey":"x"} rejected')
+    ).toBe('body {"user":"bob","password":"[REDACTED]","api_key": "[REDACTED]","monkey":"x"} rejected')
+    // Cut before the closing quote: the rest goes too.
+    expect(Alert.redact('{"client_secret":"abcdef…')).toBe('{"client_secret":"[REDACTED]')
+  })
+
   it("replaces Discord and Slack webhook URLs whole", () => {
     for (const url of [
       "https://discord.com/api/webhooks/123456789012345678/AbC-dEf_GhI",
@@ -123,6 +131,7 @@ describe("Alert.redact", () => {
       "-----BEGIN PRIVATE KEY-----".repeat(megabyte / 27),
       `${"-----BEGIN PRIVATE KEY-----".repeat(megabyte / 54)}-----END CERTIFICATE-----`,
       "?token=".repeat(megabyte / 7),
+      `"password":"${"a\\".repeat(megabyte / 2)}`,
       "Bearer ".repeat(megabyte / 7),
       "ghp_".repeat(megabyte / 4),
       "http://x/api/webhooks/1/".repeat(megabyte / 24)

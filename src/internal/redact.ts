@@ -70,6 +70,15 @@ const RULES: ReadonlyArray<Rule> = [
     replace: `$1${PLACEHOLDER}`
   },
   {
+    // `"password": "..."`, `"api_key":"..."` in JSON dumped into an error message. With no closing
+    // quote (the text was cut) the rest of the text goes.
+    pattern: new RegExp(
+      `("(?:[a-z0-9]+[_.-])*(?:${SECRET_NAMES})"\\s{0,8}:\\s{0,8}")(?:[^"\\\\]|\\\\.)*("?)`,
+      "gi"
+    ),
+    replace: `$1${PLACEHOLDER}$2`
+  },
+  {
     // GitHub: classic, OAuth, user-to-server, server-to-server and refresh tokens, fine-grained PATs.
     pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{10,}|github_pat_[A-Za-z0-9_]{10,})/g,
     replace: placeholder("github-token")
