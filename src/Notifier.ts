@@ -294,6 +294,15 @@ export interface SlackOptions extends WebhookOptions {}
  * Builds a Discord webhook notifier. See {@link layerDiscord}. Throws `InvalidOptionError` at once
  * for an invalid option; the message never shows a URL.
  *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const discord = Notifier.makeDiscord({ webhookUrl: Redacted.make("https://discord.com/api/webhooks/1/a") })
+ * // Effect<NotifierService, never, HttpClient>: combine it with others through Notifier.fanOut.
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -336,6 +345,14 @@ export const layerDiscord = (options: DiscordOptions): Layer.Layer<Notifier, nev
 
 /**
  * Builds a Slack incoming-webhook notifier. See {@link layerSlack}.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const slack = Notifier.makeSlack({ webhookUrl: Redacted.make("https://hooks.slack.com/services/T/B/X") })
+ * ```
  *
  * @since 0.1.0
  * @category constructors
