@@ -2,9 +2,9 @@ import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { Alert, AlertLimiter, Notifier } from "../src/index.js"
-import { drive } from "./support/clock.js"
+import { drive } from "./support/clockDriver.js"
 import * as HttpServer from "./support/httpServer.js"
-import { makeLogCapture } from "./support/logs.js"
+import { makeLogCapture } from "./support/logCapture.js"
 
 const DISCORD_TOKEN = "DiscordT0ken-abcdefghijklmnopqrstuvwxyz"
 const DISCORD_PATH = `/api/webhooks/445566/${DISCORD_TOKEN}`
