@@ -3,9 +3,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, Metric } from "effect"
+import { Cause, Effect, Metric } from "effect"
 import * as AlertLimiter from "./AlertLimiter.js"
 import * as Describe from "./internal/describe.js"
+import * as Redact from "./internal/redact.js"
 import * as Metrics from "./Metrics.js"
 import * as Notifier from "./Notifier.js"
 
@@ -93,12 +94,16 @@ export const sendRateLimited = (
       if (!decision.send) return Effect.as(count(Metrics.alertsSuppressed, name), false)
       return Effect.flatMap(limiter.admit, (admission) => {
         if (!admission.admitted) return Effect.as(count(Metrics.alertsHeldBack, name), false)
-        const text = message + notes(decision, admission)
+        const text = redact(message + notes(decision, admission))
         return Notifier.alert(text, channel).pipe(
           Effect.zipRight(count(Metrics.alertsSent, name)),
           Effect.as(true),
           Effect.catchAllCause((cause) =>
-            Effect.logError(`Alert could not be delivered: ${text}`, cause).pipe(
+            // The cause is logged scrubbed too: a notifier's defect may quote a secret.
+            Effect.logError(
+              `Alert could not be delivered: ${text}`,
+              Cause.die(redact(Cause.pretty(cause)))
+            ).pipe(
               Effect.annotateLogs({ alert: name, context }),
               Effect.zipRight(count(Metrics.alertsFailed, name)),
               Effect.as(false)
@@ -205,3 +210,30 @@ export const sendInfrastructureAlert = (
     `${alert.resourceName}_infrastructure`,
     infrastructureMessage(alert)
   )
+
+/**
+ * Scrubs secrets out of alert text, replacing each by a visible `[REDACTED…]` placeholder and
+ * keeping the rest readable. {@link sendRateLimited} applies it to every alert before the
+ * notifier sees it, and to the text it logs when delivery fails.
+ *
+ * It removes: credentials in URLs (`scheme://user:pass@`), `Bearer` tokens and `Authorization`
+ * values; values of parameters named like `token`, `access_token`, `key`, `api_key`, `secret`,
+ * `password`, `sig`, `signature`, `credential` (in URLs, `name=value` text and JSON); Discord and
+ * Slack webhook URLs; GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack
+ * (`xoxb-`, `xoxp-`, ...) and AWS (`AKIA...`) token shapes; JSON web tokens; PEM private-key
+ * blocks (to the end of the text when the END line was cut off).
+ *
+ * Pure, total and linear in the length of the text: any string, even megabytes long, is fine.
+ *
+ * @example
+ * ```ts
+ * import { Alert } from "effect-retry-alerts"
+ *
+ * Alert.redact("GET https://bob:hunter2@api.example.com/v1?token=abc failed")
+ * // "GET https://[REDACTED]@api.example.com/v1?token=[REDACTED] failed"
+ * ```
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const redact: (text: string) => string = Redact.redact

@@ -163,6 +163,23 @@ describe("Retry.retry", () => {
     }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
   })
 
+  it.effect("scrubs secrets from its log lines", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const leaky = new Error(
+        "GET https://bob:hunter2@db.example.com/x failed; Authorization: Bearer abc.def.ghi"
+      )
+      yield* runPastBackoff(Effect.fail(leaky).pipe(Retry.retry({ name: "leaky", maxAttempts: 2 })))
+      const ours = logs.lines.filter((line) => line.annotations.operation === "leaky")
+      expect(ours.map((line) => line.level)).toEqual(["WARN", "ERROR"])
+      for (const line of ours) {
+        expect(line.message).not.toContain("hunter2")
+        expect(line.message).not.toContain("abc.def.ghi")
+        expect(line.message).toContain("[REDACTED]")
+      }
+    }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
+  })
+
   it.effect("sends one critical alert when attempt 50 fails and another attempt follows", () =>
     Effect.gen(function* () {
       const op = yield* flaky(Number.POSITIVE_INFINITY, new Error("HTTP 500"))

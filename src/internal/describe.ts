@@ -1,4 +1,5 @@
 import { Duration } from "effect"
+import { redact } from "./redact.js"
 
 /**
  * Safe descriptions of arbitrary failure values. Every function here is total: hostile values
@@ -77,13 +78,25 @@ export const message = (error: unknown): string => {
   )
 }
 
-/** Cuts `text` to at most `max` characters, marking the cut with an ellipsis. */
-export const truncate = (text: string, max: number): string =>
-  text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`
+/**
+ * Cuts `text` to at most `max` characters, marking the cut with an ellipsis. Never splits a
+ * surrogate pair.
+ */
+export const truncate = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  let end = Math.max(0, max - 1)
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end--
+  return `${text.slice(0, end)}…`
+}
 
-/** `"{type}: {message}"` cut to `max` characters, for logs and alert text. */
+/**
+ * `"{type}: {message}"`, scrubbed of secrets by `redact` and cut to `max` characters, for logs
+ * and alert text. Redaction runs before the cut, so a secret cut in half can't slip past the
+ * patterns; only a bounded head is scrubbed, so a 1 MB message costs no more than a short one.
+ */
 export const summary = (error: unknown, max = 500): string =>
-  truncate(`${typeName(error)}: ${message(error)}`, max)
+  truncate(redact(`${typeName(error)}: ${message(error).slice(0, 4 * max)}`), max)
 
 /** A duration for humans, rounded to the millisecond: `"1s 500ms"`. */
 export const duration = (value: Duration.Duration): string =>
