@@ -17,3 +17,5 @@ export { InvalidOptionError } from "./internal/options.js"
 export * as Notifier from "./Notifier.js"
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
+/** @since 0.1.0 */
+export * as RetryRuntime from "./RetryRuntime.js"
