@@ -326,23 +326,35 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
    * The wrapper: a direct first attempt, then the combinator in the runtime after a failure.
    * With `logsOnSuccess` (connRetry) the whole call runs in the runtime unless the runtime is
    * known to drop debug logs, so its "started" log comes before the first attempt.
+   *
+   * Not an `async function`: one `then` on the function's own promise costs less than an async
+   * frame and its extra promise, and the success path is what most calls take.
    */
   const wrap = (
     fn: AnyFunction,
     combinator: Combinator,
     signal: AbortSignal | undefined,
     logsOnSuccess = false
-  ) =>
-    named(async function (this: unknown, ...args: Array<unknown>): Promise<unknown> {
-      if (disposing !== undefined) throw new DisposedError()
-      if (signal?.aborted) throw signal.reason
+  ) => {
+    const retryAfter = (self: unknown, args: Array<unknown>, first: unknown) =>
+      run(combinator(afterFirstFailure(fn, self, args, first)), signal)
+    return named(function (this: unknown, ...args: Array<unknown>): Promise<unknown> {
+      if (disposing !== undefined) return Promise.reject(new DisposedError())
+      if (signal?.aborted) return Promise.reject(signal.reason)
       if (logsOnSuccess && debugLogging !== false) return run(combinator(attempt(fn, this, args)), signal)
+      let result: unknown
       try {
-        return await fn.apply(this, args)
+        result = fn.apply(this, args)
       } catch (first) {
-        return run(combinator(afterFirstFailure(fn, this, args, first)), signal)
+        return retryAfter(this, args, first)
       }
+      // Only a thenable can still fail. `Promise.resolve` adopts it exactly as `await` would.
+      if (result === null || (typeof result !== "object" && typeof result !== "function")) {
+        return Promise.resolve(result)
+      }
+      return Promise.resolve(result).then(undefined, (first: unknown) => retryAfter(this, args, first))
     }, fn)
+  }
 
   const retry = (fn: unknown, options?: RetryOptions) => {
     const f = checkFunction(fn)
