@@ -570,6 +570,7 @@ describe("RetryRuntime.dispose", () => {
     await retries.dispose()
     const outcome = await inFlight
     expect(outcome.ok ? undefined : outcome.error).toBeInstanceOf(RetryRuntime.DisposedError)
+    expect(outcome.ok ? undefined : (outcome.error as Error).message).toBe("The RetryRuntime was disposed")
 
     const later = await settle(wrapped())
     expect(later.ok ? undefined : later.error).toBeInstanceOf(RetryRuntime.DisposedError)
