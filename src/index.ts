@@ -21,3 +21,5 @@ export * as Metrics from "./Metrics.js"
 export * as Notifier from "./Notifier.js"
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
+/** @since 0.1.0 */
+export * as RetryRuntime from "./RetryRuntime.js"

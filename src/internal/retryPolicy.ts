@@ -114,6 +114,16 @@ const onDecision = <E>(
   )
 }
 
+const originalCause = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
+  Cause.match(cause, {
+    onEmpty: cause,
+    onFail: (error) => Cause.fail(Cause.originalError(error)),
+    onDie: (defect) => Cause.die(Cause.originalError(defect)),
+    onInterrupt: Cause.interrupt,
+    onSequential: Cause.sequential,
+    onParallel: Cause.parallel
+  })
+
 const outcome = (exit: Exit.Exit<unknown, unknown>): string =>
   Exit.isSuccess(exit)
     ? "success"
@@ -152,9 +162,9 @@ export const retryAfterFailure = <A, E, R, R2>(
         Effect.annotateCurrentSpan({ "retry.attempts": attempts, "retry.outcome": outcome(exit) })
       ),
       Effect.withSpan(`retry ${name}`, { attributes: { "retry.operation": name } }),
-      // Inside a span, Effect wraps failed objects in a proxy that carries the span; hand back
-      // the very object the operation failed with, as if there were no retry around it.
-      Effect.mapError(Cause.originalError)
+      // Inside a span, Effect wraps failed objects and defects in a proxy that carries the span;
+      // hand back the very objects, as if there were no retry around the operation.
+      Effect.mapErrorCause(originalCause)
     )
   })
 
