@@ -94,6 +94,15 @@ describe("Retry.retry", () => {
       expect(failureOf(exit)).toBe(notFound)
       expect(yield* op.attempts).toBe(1)
 
+      const calls: Array<number> = []
+      const counted = yield* flaky(Number.POSITIVE_INFINITY, new HttpError({ status: 502 }))
+      yield* runPastBackoff(
+        counted.effect.pipe(
+          Retry.retry({ name: "fetch", maxAttempts: 3, while: (e: HttpError) => calls.push(e.status) > 0 })
+        )
+      )
+      expect(calls).toHaveLength(2) // asked once per failure that could be retried
+
       const flakyServer = yield* flaky(2, new HttpError({ status: 502 }))
       const ok = yield* runPastBackoff(
         flakyServer.effect.pipe(Retry.retry({ name: "fetch", while: (e: HttpError) => e.status >= 500 }))

@@ -106,7 +106,8 @@ const onDecision = <E>(
       : warn
   }
   // Done: either the attempts ran out, or the failure is not retryable (left to the caller).
-  if (!plan.shouldRetry(error)) return Effect.void
+  // Telling them apart by the count keeps the user's `while` predicate to one call per failure.
+  if (attempt < plan.maxAttempts) return Effect.void
   if (!plan.logGiveUp) return counters.giveUps
   return Effect.logError(`${plan.name} gave up after ${attempt} attempts: ${Describe.summary(error)}`).pipe(
     Effect.annotateLogs({ operation: plan.name, attempt }),
