@@ -482,7 +482,10 @@ export const layerRedisConfig = (
   return Layer.unwrapEffect(
     Effect.map(
       Config.redacted("REDIS_URL").pipe(
-        Config.validate({ message: URL_REASON, validation: (url) => isRedisUrl(Redacted.value(url)) })
+        Config.validate({
+          message: `REDIS_URL ${URL_REASON}`,
+          validation: (url) => isRedisUrl(Redacted.value(url))
+        })
       ),
       (url) => Layer.scoped(AlertLimiter, makeRedis(settings, url))
     )
