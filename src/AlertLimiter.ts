@@ -166,14 +166,14 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
   }
 
   return Effect.map(
-    Ref.make(new Map<string, Entry>()),
+    Effect.suspend(() => Ref.make(new Map<string, Entry>())),
     (ref): AlertLimiterService => ({
       signature,
       check: (key) =>
         Effect.clockWith((clock) =>
           Ref.modify(ref, (entries) => [decide(entries, key, clock.unsafeCurrentTimeMillis()), entries])
         ),
-      reset: Ref.set(ref, new Map()),
+      reset: Ref.update(ref, () => new Map()),
       size: Effect.map(Ref.get(ref), (entries) => entries.size)
     })
   )

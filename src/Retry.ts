@@ -4,13 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, Config, Duration, Effect, Schedule, type ScheduleDecision } from "effect"
+import { Cause, Config, type Duration, Effect, Schedule } from "effect"
 import * as Alert from "./Alert.js"
-import type * as AlertLimiter from "./AlertLimiter.js"
-import * as Backoff from "./Backoff.js"
 import * as Describe from "./internal/describe.js"
 import * as Options from "./internal/options.js"
-import type * as Notifier from "./Notifier.js"
+import * as Policy from "./internal/retryPolicy.js"
 
 /**
  * The services a retry with alerting needs.
@@ -18,7 +16,7 @@ import type * as Notifier from "./Notifier.js"
  * @since 0.1.0
  * @category models
  */
-export type Requirements = AlertLimiter.AlertLimiter | Notifier.Notifier
+export type Requirements = Policy.Requirements
 
 /**
  * Options of {@link retry}.
@@ -26,7 +24,7 @@ export type Requirements = AlertLimiter.AlertLimiter | Notifier.Notifier
  * @since 0.1.0
  * @category models
  */
-export interface RetryOptions<E = unknown> {
+export interface RetryOptions<E = unknown> extends Policy.PlanOptions<E> {
   /** The operation's name, used in logs, alerts and the alert signature. */
   readonly name: string
   /** Free text that tells where the operation runs; part of the alert signature. Default `""`. */
@@ -45,84 +43,7 @@ export interface RetryOptions<E = unknown> {
  * @since 0.1.0
  * @category constants
  */
-export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
-
-/** What a retry loop needs to know, once its options are validated. */
-interface Plan<E> {
-  readonly name: string
-  readonly maxAttempts: number
-  readonly maxWait: Duration.Duration
-  readonly shouldRetry: (error: E) => boolean
-  /** Sent when the excessive-retry threshold attempt fails and another attempt will follow. */
-  readonly alert: (attempt: number, error: E) => Effect.Effect<boolean, never, Requirements>
-  /** Whether the loop itself logs an error when it gives up. */
-  readonly logGiveUp: boolean
-}
-
-/**
- * The retry policy: `Backoff.exponential` intersected with `Schedule.recurs`, stopped early by
- * the `while` predicate, with logging and the alert tapped onto each decision.
- */
-const policy = <E>(plan: Plan<E>): Schedule.Schedule<unknown, E, Requirements> =>
-  Backoff.exponential({ maxWait: plan.maxWait }).pipe(
-    Schedule.intersect(Schedule.recurs(plan.maxAttempts - 1)),
-    Schedule.whileInput(plan.shouldRetry),
-    // Carries the failure to the decision tap below.
-    Schedule.intersect(Schedule.identity<E>()),
-    Schedule.onDecision(([[delay, retries], error], decision) =>
-      onDecision(plan, retries + 1, delay, error, decision)
-    )
-  )
-
-const onDecision = <E>(
-  plan: Plan<E>,
-  attempt: number,
-  delay: Duration.Duration,
-  error: E,
-  decision: ScheduleDecision.ScheduleDecision
-): Effect.Effect<void, never, Requirements> => {
-  if (decision._tag === "Continue") {
-    const warn = Effect.logWarning(
-      `${plan.name} failed on attempt ${attempt}/${plan.maxAttempts}; retrying in ${Duration.format(delay)}: ${Describe.summary(error)}`
-    ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }))
-    return attempt === Alert.EXCESSIVE_RETRY_THRESHOLD
-      ? Effect.zipRight(warn, plan.alert(attempt, error))
-      : warn
-  }
-  // Done: either the attempts ran out, or the failure is not retryable (left to the caller).
-  if (plan.logGiveUp && plan.shouldRetry(error)) {
-    return Effect.logError(`${plan.name} gave up after ${attempt} attempts: ${Describe.summary(error)}`).pipe(
-      Effect.annotateLogs({ operation: plan.name, attempt })
-    )
-  }
-  return Effect.void
-}
-
-const retryWith =
-  <E>(plan: Plan<E>) =>
-  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> =>
-    Effect.retry(self, policy(plan) as Schedule.Schedule<unknown, E2, Requirements>)
-
-const always = () => true
-
-const resolve = <E>(options: RetryOptions<E>): Omit<Plan<E>, "alert" | "logGiveUp"> & { context: string } => {
-  if (options === null || typeof options !== "object") {
-    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object with a name" })
-  }
-  if (options.context !== undefined && typeof options.context !== "string") {
-    throw new Options.InvalidOptionError({ option: "context", reason: "must be a string" })
-  }
-  if (options.while !== undefined && typeof options.while !== "function") {
-    throw new Options.InvalidOptionError({ option: "while", reason: "must be a function" })
-  }
-  return {
-    name: Options.nonEmptyString("name", options.name),
-    context: options.context ?? "",
-    maxAttempts: Options.wholeNumber("maxAttempts", options.maxAttempts ?? 5, 1, MAX_ATTEMPTS_LIMIT),
-    maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
-    shouldRetry: options.while ?? always
-  }
-}
+export const MAX_ATTEMPTS_LIMIT: number = Policy.MAX_ATTEMPTS_LIMIT
 
 /**
  * Retries typed failures of an effect with {@link Backoff.exponential} backoff, up to
@@ -175,8 +96,8 @@ export const retry: {
 export const make = <E = unknown>(
   options: RetryOptions<E>
 ): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
-  const resolved = resolve(options)
-  return retryWith({
+  const resolved = Policy.resolve(options, { maxAttempts: 5 })
+  return Policy.retryWith({
     ...resolved,
     logGiveUp: true,
     alert: (attempt, error) => Alert.sendCriticalRetryAlert(resolved.name, attempt, error, resolved.context)
@@ -227,8 +148,9 @@ const pid = typeof process === "object" && typeof process?.pid === "number" ? pr
 
 /**
  * Retries a connection to a resource: the original's `conn_retry`. `maxRetry + 1` attempts in
- * all, with {@link Backoff.exponential} backoff. Logs "started", "completed" and "failed after
- * retries", annotated with the resource, the action, a connection id unique to this combinator,
+ * all, with {@link Backoff.exponential} backoff. Logs "started" and "completed" at debug level
+ * (a hot path pays nothing for them under the default Info minimum), a warning per retry and
+ * "failed after retries" at error level, all annotated with the resource, the action, a connection id unique to this combinator,
  * the service name (config `SERVICE_NAME`, default `"unknown"`) and the process id. When attempt
  * 50 fails it sends an infrastructure alert with context `"{resourceName}_infrastructure"`.
  *
@@ -260,11 +182,11 @@ export const connRetry = (
   const maxRetry = Options.wholeNumber("maxRetry", options.maxRetry ?? 100, 0, MAX_ATTEMPTS_LIMIT - 1)
   const name = Options.nonEmptyString("name", options.name ?? actionName)
   const maxAttempts = maxRetry + 1
-  const retried = retryWith<unknown>({
+  const retried = Policy.retryWith<unknown>({
     name,
     maxAttempts,
     maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
-    shouldRetry: always,
+    shouldRetry: () => true,
     logGiveUp: false,
     alert: (attempt, error) =>
       Alert.sendInfrastructureAlert({ resourceName, actionName, name, attempt, maxAttempts, error })
@@ -273,9 +195,9 @@ export const connRetry = (
   const label = `${resourceName} ${actionName}`
   return (self) =>
     Effect.flatMap(serviceName, (service) =>
-      Effect.logInfo(`${label} started`).pipe(
+      Effect.logDebug(`${label} started`).pipe(
         Effect.zipRight(retried(self)),
-        Effect.tap(() => Effect.logInfo(`${label} completed successfully`)),
+        Effect.tap(() => Effect.logDebug(`${label} completed successfully`)),
         Effect.tapError((error) =>
           Effect.logError(
             `${label} failed after retries (${maxAttempts} attempts): ${Describe.summary(error)}`
@@ -325,7 +247,7 @@ export const continuous = (
     Schedule.intersect(Schedule.identity<unknown>()),
     Schedule.tapOutput(([count, error]) => {
       const failures = count + 1
-      const text = `${name} failed (${failures} failures so far); retrying in ${Duration.format(retryDelay)}: ${Describe.summary(error)}`
+      const text = `${name} failed (${failures} failures so far); retrying in ${Describe.duration(retryDelay)}: ${Describe.summary(error)}`
       const log = failures % 10 === 0 ? Effect.logError(text, Cause.fail(error)) : Effect.logWarning(text)
       return Effect.annotateLogs(log, { operation: name, failures })
     })

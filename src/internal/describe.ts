@@ -1,3 +1,5 @@
+import { Duration } from "effect"
+
 /**
  * Safe descriptions of arbitrary failure values. Every function here is total: hostile values
  * (null, `Object.create(null)`, throwing getters or `toString`, proxies, 1 MB messages) never
@@ -58,3 +60,7 @@ export const truncate = (text: string, max: number): string =>
 /** `"{type}: {message}"` cut to `max` characters, for logs and alert text. */
 export const summary = (error: unknown, max = 500): string =>
   truncate(`${typeName(error)}: ${message(error)}`, max)
+
+/** A duration for humans, rounded to the millisecond: `"1s 500ms"`. */
+export const duration = (value: Duration.Duration): string =>
+  Duration.format(Duration.millis(Math.round(Duration.toMillis(value))))

@@ -1,0 +1,137 @@
+/**
+ * The retry loop shared by `Retry` and `RetryRuntime`.
+ *
+ * @internal
+ */
+import { type Duration, Effect, Schedule, type ScheduleDecision } from "effect"
+import * as Alert from "../Alert.js"
+import type * as AlertLimiter from "../AlertLimiter.js"
+import * as Backoff from "../Backoff.js"
+import type * as Notifier from "../Notifier.js"
+import * as Describe from "./describe.js"
+import * as Options from "./options.js"
+
+/** The services a retry with alerting needs. */
+export type Requirements = AlertLimiter.AlertLimiter | Notifier.Notifier
+
+/** The largest `maxAttempts` accepted: one less than 2^31. */
+export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
+
+/** What a retry loop needs to know, once its options are validated. */
+export interface Plan<E> {
+  readonly name: string
+  readonly maxAttempts: number
+  readonly maxWait: Duration.Duration
+  readonly shouldRetry: (error: E) => boolean
+  /** Sent when the excessive-retry threshold attempt fails and another attempt will follow. */
+  readonly alert: (attempt: number, error: E) => Effect.Effect<boolean, never, Requirements>
+  /** Whether the loop itself logs an error when it gives up. */
+  readonly logGiveUp: boolean
+}
+
+/** The user-facing options every retry combinator shares. */
+export interface PlanOptions<E> {
+  readonly name: string
+  readonly context?: string | undefined
+  readonly maxAttempts?: number | undefined
+  readonly maxWait?: Duration.DurationInput | undefined
+  readonly while?: ((error: E) => boolean) | undefined
+}
+
+const always = () => true
+
+/** Validates `options`, throwing `InvalidOptionError` naming the first bad one. */
+export const resolve = <E>(
+  options: PlanOptions<E>,
+  defaults: { readonly maxAttempts: number }
+): Omit<Plan<E>, "alert" | "logGiveUp"> & { readonly context: string } => {
+  if (options === null || typeof options !== "object") {
+    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object with a name" })
+  }
+  if (options.context !== undefined && typeof options.context !== "string") {
+    throw new Options.InvalidOptionError({ option: "context", reason: "must be a string" })
+  }
+  if (options.while !== undefined && typeof options.while !== "function") {
+    throw new Options.InvalidOptionError({ option: "while", reason: "must be a function" })
+  }
+  return {
+    name: Options.nonEmptyString("name", options.name),
+    context: options.context ?? "",
+    maxAttempts: Options.wholeNumber(
+      "maxAttempts",
+      options.maxAttempts ?? defaults.maxAttempts,
+      1,
+      MAX_ATTEMPTS_LIMIT
+    ),
+    maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
+    shouldRetry: options.while ?? always
+  }
+}
+
+/**
+ * The retry policy: `Backoff.exponential` intersected with `Schedule.recurs`, stopped early by
+ * the `while` predicate, with logging and the alert tapped onto each decision.
+ */
+export const policy = <E>(plan: Plan<E>): Schedule.Schedule<unknown, E, Requirements> =>
+  Backoff.exponential({ maxWait: plan.maxWait }).pipe(
+    Schedule.intersect(Schedule.recurs(plan.maxAttempts - 1)),
+    Schedule.whileInput(plan.shouldRetry),
+    // Carries the failure to the decision tap below.
+    Schedule.intersect(Schedule.identity<E>()),
+    Schedule.onDecision(([[delay, retries], error], decision) =>
+      onDecision(plan, retries + 1, delay, error, decision)
+    )
+  )
+
+const onDecision = <E>(
+  plan: Plan<E>,
+  attempt: number,
+  delay: Duration.Duration,
+  error: E,
+  decision: ScheduleDecision.ScheduleDecision
+): Effect.Effect<void, never, Requirements> => {
+  if (decision._tag === "Continue") {
+    const warn = Effect.logWarning(
+      `${plan.name} failed on attempt ${attempt}/${plan.maxAttempts}; retrying in ${Describe.duration(delay)}: ${Describe.summary(error)}`
+    ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }))
+    return attempt === Alert.EXCESSIVE_RETRY_THRESHOLD
+      ? Effect.zipRight(warn, plan.alert(attempt, error))
+      : warn
+  }
+  // Done: either the attempts ran out, or the failure is not retryable (left to the caller).
+  if (plan.logGiveUp && plan.shouldRetry(error)) {
+    return Effect.logError(`${plan.name} gave up after ${attempt} attempts: ${Describe.summary(error)}`).pipe(
+      Effect.annotateLogs({ operation: plan.name, attempt })
+    )
+  }
+  return Effect.void
+}
+
+/**
+ * Continues a retry loop whose first attempt already failed with `first`: `Effect.retry` over
+ * `self` with the full policy, where the first run replays `first` instead of running `self`
+ * again. The success path (no failure) never reaches this, so it builds no schedule state.
+ */
+export const retryAfterFailure = <A, E, R, R2>(
+  self: Effect.Effect<A, E, R>,
+  first: E,
+  schedule: Schedule.Schedule<unknown, E, R2>
+): Effect.Effect<A, E, R | R2> =>
+  Effect.suspend(() => {
+    let replayed = false
+    const attempt = Effect.suspend(() => {
+      if (replayed) return self
+      replayed = true
+      return Effect.fail(first)
+    })
+    return Effect.retry(attempt, schedule)
+  })
+
+/** The retry combinator for `plan`: one `catchAll` on the success path, the policy after. */
+export const retryWith = <E>(plan: Plan<E>) => {
+  const schedule = policy(plan)
+  return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> =>
+    Effect.catchAll(self, (first) =>
+      retryAfterFailure(self, first, schedule as Schedule.Schedule<unknown, E2, Requirements>)
+    )
+}

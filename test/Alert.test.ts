@@ -1,0 +1,104 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Layer, TestClock } from "effect"
+import { Alert, AlertLimiter, Notifier } from "../src/index.js"
+import { captureLogs } from "./support/logs.js"
+
+const services = () => Layer.merge(AlertLimiter.layerMemory(), Notifier.layerTest)
+
+describe("Alert.sendRateLimited", () => {
+  it.effect("delivers the first alert, suppresses the duplicate", () =>
+    Effect.gen(function* () {
+      const error = new Error("HTTP 500")
+      expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(true)
+      expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(false)
+      expect(yield* Notifier.sent).toEqual([{ message: "Charging fails", channel: "ops" }])
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect(
+    "a notifier defect is logged with the alert text and swallowed; the limiter still counts it",
+    () => {
+      const logs = captureLogs()
+      return Effect.gen(function* () {
+        yield* Notifier.setFailure(Cause.die(new Error("socket exploded")))
+        const error = new Error("HTTP 500")
+        expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(false)
+        expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(false)
+        expect(yield* Notifier.attempts).toHaveLength(1)
+        const failures = logs.lines.filter((line) => line.level === "ERROR")
+        expect(failures).toHaveLength(1)
+        expect(failures[0]!.message).toContain("Alert could not be delivered: Charging fails")
+        expect(failures[0]!.cause).toContain("socket exploded")
+      }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
+    }
+  )
+
+  it.effect("never fails on hostile error values", () =>
+    Effect.gen(function* () {
+      const hostile = [
+        null,
+        undefined,
+        Object.create(null),
+        {
+          toString() {
+            throw new Error("no")
+          }
+        },
+        new Error("m".repeat(1024 * 1024))
+      ]
+      for (const error of hostile) {
+        expect(yield* Alert.sendCriticalRetryAlert("f", 50, error, "ctx")).toBe(true)
+      }
+      const sent = yield* Notifier.sent
+      expect(sent).toHaveLength(hostile.length)
+      // The 1 MB message is quoted, not pasted.
+      expect(sent[4]!.message.length).toBeLessThan(2_000)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("says how many alerts were suppressed since the last one, and since when", () =>
+    Effect.gen(function* () {
+      const error = new Error("HTTP 500")
+      yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")
+      yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")
+      yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")
+      yield* TestClock.adjust("5 minutes")
+      expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(true)
+      const sent = yield* Notifier.sent
+      expect(sent[0]!.message).toBe("Charging fails")
+      expect(sent[1]!.message).toBe(
+        "Charging fails\n\n(2 identical alerts were suppressed since 1970-01-01T00:00:00.000Z)"
+      )
+    }).pipe(Effect.provide(services()))
+  )
+})
+
+describe("Alert.criticalRetryMessage", () => {
+  it("names the operation, context, attempt, error type and message, and asks to investigate", () => {
+    const text = Alert.criticalRetryMessage("spend_credits", 50, new TypeError("HTTP 500"), "billing")
+    expect(text).toContain("Operation: spend_credits")
+    expect(text).toContain("Context: billing")
+    expect(text).toContain("Current attempt: 50/50")
+    expect(text).toContain("Error: TypeError: HTTP 500")
+    expect(text).toMatch(/Investigate/)
+  })
+})
+
+describe("Alert.infrastructureMessage", () => {
+  it("names resource, action, operation, attempt N/max, and cuts the error to 200 characters", () => {
+    const text = Alert.infrastructureMessage({
+      resourceName: "postgres",
+      actionName: "connect",
+      name: "connectDb",
+      attempt: 50,
+      maxAttempts: 101,
+      error: new Error("e".repeat(1000))
+    })
+    expect(text).toContain("Resource: postgres")
+    expect(text).toContain("Action: connect")
+    expect(text).toContain("Operation: connectDb")
+    expect(text).toContain("Current attempt: 50/101")
+    const errorLine = text.split("\n").find((line) => line.startsWith("Error: "))!
+    expect(errorLine.length - "Error: ".length).toBe(200)
+  })
+})

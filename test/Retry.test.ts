@@ -1,0 +1,307 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Clock, Data, Duration, Effect, Exit, Fiber, Layer, Ref, TestClock } from "effect"
+import { AlertLimiter, Notifier, Retry } from "../src/index.js"
+import { runPastBackoff } from "./support/clock.js"
+import { captureLogs } from "./support/logs.js"
+
+class HttpError extends Data.TaggedError("HttpError")<{ readonly status: number }> {}
+
+/** Fresh limiter and recording notifier for each test. */
+const services = () => Layer.merge(AlertLimiter.layerMemory(), Notifier.layerTest)
+
+/** An operation that fails `failures` times with `error`, then succeeds with "ok"; counts attempts. */
+const flaky = <E>(failures: number, error: E) =>
+  Effect.map(Ref.make(0), (attempts) => ({
+    attempts: Ref.get(attempts),
+    effect: Ref.updateAndGet(attempts, (n) => n + 1).pipe(
+      Effect.flatMap((n) => (n <= failures ? Effect.fail(error) : Effect.succeed("ok")))
+    )
+  }))
+
+describe("Retry.retry", () => {
+  it.effect("succeeds after failures", () =>
+    Effect.gen(function* () {
+      const op = yield* flaky(3, new HttpError({ status: 500 }))
+      const exit = yield* runPastBackoff(op.effect.pipe(Retry.retry({ name: "fetch" })))
+      expect(exit).toEqual(Exit.succeed("ok"))
+      expect(yield* op.attempts).toBe(4)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("makes maxAttempts attempts in all, then fails with the original error, unchanged", () =>
+    Effect.gen(function* () {
+      const error = new HttpError({ status: 503 })
+      const op = yield* flaky(Number.POSITIVE_INFINITY, error)
+      const exit = yield* runPastBackoff(op.effect.pipe(Retry.retry({ name: "fetch", maxAttempts: 7 })))
+      expect(exit).toEqual(Exit.fail(error))
+      if (Exit.isFailure(exit))
+        expect(Cause.failureOption(exit.cause).pipe((o) => o._tag === "Some" && o.value)).toBe(error)
+      expect(yield* op.attempts).toBe(7)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("can also be called data-first", () =>
+    Effect.gen(function* () {
+      const op = yield* flaky(1, "nope")
+      const exit = yield* runPastBackoff(Retry.retry(op.effect, { name: "fetch" }))
+      expect(exit).toEqual(Exit.succeed("ok"))
+      expect(yield* op.attempts).toBe(2)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("defaults to 5 attempts (funcRetry too)", () =>
+    Effect.gen(function* () {
+      const a = yield* flaky(Number.POSITIVE_INFINITY, "down")
+      yield* runPastBackoff(a.effect.pipe(Retry.retry({ name: "a" })))
+      expect(yield* a.attempts).toBe(5)
+      const b = yield* flaky(Number.POSITIVE_INFINITY, "down")
+      yield* runPastBackoff(b.effect.pipe(Retry.funcRetry("b")))
+      expect(yield* b.attempts).toBe(5)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("waits more than zero and at most maxWait between attempts", () =>
+    Effect.gen(function* () {
+      const times: Array<number> = []
+      const op = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        times.push(now)
+        return Effect.fail("down")
+      })
+      yield* runPastBackoff(op.pipe(Retry.retry({ name: "gaps", maxAttempts: 30, maxWait: "3 seconds" })))
+      expect(times).toHaveLength(30)
+      const gaps = times.slice(1).map((t, i) => t - times[i]!)
+      for (const gap of gaps) {
+        expect(gap).toBeGreaterThan(0)
+        expect(gap).toBeLessThanOrEqual(3000)
+      }
+      // The first gap is 1 s plus up to 1 s of jitter; later ones grow until the cap.
+      expect(gaps[0]).toBeGreaterThanOrEqual(1000)
+      expect(gaps[0]).toBeLessThanOrEqual(2000)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("retries only failures accepted by `while`", () =>
+    Effect.gen(function* () {
+      const notFound = new HttpError({ status: 404 })
+      const op = yield* flaky(Number.POSITIVE_INFINITY, notFound)
+      const exit = yield* runPastBackoff(
+        op.effect.pipe(Retry.retry({ name: "fetch", while: (e: HttpError) => e.status >= 500 }))
+      )
+      expect(exit).toEqual(Exit.fail(notFound))
+      expect(yield* op.attempts).toBe(1)
+
+      const flakyServer = yield* flaky(2, new HttpError({ status: 502 }))
+      const ok = yield* runPastBackoff(
+        flakyServer.effect.pipe(Retry.retry({ name: "fetch", while: (e: HttpError) => e.status >= 500 }))
+      )
+      expect(ok).toEqual(Exit.succeed("ok"))
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("does not retry defects", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const op = Effect.zipRight(
+        Ref.update(attempts, (n) => n + 1),
+        Effect.dieMessage("bug")
+      )
+      const exit = yield* runPastBackoff(op.pipe(Retry.retry({ name: "buggy" })))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      expect(yield* Ref.get(attempts)).toBe(1)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("stops at once when interrupted during a 30 s backoff, with no further attempt", () =>
+    Effect.gen(function* () {
+      const attempts = yield* Ref.make(0)
+      const op = Effect.zipRight(
+        Ref.update(attempts, (n) => n + 1),
+        Effect.fail("down")
+      )
+      const fiber = yield* Effect.fork(
+        op.pipe(Retry.retry({ name: "slow", maxAttempts: 100, maxWait: "30 seconds" }))
+      )
+      // Move to the long, capped backoffs: 10 attempts take at most 1+2+4+8+16+30*4 s + jitter.
+      yield* TestClock.adjust("200 seconds")
+      const before = yield* Ref.get(attempts)
+      expect(before).toBeGreaterThanOrEqual(6)
+      yield* TestClock.adjust("1 second") // now inside a backoff of up to 30 s
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      const stopped = yield* Ref.get(attempts)
+      yield* TestClock.adjust("1 hour")
+      expect(yield* Ref.get(attempts)).toBe(stopped)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("retries non-Error failure values", () =>
+    Effect.gen(function* () {
+      for (const value of [null, undefined, 42, "text", Object.create(null), { code: "E" }]) {
+        const op = yield* flaky(2, value)
+        const exit = yield* runPastBackoff(op.effect.pipe(Retry.retry({ name: "odd" })))
+        expect(exit).toEqual(Exit.succeed("ok"))
+        expect(yield* op.attempts).toBe(3)
+      }
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("logs a warning per retry and an error when it gives up", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const op = yield* flaky(Number.POSITIVE_INFINITY, new HttpError({ status: 500 }))
+      yield* runPastBackoff(op.effect.pipe(Retry.retry({ name: "fetchUser", maxAttempts: 3 })))
+      const warnings = logs.lines.filter((line) => line.level === "WARN")
+      const errors = logs.lines.filter((line) => line.level === "ERROR")
+      expect(warnings.map((line) => line.annotations.attempt)).toEqual([1, 2])
+      expect(warnings[0]!.message).toMatch(/fetchUser failed on attempt 1\/3; retrying in .*: HttpError/)
+      expect(errors).toHaveLength(1)
+      expect(errors[0]!.message).toMatch(/fetchUser gave up after 3 attempts: HttpError/)
+    }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
+  })
+
+  it.effect("sends one critical alert when attempt 50 fails and another attempt follows", () =>
+    Effect.gen(function* () {
+      const op = yield* flaky(Number.POSITIVE_INFINITY, new Error("HTTP 500"))
+      yield* runPastBackoff(
+        op.effect.pipe(
+          Retry.retry({ name: "spend_credits", context: "billing", maxAttempts: 60, maxWait: "1 second" })
+        )
+      )
+      expect(yield* op.attempts).toBe(60)
+      const sent = yield* Notifier.sent
+      expect(sent).toHaveLength(1)
+      expect(sent[0]!.message).toContain("spend_credits")
+      expect(sent[0]!.message).toContain("billing")
+      expect(sent[0]!.message).toContain("50/50")
+      expect(sent[0]!.message).toContain("Error: HTTP 500")
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("sends no alert when the threshold attempt is the last one", () =>
+    Effect.gen(function* () {
+      const op = yield* flaky(Number.POSITIVE_INFINITY, new Error("HTTP 500"))
+      yield* runPastBackoff(op.effect.pipe(Retry.retry({ name: "f", maxAttempts: 50, maxWait: "1 second" })))
+      expect(yield* op.attempts).toBe(50)
+      expect(yield* Notifier.attempts).toHaveLength(0)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("many loops failing the same way send one alert", () =>
+    Effect.gen(function* () {
+      const loops = Array.from({ length: 10 }, () =>
+        Effect.fail(new Error("HTTP 500")).pipe(
+          Retry.retry({ name: "f", maxAttempts: 51, maxWait: "1 second" })
+        )
+      )
+      yield* runPastBackoff(Effect.all(loops, { concurrency: "unbounded", mode: "either" }))
+      expect(yield* Notifier.sent).toHaveLength(1)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it("rejects invalid options when the combinator is built, naming the option", () => {
+    const bad: Array<[Retry.RetryOptions, RegExp]> = [
+      [{ name: "f", maxAttempts: 0 }, /"maxAttempts"/],
+      [{ name: "f", maxAttempts: 2.5 }, /"maxAttempts"/],
+      [{ name: "f", maxAttempts: Number.NaN }, /"maxAttempts"/],
+      [{ name: "f", maxAttempts: Number.POSITIVE_INFINITY }, /"maxAttempts"/],
+      [{ name: "f", maxWait: -1 }, /"maxWait"/],
+      [{ name: "f", maxWait: Number.NaN }, /"maxWait"/],
+      [{ name: "f", maxWait: Duration.infinity }, /"maxWait"/],
+      [{ name: "f", maxWait: 0 }, /"maxWait"/],
+      [{ name: "" }, /"name"/],
+      [{ name: "f", while: "yes" as never }, /"while"/]
+    ]
+    for (const [options, message] of bad) {
+      expect(() => Retry.retry(options)).toThrow(message)
+      expect(() => Retry.retry(Effect.void, options)).toThrow(Retry.InvalidOptionError)
+    }
+    expect(() => Retry.connRetry("db", "connect", { maxRetry: -1 })).toThrow(/"maxRetry"/)
+    expect(() => Retry.connRetry("db", "connect", { maxRetry: 1.5 })).toThrow(/"maxRetry"/)
+    expect(() => Retry.connRetry("db", "connect", { maxWait: "-3 seconds" })).toThrow(/"maxWait"/)
+    expect(() => Retry.connRetry("", "connect")).toThrow(/"resourceName"/)
+    expect(() => Retry.continuous({ name: "w", retryDelay: Number.NaN })).toThrow(/"retryDelay"/)
+    expect(() => Retry.continuous({ name: "w", retryDelay: Duration.infinity })).toThrow(/"retryDelay"/)
+  })
+})
+
+describe("Retry.connRetry", () => {
+  it.effect("makes maxRetry + 1 attempts and logs started, completed, failed with annotations", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const ok = yield* flaky(2, new Error("refused"))
+      const result = yield* runPastBackoff(
+        ok.effect.pipe(Retry.connRetry("postgres", "connect", { maxRetry: 2 }))
+      )
+      expect(result).toEqual(Exit.succeed("ok"))
+      expect(yield* ok.attempts).toBe(3)
+
+      const down = yield* flaky(Number.POSITIVE_INFINITY, new Error("refused"))
+      const error = yield* runPastBackoff(
+        down.effect.pipe(Retry.connRetry("postgres", "connect", { maxRetry: 2 }))
+      )
+      expect(Exit.isFailure(error)).toBe(true)
+      expect(yield* down.attempts).toBe(3)
+
+      const messages = logs.lines.map((line) => `${line.level} ${line.message}`)
+      expect(messages).toContain("DEBUG postgres connect started")
+      expect(messages).toContain("DEBUG postgres connect completed successfully")
+      expect(
+        messages.some((m) => m.startsWith("ERROR postgres connect failed after retries (3 attempts)"))
+      ).toBe(true)
+      const started = logs.lines.filter((line) => line.message === "postgres connect started")
+      expect(started[0]!.annotations).toMatchObject({
+        resource: "postgres",
+        action: "connect",
+        service: "unknown",
+        pid: process.pid
+      })
+      // One connection id per combinator.
+      expect(started[0]!.annotations.connectionId).not.toBe(started[1]!.annotations.connectionId)
+    }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
+  })
+
+  it.effect("sends the infrastructure alert at attempt 50 with context {resource}_infrastructure", () =>
+    Effect.gen(function* () {
+      const op = yield* flaky(Number.POSITIVE_INFINITY, new Error("x".repeat(500)))
+      yield* runPastBackoff(
+        op.effect.pipe(Retry.connRetry("redis", "ping", { maxRetry: 100, maxWait: "1 second" })),
+        "2 hours"
+      )
+      expect(yield* op.attempts).toBe(101)
+      const sent = yield* Notifier.sent
+      expect(sent).toHaveLength(1)
+      const text = sent[0]!.message
+      expect(text).toContain("Resource: redis")
+      expect(text).toContain("Action: ping")
+      expect(text).toContain("Current attempt: 50/101")
+      expect(text).not.toContain("x".repeat(200))
+      // The alert was keyed with the infrastructure context: only that signature has a record.
+      const error = new Error("x".repeat(500))
+      const keyed = yield* AlertLimiter.check(AlertLimiter.signature("ping", error, "redis_infrastructure"))
+      expect(keyed.lastSentAt).toBeTypeOf("number")
+      const plain = yield* AlertLimiter.check(AlertLimiter.signature("ping", error, "redis"))
+      expect(plain.lastSentAt).toBeUndefined()
+    }).pipe(Effect.provide(services()))
+  )
+})
+
+describe("Retry.continuous", () => {
+  it.effect("retries forever at a fixed delay, logging every 10th failure as an error with its cause", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const op = yield* flaky(25, new Error("queue down"))
+      const fiber = yield* Effect.fork(
+        op.effect.pipe(Retry.continuous({ name: "consume", retryDelay: "2 seconds" }))
+      )
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* op.attempts).toBe(6)
+      yield* TestClock.adjust("1 minute")
+      expect(yield* Fiber.join(fiber)).toBe("ok")
+      expect(yield* op.attempts).toBe(26)
+      const errors = logs.lines.filter((line) => line.level === "ERROR")
+      expect(errors.map((line) => line.annotations.failures)).toEqual([10, 20])
+      expect(errors[0]!.cause).toContain("queue down")
+      expect(logs.lines.filter((line) => line.level === "WARN")).toHaveLength(23)
+    }).pipe(Effect.provide(logs.layer))
+  })
+})

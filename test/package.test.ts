@@ -1,0 +1,89 @@
+/**
+ * The published artifact works: `npm pack` builds `dist/`, the tarball installs into a scratch
+ * project, and `import { Retry } from "effect-retry-alerts"` type-checks and runs there.
+ */
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const root = resolve(import.meta.dirname, "..")
+const scratch = mkdtempSync(join(tmpdir(), "effect-retry-alerts-pack-"))
+const run = (command: string, args: Array<string>, cwd: string) =>
+  execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+
+const installed = (name: string) =>
+  JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version as string
+
+const program = `
+import { Effect, Layer } from "effect"
+import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
+
+let attempts = 0
+const flaky: Effect.Effect<string, Error> = Effect.suspend(() =>
+  ++attempts < 3 ? Effect.fail(new Error("not yet")) : Effect.succeed("ok")
+)
+const result: string = await flaky.pipe(
+  Retry.retry({ name: "flaky", maxWait: "10 millis" }),
+  Effect.provide(Layer.merge(AlertLimiter.layer, Notifier.layerLog)),
+  Effect.runPromise
+)
+console.log(JSON.stringify({ result, attempts }))
+`
+
+describe("the packed tarball", () => {
+  beforeAll(() => {
+    const tarball = run("npm", ["pack", "--silent", "--pack-destination", scratch], root)
+      .trim()
+      .split("\n")
+      .pop()!
+    writeFileSync(
+      join(scratch, "package.json"),
+      JSON.stringify({ name: "scratch", private: true, type: "module" })
+    )
+    run(
+      "npm",
+      [
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--prefer-offline",
+        join(scratch, tarball),
+        `effect@${installed("effect")}`,
+        `typescript@${installed("typescript")}`,
+        `@types/node@${installed("@types/node")}`
+      ],
+      scratch
+    )
+    writeFileSync(join(scratch, "main.ts"), program)
+    writeFileSync(
+      join(scratch, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          outDir: "out",
+          types: ["node"]
+        },
+        files: ["main.ts"]
+      })
+    )
+  }, 180_000)
+
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+  it("ships only dist, src and the README besides package.json", () => {
+    const manifest = JSON.parse(run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], root))[0]
+    const top = new Set(manifest.files.map((file: { path: string }) => file.path.split("/")[0]))
+    expect([...top].sort()).toEqual(["README.md", "dist", "package.json", "src"])
+  })
+
+  it("type-checks an import of the package and runs it", () => {
+    run(join(scratch, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], scratch)
+    const output = run("node", [join(scratch, "out", "main.js")], scratch)
+    expect(JSON.parse(output.trim().split("\n").pop()!)).toEqual({ result: "ok", attempts: 3 })
+  }, 60_000)
+})
