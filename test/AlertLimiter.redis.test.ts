@@ -155,6 +155,19 @@ describe("AlertLimiter.layerRedis storage", () => {
 })
 
 describe("AlertLimiter.layerRedis sharing", () => {
+  it.scoped("a signature the front forgot (maxEntries) is still decided by Redis", () =>
+    Effect.gen(function* () {
+      const server = yield* ownRedisServer()
+      const client = yield* redisClient(server.url)
+      const limiter = yield* limiterAt(server.url, { maxEntries: 2 })
+      for (const sig of ["a", "b", "c"]) expect((yield* limiter.check(sig)).send).toBe(true)
+      const before = yield* scriptCalls(client)
+      // "a" was dropped from the front: one round trip, and Redis still suppresses it.
+      expect(yield* limiter.check("a")).toEqual({ send: false, suppressed: 1, lastSentAt: 0 })
+      expect((yield* scriptCalls(client)) - before).toBe(1)
+    })
+  )
+
   it.scoped("a storm of 1,000 asks for one signature costs one round trip per window", () =>
     Effect.gen(function* () {
       const server = yield* ownRedisServer()

@@ -324,8 +324,8 @@ const makeRedis = (
         if (lastWarnedAt !== undefined && now - lastWarnedAt < windowMillis) return Effect.void
         lastWarnedAt = now
         return Effect.logWarning(
-          `${LOG_PREFIX}: Redis did not answer (${scrub(reason)}); this process decides alone until it ` +
-            "does, so an alert may be sent by more than one process"
+          `${LOG_PREFIX}: no decision from Redis (${scrub(reason)}); this process decides alone until ` +
+            "Redis answers, so an alert may be sent by more than one process"
         )
       })
 
