@@ -3,9 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Cause, Effect, Metric } from "effect"
 import * as AlertLimiter from "./AlertLimiter.js"
 import * as Describe from "./internal/describe.js"
+import * as Redact from "./internal/redact.js"
+import * as Metrics from "./Metrics.js"
 import * as Notifier from "./Notifier.js"
 
 /**
@@ -32,10 +34,22 @@ export const ERROR_TEXT_LENGTH = 500
  */
 export const INFRASTRUCTURE_ERROR_TEXT_LENGTH = 200
 
-const suppressedNote = (decision: AlertLimiter.Decision): string =>
-  decision.suppressed > 0 && decision.lastSentAt !== undefined
-    ? `\n\n(${decision.suppressed} identical alert${decision.suppressed === 1 ? " was" : "s were"} suppressed since ${new Date(decision.lastSentAt).toISOString()})`
-    : ""
+const plural = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`)
+
+/** The lines that tell the reader what the limiter kept from them since the last alert. */
+const notes = (decision: AlertLimiter.Decision, admission: AlertLimiter.Admission): string => {
+  let text = ""
+  if (decision.suppressed > 0 && decision.lastSentAt !== undefined) {
+    text += `\n\n(${plural(decision.suppressed, "identical alert was", "identical alerts were")} suppressed since ${new Date(decision.lastSentAt).toISOString()})`
+  }
+  if (admission.heldBack > 0) {
+    text += `\n\n(${plural(admission.heldBack, "other alert was", "other alerts were")} held back by the channel ceiling)`
+  }
+  return text
+}
+
+const count = (metric: typeof Metrics.alertsSent, name: string) =>
+  Metric.increment(Metric.tagged(metric, "operation", name))
 
 /**
  * Sends `message` unless an alert with the same signature (`name`, `error`, `context`) went out
@@ -44,8 +58,13 @@ const suppressedNote = (decision: AlertLimiter.Decision): string =>
  *
  * It never fails: a notifier failure or defect is logged with the alert text (so the alert is not
  * lost) and swallowed, and the limiter still counts the alert as sent, so a broken notifier does
- * not cause a storm of resends. When alerts were suppressed since the last one, the text says how
- * many and since when.
+ * not cause a storm of resends.
+ *
+ * Two limits apply: one alert per signature per window (`AlertLimiter.check`), and the channel
+ * ceiling, at most N alerts per minute across all signatures (`AlertLimiter.admit`). The text of
+ * the next alert that goes out says how many identical alerts were suppressed since the last one
+ * (and since when), and how many others the ceiling held back. Each outcome is counted in
+ * {@link Metrics}, tagged with the operation name.
  *
  * @example
  * ```ts
@@ -72,17 +91,26 @@ export const sendRateLimited = (
 ): Effect.Effect<boolean, never, AlertLimiter.AlertLimiter | Notifier.Notifier> =>
   Effect.flatMap(AlertLimiter.AlertLimiter, (limiter) =>
     Effect.flatMap(limiter.check(limiter.signature(name, error, context)), (decision) => {
-      if (!decision.send) return Effect.succeed(false)
-      const text = message + suppressedNote(decision)
-      return Notifier.alert(text, channel).pipe(
-        Effect.as(true),
-        Effect.catchAllCause((cause) =>
-          Effect.logError(`Alert could not be delivered: ${text}`, cause).pipe(
-            Effect.annotateLogs({ alert: name, context }),
-            Effect.as(false)
+      if (!decision.send) return Effect.as(count(Metrics.alertsSuppressed, name), false)
+      return Effect.flatMap(limiter.admit, (admission) => {
+        if (!admission.admitted) return Effect.as(count(Metrics.alertsHeldBack, name), false)
+        const text = redact(message + notes(decision, admission))
+        return Notifier.alert(text, channel).pipe(
+          Effect.zipRight(count(Metrics.alertsSent, name)),
+          Effect.as(true),
+          Effect.catchAllCause((cause) =>
+            // The cause is logged scrubbed too: a notifier's defect may quote a secret.
+            Effect.logError(
+              `Alert could not be delivered: ${text}`,
+              Cause.die(redact(Cause.pretty(cause)))
+            ).pipe(
+              Effect.annotateLogs({ alert: name, context }),
+              Effect.zipRight(count(Metrics.alertsFailed, name)),
+              Effect.as(false)
+            )
           )
         )
-      )
+      })
     })
   )
 
@@ -182,3 +210,30 @@ export const sendInfrastructureAlert = (
     `${alert.resourceName}_infrastructure`,
     infrastructureMessage(alert)
   )
+
+/**
+ * Scrubs secrets out of alert text, replacing each by a visible `[REDACTED…]` placeholder and
+ * keeping the rest readable. {@link sendRateLimited} applies it to every alert before the
+ * notifier sees it, and to the text it logs when delivery fails.
+ *
+ * It removes: credentials in URLs (`scheme://user:pass@`), `Bearer` tokens and `Authorization`
+ * values; values of parameters named like `token`, `access_token`, `key`, `api_key`, `secret`,
+ * `password`, `sig`, `signature`, `credential` (in URLs, `name=value` text and JSON); Discord and
+ * Slack webhook URLs; GitHub (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`), Slack
+ * (`xoxb-`, `xoxp-`, ...) and AWS (`AKIA...`) token shapes; JSON web tokens; PEM private-key
+ * blocks (to the end of the text when the END line was cut off).
+ *
+ * Pure, total and linear in the length of the text: any string, even megabytes long, is fine.
+ *
+ * @example
+ * ```ts
+ * import { Alert } from "effect-retry-alerts"
+ *
+ * Alert.redact("GET https://bob:hunter2@api.example.com/v1?token=abc failed")
+ * // "GET https://[REDACTED]@api.example.com/v1?token=[REDACTED] failed"
+ * ```
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const redact: (text: string) => string = Redact.redact

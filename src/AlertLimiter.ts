@@ -4,8 +4,9 @@
  * @since 0.1.0
  */
 import { Context, Duration, Effect, Layer, Ref } from "effect"
-import * as Describe from "./internal/describe.js"
+import * as Fingerprint from "./Fingerprint.js"
 import * as Options from "./internal/options.js"
+import * as Metrics from "./Metrics.js"
 
 /**
  * Minimum time between two alerts with the same signature: 5 minutes.
@@ -29,7 +30,15 @@ export const DEFAULT_MAX_ENTRIES = 10_000
  * @since 0.1.0
  * @category constants
  */
-export const SIGNATURE_MESSAGE_LENGTH = 100
+export const SIGNATURE_MESSAGE_LENGTH: number = Fingerprint.MESSAGE_LENGTH
+
+/**
+ * Default channel ceiling: at most 20 alerts per minute across all signatures.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_CEILING = 20
 
 /**
  * The outcome of asking the limiter about one signature.
@@ -50,6 +59,21 @@ export interface Decision {
 }
 
 /**
+ * The outcome of asking the channel ceiling for room for one more alert.
+ *
+ * - `admitted`: whether the alert may go out now.
+ * - `heldBack`: when admitted, how many alerts the ceiling held back since the previous admitted
+ *   one; when not admitted, how many have been held back so far, this one included.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Admission {
+  readonly admitted: boolean
+  readonly heldBack: number
+}
+
+/**
  * The limiter service. Implementations must decide atomically: of many fibers asking at once
  * for one signature, exactly one is told to send.
  *
@@ -61,6 +85,11 @@ export interface AlertLimiterService {
   readonly signature: (name: string, error: unknown, context: string) => string
   /** Decides for one signature and records the decision. */
   readonly check: (signature: string) => Effect.Effect<Decision>
+  /**
+   * Asks the channel ceiling (at most N alerts per minute across all signatures) for room for
+   * one alert that `check` allowed, and records it when admitted.
+   */
+  readonly admit: Effect.Effect<Admission>
   /** Forgets every signature. */
   readonly reset: Effect.Effect<void>
   /** How many signatures are remembered. */
@@ -82,7 +111,7 @@ export class AlertLimiter extends Context.Tag("effect-retry-alerts/AlertLimiter"
  * The signature of an alert, `"{context}:{name}:{type}:{message head}"`: the context, the
  * operation name, the error's type (`_tag` for tagged errors, else its class or `name`, else
  * `typeof`) and the first 100 characters of its message. Total: it never throws, whatever the
- * error value is.
+ * error value is. The `"exact"` {@link Fingerprint.Fingerprint}.
  *
  * @example
  * ```ts
@@ -95,8 +124,7 @@ export class AlertLimiter extends Context.Tag("effect-retry-alerts/AlertLimiter"
  * @since 0.1.0
  * @category signatures
  */
-export const signature = (name: string, error: unknown, context = ""): string =>
-  `${context}:${name}:${Describe.typeName(error)}:${Describe.message(error).slice(0, SIGNATURE_MESSAGE_LENGTH)}`
+export const signature: (name: string, error: unknown, context?: string) => string = Fingerprint.exact
 
 /**
  * Options of {@link layerMemory} and {@link make}.
@@ -109,6 +137,13 @@ export interface MemoryOptions {
   readonly window?: Duration.DurationInput | undefined
   /** Most signatures remembered at once. Default {@link DEFAULT_MAX_ENTRIES}. */
   readonly maxEntries?: number | undefined
+  /**
+   * Which failures count as the same alert: `"exact"` (the default, the original signature),
+   * `"normalized"` (ids, numbers, hosts, timestamps replaced before the cut) or a function.
+   */
+  readonly fingerprint?: Fingerprint.Fingerprint | undefined
+  /** Most alerts per minute across all signatures; 0 turns the ceiling off. Default 20. */
+  readonly ceiling?: number | undefined
 }
 
 interface Entry {
@@ -116,7 +151,16 @@ interface Entry {
   suppressed: number
 }
 
+interface CeilingState {
+  readonly times: Array<number>
+  next: number
+  heldBack: number
+}
+
+const CEILING_PERIOD_MILLIS = 60_000
+
 const firstSend: Decision = { send: true, suppressed: 0, lastSentAt: undefined }
+const admittedClean: Admission = { admitted: true, heldBack: 0 }
 
 /**
  * Builds an in-memory limiter. The state is a `Map` held in a `Ref` created here, so every
@@ -127,8 +171,13 @@ const firstSend: Decision = { send: true, suppressed: 0, lastSentAt: undefined }
  * both the oldest and the expired ones: past `maxEntries` the limiter drops from the front, at
  * O(1) per decision.
  *
- * Throws {@link InvalidOptionError} when `window` is not a positive finite duration or
- * `maxEntries` is not a whole number >= 1.
+ * The channel ceiling (`ceiling` alerts per minute across all signatures, default 20) is kept
+ * apart from the per-signature decision: `check` answers for one signature, `admit` for the
+ * channel, and `Alert.sendRateLimited` asks both.
+ *
+ * Throws {@link InvalidOptionError} when `window` is not a positive finite duration,
+ * `maxEntries` is not a whole number >= 1, `ceiling` is not a whole number >= 0, or
+ * `fingerprint` is not a strategy.
  *
  * @since 0.1.0
  * @category constructors
@@ -141,6 +190,15 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
     1,
     Number.MAX_SAFE_INTEGER
   )
+  const ceiling = Options.wholeNumber("ceiling", options.ceiling ?? DEFAULT_CEILING, 0, 1_000_000)
+  const fingerprint = options.fingerprint ?? "exact"
+  if (fingerprint !== "exact" && fingerprint !== "normalized" && typeof fingerprint !== "function") {
+    throw new Options.InvalidOptionError({
+      option: "fingerprint",
+      reason: `must be "exact", "normalized" or a function`
+    })
+  }
+  const toSignature = Fingerprint.toSignature(fingerprint)
 
   // Runs inside `Ref.modify`, which is synchronous: no other fiber sees a half-made decision.
   // The map is updated in place; a persistent map would allocate on every decision for no gain
@@ -150,6 +208,7 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
     if (entry === undefined) {
       entries.set(key, { lastSentAt: now, suppressed: 0 })
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
+      else Metrics.limiterEntries.unsafeUpdate(entries.size, [])
       return firstSend
     }
     if (now - entry.lastSentAt >= windowMillis) {
@@ -165,18 +224,43 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
     return { send: false, suppressed: entry.suppressed, lastSentAt: entry.lastSentAt }
   }
 
-  return Effect.map(
-    Effect.suspend(() => Ref.make(new Map<string, Entry>())),
-    (ref): AlertLimiterService => ({
-      signature,
+  // The ceiling is a sliding minute: a ring of the last `ceiling` admission times. The oldest
+  // one, at `next`, must be a minute old before another alert is admitted.
+  const admitIn = (state: CeilingState, now: number): Admission => {
+    const oldest = state.times[state.next]
+    if (oldest !== undefined && now - oldest < CEILING_PERIOD_MILLIS) {
+      state.heldBack++
+      return { admitted: false, heldBack: state.heldBack }
+    }
+    state.times[state.next] = now
+    state.next = (state.next + 1) % ceiling
+    const heldBack = state.heldBack
+    state.heldBack = 0
+    return heldBack === 0 ? admittedClean : { admitted: true, heldBack }
+  }
+
+  return Effect.gen(function* () {
+    const ref = yield* Ref.make(new Map<string, Entry>())
+    const ceilingRef = yield* Ref.make<CeilingState>({ times: [], next: 0, heldBack: 0 })
+    return {
+      signature: toSignature,
       check: (key) =>
         Effect.clockWith((clock) =>
           Ref.modify(ref, (entries) => [decide(entries, key, clock.unsafeCurrentTimeMillis()), entries])
         ),
-      reset: Ref.update(ref, () => new Map()),
+      admit:
+        ceiling === 0
+          ? Effect.succeed(admittedClean)
+          : Effect.clockWith((clock) =>
+              Ref.modify(ceilingRef, (state) => [admitIn(state, clock.unsafeCurrentTimeMillis()), state])
+            ),
+      reset: Effect.zipRight(
+        Ref.set(ceilingRef, { times: [], next: 0, heldBack: 0 }),
+        Ref.update(ref, () => new Map())
+      ),
       size: Effect.map(Ref.get(ref), (entries) => entries.size)
-    })
-  )
+    } satisfies AlertLimiterService
+  })
 }
 
 /**
@@ -256,6 +340,29 @@ export const shouldSendAlert = (
   Effect.flatMap(AlertLimiter, (limiter) =>
     Effect.map(limiter.check(limiter.signature(name, error, context)), (decision) => decision.send)
   )
+
+/**
+ * Asks the channel ceiling for room for one alert and records it when admitted. Call it after
+ * {@link check} allowed the alert; `Alert.sendRateLimited` does both.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const admission = yield* AlertLimiter.admit
+ *   return admission.admitted ? "send it" : `held back (${admission.heldBack} so far)`
+ * }).pipe(Effect.provide(AlertLimiter.layerMemory({ ceiling: 10 })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const admit: Effect.Effect<Admission, never, AlertLimiter> = Effect.flatMap(
+  AlertLimiter,
+  (limiter) => limiter.admit
+)
 
 /**
  * Forgets every signature.

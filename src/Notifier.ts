@@ -1,12 +1,33 @@
 /**
- * Where alerts go: a `Notifier` service, with a log notifier (the default) and a test notifier.
+ * Where alerts go: a `Notifier` service, with a log notifier (the default), Discord and Slack
+ * webhook notifiers, a fan-out over several, a layer configured from the environment, and a
+ * test notifier.
  *
  * @since 0.1.0
  */
-import { type Cause, Context, Data, Effect, Layer, Ref } from "effect"
+
+import type { HttpClient } from "@effect/platform"
+import {
+  type Cause,
+  Config,
+  ConfigError,
+  Context,
+  Data,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  Redacted,
+  Ref
+} from "effect"
+import * as Discord from "./internal/discord.js"
+import * as FanOut from "./internal/fanOut.js"
+import * as Options from "./internal/options.js"
+import * as Slack from "./internal/slack.js"
 
 /**
  * A notifier could not deliver an alert. `message` says why; it never contains a webhook URL.
+ * `status` is the HTTP status of the answer that made a webhook notifier give up, if any.
  *
  * @since 0.1.0
  * @category errors
@@ -14,6 +35,7 @@ import { type Cause, Context, Data, Effect, Layer, Ref } from "effect"
 export class NotifierError extends Data.TaggedError("NotifierError")<{
   readonly message: string
   readonly cause?: unknown
+  readonly status?: number | undefined
 }> {}
 
 /**
@@ -198,3 +220,316 @@ export const attempts: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTe
 export const setFailure = (
   cause: Cause.Cause<NotifierError> | undefined
 ): Effect.Effect<void, never, NotifierTest> => Effect.flatMap(NotifierTest, (test) => test.setFailure(cause))
+
+/**
+ * Longest `content` Discord accepts: 2,000 characters. Longer alert text is cut, keeping the head,
+ * and ends with a visible `… [truncated]` marker.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DISCORD_CONTENT_LENGTH = 2000
+
+/**
+ * Longest alert text sent to Slack (before escaping): 4,000 characters, Slack's advice for one
+ * message. Longer text is cut like Discord's.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SLACK_TEXT_LENGTH = 4000
+
+/**
+ * Default deadline of one webhook delivery, every try and wait included: 10 seconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_WEBHOOK_TIMEOUT: Duration.Duration = Duration.seconds(10)
+
+/**
+ * Default number of tries of one webhook delivery (rate-limited, server-error and network-error
+ * tries together): 4.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 4
+
+/**
+ * Options shared by the webhook notifiers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebhookOptions {
+  /** Where alerts without a channel (or with an unknown one) go. A secret: keep it `Redacted`. */
+  readonly webhookUrl: Redacted.Redacted<string>
+  /** Webhooks for named channels: `alert(message, "billing")` posts to `channels.billing`. */
+  readonly channels?: Readonly<Record<string, Redacted.Redacted<string>>> | undefined
+  /** Deadline of one delivery, tries and waits included. Default {@link DEFAULT_WEBHOOK_TIMEOUT}. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Most tries of one delivery. Default {@link DEFAULT_WEBHOOK_MAX_ATTEMPTS}. */
+  readonly maxAttempts?: number | undefined
+}
+
+/**
+ * Options of {@link layerDiscord}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DiscordOptions extends WebhookOptions {
+  /** Overrides the webhook's display name (1 to 80 characters). */
+  readonly username?: string | undefined
+}
+
+/**
+ * Options of {@link layerSlack}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SlackOptions extends WebhookOptions {}
+
+/**
+ * Builds a Discord webhook notifier. See {@link layerDiscord}. Throws `InvalidOptionError` at once
+ * for an invalid option; the message never shows a URL.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const discord = Notifier.makeDiscord({ webhookUrl: Redacted.make("https://discord.com/api/webhooks/1/a") })
+ * // Effect<NotifierService, never, HttpClient>: combine it with others through Notifier.fanOut.
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeDiscord = (
+  options: DiscordOptions
+): Effect.Effect<NotifierService, never, HttpClient.HttpClient> => Discord.make(options)
+
+/**
+ * Sends alerts to a Discord channel through its webhook, with the `HttpClient` you provide
+ * (`FetchHttpClient.layer` from `@effect/platform`, or a Node client).
+ *
+ * - Posts `{ content, allowed_mentions: { parse: [] } }` (and `username`): `@everyone`, `@here` or
+ *   `<@123>` in the error text ping nobody. Text over {@link DISCORD_CONTENT_LENGTH} is cut.
+ * - Any pasted URL form (`discord.com`, `discordapp.com`, `ptb.`, `/api/v9/...`) is sent to the
+ *   versioned `/api/v10/webhooks/ID/TOKEN` path on the same host, keeping `?thread_id=`.
+ * - 2xx: delivered. 429: waits `retry_after` (or `Retry-After`) and tries again. 5xx and network
+ *   errors: tries again after 0.5 s, 1 s, 2 s... Other 4xx (404: webhook deleted): fails at once.
+ *   At most `maxAttempts` tries within `timeout`; every wait goes through Effect's `Clock`.
+ * - Fails with a {@link NotifierError} carrying the HTTP `status`; the URL appears in no error,
+ *   log line or span.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const DiscordAlerts = Notifier.layerDiscord({
+ *   webhookUrl: Redacted.make("https://discord.com/api/webhooks/123/abc"),
+ *   channels: { billing: Redacted.make("https://discord.com/api/webhooks/456/def") },
+ *   username: "alerts"
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDiscord = (options: DiscordOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Layer.effect(Notifier, makeDiscord(options))
+
+/**
+ * Builds a Slack incoming-webhook notifier. See {@link layerSlack}.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const slack = Notifier.makeSlack({ webhookUrl: Redacted.make("https://hooks.slack.com/services/T/B/X") })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeSlack = (
+  options: SlackOptions
+): Effect.Effect<NotifierService, never, HttpClient.HttpClient> => Slack.make(options)
+
+/**
+ * Sends alerts to Slack through an incoming webhook, with the `HttpClient` you provide.
+ *
+ * - Posts `{ text }` with `&`, `<` and `>` escaped: error text cannot write `<!channel>`,
+ *   `<!here>` or a mention. Text over {@link SLACK_TEXT_LENGTH} is cut.
+ * - 200 with body `ok`: delivered. 429: waits `Retry-After` and tries again. 5xx and network
+ *   errors: tries again with backoff. 400, 403, 404, 410 and other refusals: fails at once with the
+ *   status and Slack's error string (`channel_not_found`, `invalid_token`...).
+ * - Same limits, timeout and secrecy as {@link layerDiscord}.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const SlackAlerts = Notifier.layerSlack({
+ *   webhookUrl: Redacted.make("https://hooks.slack.com/services/T000/B000/XXXX")
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSlack = (options: SlackOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Layer.effect(Notifier, makeSlack(options))
+
+/**
+ * Combines notifiers: every alert goes to all of them at once, and one failing does not stop the
+ * others. Succeeds when all delivered; otherwise fails, once all have finished, with a
+ * {@link NotifierError} naming each failure (so `Alert.sendRateLimited` logs it and answers
+ * `false`).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const console: Notifier.NotifierService = {
+ *   alert: (message) => Effect.sync(() => globalThis.console.error(message))
+ * }
+ * const both = Layer.effect(
+ *   Notifier.Notifier,
+ *   Effect.map(Notifier.Notifier, (log) => Notifier.fanOut(log, console))
+ * ).pipe(Layer.provide(Notifier.layerLog))
+ * ```
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const fanOut = (...notifiers: ReadonlyArray<NotifierService>): NotifierService =>
+  FanOut.fanOut(notifiers)
+
+/**
+ * A notifier layer that sends every alert through all the given notifier layers, as
+ * {@link fanOut} does. Each layer is built on its own.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const Alerts = Notifier.layerFanOut(
+ *   Notifier.layerDiscord({ webhookUrl: Redacted.make("https://discord.com/api/webhooks/1/a") }),
+ *   Notifier.layerSlack({ webhookUrl: Redacted.make("https://hooks.slack.com/services/T/B/X") }),
+ *   Notifier.layerLog
+ * ).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFanOut = <const Layers extends ReadonlyArray<Layer.Layer<Notifier, any, any>>>(
+  ...layers: Layers
+): Layer.Layer<Notifier, Layer.Layer.Error<Layers[number]>, Layer.Layer.Context<Layers[number]>> =>
+  Layer.scoped(
+    Notifier,
+    Effect.map(
+      Effect.forEach(layers, (layer) =>
+        Effect.map(Layer.build(layer), (context) => Context.get(context, Notifier))
+      ),
+      (notifiers) => FanOut.fanOut(notifiers)
+    )
+  )
+
+/**
+ * The environment variable holding the Discord webhook URL read by {@link layerConfig}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DISCORD_WEBHOOK_URL_ENV = "ALERT_DISCORD_WEBHOOK_URL"
+
+/**
+ * The environment variable holding the Slack webhook URL read by {@link layerConfig}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SLACK_WEBHOOK_URL_ENV = "ALERT_SLACK_WEBHOOK_URL"
+
+const webhookUrlConfig = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
+  Config.option(Config.redacted(name)).pipe(
+    // `ALERT_SLACK_WEBHOOK_URL=` (set but empty) means "not configured".
+    Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
+  )
+
+const fromConfig = <A>(name: string, build: () => A): Effect.Effect<A, ConfigError.ConfigError> =>
+  Effect.try({
+    try: build,
+    catch: (error) =>
+      ConfigError.InvalidData(
+        [name],
+        error instanceof Options.InvalidOptionError ? error.reason : "is not a usable webhook URL"
+      )
+  })
+
+/**
+ * Picks the notifier from the configuration (environment variables by default), reading the
+ * URLs with `Config.redacted`:
+ *
+ * - `ALERT_DISCORD_WEBHOOK_URL` set: {@link layerDiscord};
+ * - `ALERT_SLACK_WEBHOOK_URL` set: {@link layerSlack};
+ * - both: every alert goes to both ({@link layerFanOut});
+ * - neither (or empty): {@link layerLog}.
+ *
+ * Needs an `HttpClient` (used only when a webhook is set). A malformed URL fails the layer with a
+ * `ConfigError` naming the variable, not its value.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Effect, Layer } from "effect"
+ * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
+ *
+ * const program = Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "Charging fails").pipe(
+ *   Effect.provide([AlertLimiter.layer, Notifier.layerConfig.pipe(Layer.provide(FetchHttpClient.layer))])
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError, HttpClient.HttpClient> =
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const discordUrl = yield* webhookUrlConfig(DISCORD_WEBHOOK_URL_ENV)
+      const slackUrl = yield* webhookUrlConfig(SLACK_WEBHOOK_URL_ENV)
+      const layers: Array<Layer.Layer<Notifier, never, HttpClient.HttpClient>> = []
+      if (Option.isSome(discordUrl)) {
+        layers.push(
+          yield* fromConfig(DISCORD_WEBHOOK_URL_ENV, () => layerDiscord({ webhookUrl: discordUrl.value }))
+        )
+      }
+      if (Option.isSome(slackUrl)) {
+        layers.push(
+          yield* fromConfig(SLACK_WEBHOOK_URL_ENV, () => layerSlack({ webhookUrl: slackUrl.value }))
+        )
+      }
+      const names = [
+        Option.isSome(discordUrl) ? "Discord" : [],
+        Option.isSome(slackUrl) ? "Slack" : []
+      ].flat()
+      yield* Effect.logDebug(`Alerts go to ${names.length === 0 ? "the log" : names.join(" and ")}`)
+      const [only] = layers
+      if (layers.length === 0 || only === undefined) return layerLog
+      return layers.length === 1 ? only : layerFanOut(...layers)
+    })
+  )

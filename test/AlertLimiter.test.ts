@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Duration, Effect, TestClock } from "effect"
-import { AlertLimiter } from "../src/index.js"
+import { Data, Duration, Effect, Layer, TestClock } from "effect"
+import { Alert, AlertLimiter, Notifier } from "../src/index.js"
 
 class DbError extends Error {}
 class Timeout extends Data.TaggedError("Timeout")<{ readonly message: string }> {}
@@ -175,3 +175,65 @@ describe("AlertLimiter.layerMemory", () => {
 })
 
 const TestClockNow = Effect.clockWith((clock) => clock.currentTimeMillis)
+
+describe("the channel ceiling", () => {
+  const distinct = (i: number) => new Error(`failure ${i}`)
+
+  it.effect(
+    "sends at most `ceiling` alerts per minute across signatures, and reports what it held back",
+    () =>
+      Effect.gen(function* () {
+        const results: Array<boolean> = []
+        for (let i = 0; i < 5; i++)
+          results.push(yield* Alert.sendRateLimited("f", distinct(i), "", `alert ${i}`))
+        expect(results).toEqual([true, true, true, false, false])
+        yield* TestClock.adjust("59 seconds")
+        expect(yield* Alert.sendRateLimited("f", distinct(5), "", "alert 5")).toBe(false)
+        yield* TestClock.adjust("1 second")
+        expect(yield* Alert.sendRateLimited("f", distinct(6), "", "alert 6")).toBe(true)
+        const sent = yield* Notifier.sent
+        expect(sent.map((alert) => alert.message.split("\n")[0])).toEqual([
+          "alert 0",
+          "alert 1",
+          "alert 2",
+          "alert 6"
+        ])
+        expect(sent[3]!.message).toContain("3 other alerts were held back by the channel ceiling")
+        // The count starts again after it is reported.
+        expect(yield* Alert.sendRateLimited("f", distinct(7), "", "alert 7")).toBe(true)
+        expect((yield* Notifier.sent)[4]!.message).toBe("alert 7")
+      }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 3 }), Notifier.layerTest)))
+  )
+
+  it.effect("is a sliding minute: each slot frees a minute after its own alert", () =>
+    Effect.gen(function* () {
+      expect((yield* AlertLimiter.admit).admitted).toBe(true)
+      yield* TestClock.adjust("30 seconds")
+      expect((yield* AlertLimiter.admit).admitted).toBe(true)
+      expect(yield* AlertLimiter.admit).toEqual({ admitted: false, heldBack: 1 })
+      yield* TestClock.adjust("30 seconds") // the first slot is a minute old
+      expect(yield* AlertLimiter.admit).toEqual({ admitted: true, heldBack: 1 })
+      expect((yield* AlertLimiter.admit).admitted).toBe(false)
+    }).pipe(Effect.provide(AlertLimiter.layerMemory({ ceiling: 2 })))
+  )
+
+  it.effect("defaults to 20 per minute, and 0 turns it off", () =>
+    Effect.gen(function* () {
+      const admitted = (layer: ReturnType<typeof AlertLimiter.layerMemory>) =>
+        Effect.provide(
+          Effect.map(
+            Effect.replicateEffect(AlertLimiter.admit, 100),
+            (all) => all.filter((a) => a.admitted).length
+          ),
+          layer
+        )
+      expect(yield* admitted(AlertLimiter.layerMemory())).toBe(AlertLimiter.DEFAULT_CEILING)
+      expect(yield* admitted(AlertLimiter.layerMemory({ ceiling: 0 }))).toBe(100)
+    })
+  )
+
+  it("rejects a ceiling that is not a whole number >= 0", () => {
+    expect(() => AlertLimiter.layerMemory({ ceiling: -1 })).toThrow(/"ceiling"/)
+    expect(() => AlertLimiter.layerMemory({ ceiling: 2.5 })).toThrow(/"ceiling"/)
+  })
+})

@@ -1,10 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Data, Duration, Effect, Exit, Fiber, Layer, Ref, TestClock } from "effect"
+import { Cause, Clock, Data, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
 import { AlertLimiter, Notifier, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
 import { captureLogs } from "./support/logs.js"
 
 class HttpError extends Data.TaggedError("HttpError")<{ readonly status: number }> {}
+
+/** The typed failure of an exit: the very object the effect failed with. */
+const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
 
 /** Fresh limiter and recording notifier for each test. */
 const services = () => Layer.merge(AlertLimiter.layerMemory(), Notifier.layerTest)
@@ -87,8 +91,17 @@ describe("Retry.retry", () => {
       const exit = yield* runPastBackoff(
         op.effect.pipe(Retry.retry({ name: "fetch", while: (e: HttpError) => e.status >= 500 }))
       )
-      expect(exit).toEqual(Exit.fail(notFound))
+      expect(failureOf(exit)).toBe(notFound)
       expect(yield* op.attempts).toBe(1)
+
+      const calls: Array<number> = []
+      const counted = yield* flaky(Number.POSITIVE_INFINITY, new HttpError({ status: 502 }))
+      yield* runPastBackoff(
+        counted.effect.pipe(
+          Retry.retry({ name: "fetch", maxAttempts: 3, while: (e: HttpError) => calls.push(e.status) > 0 })
+        )
+      )
+      expect(calls).toHaveLength(2) // asked once per failure that could be retried
 
       const flakyServer = yield* flaky(2, new HttpError({ status: 502 }))
       const ok = yield* runPastBackoff(
@@ -156,6 +169,23 @@ describe("Retry.retry", () => {
       expect(warnings[0]!.message).toMatch(/fetchUser failed on attempt 1\/3; retrying in .*: HttpError/)
       expect(errors).toHaveLength(1)
       expect(errors[0]!.message).toMatch(/fetchUser gave up after 3 attempts: HttpError/)
+    }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
+  })
+
+  it.effect("scrubs secrets from its log lines", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const leaky = new Error(
+        "GET https://bob:hunter2@db.example.com/x failed; Authorization: Bearer abc.def.ghi"
+      )
+      yield* runPastBackoff(Effect.fail(leaky).pipe(Retry.retry({ name: "leaky", maxAttempts: 2 })))
+      const ours = logs.lines.filter((line) => line.annotations.operation === "leaky")
+      expect(ours.map((line) => line.level)).toEqual(["WARN", "ERROR"])
+      for (const line of ours) {
+        expect(line.message).not.toContain("hunter2")
+        expect(line.message).not.toContain("abc.def.ghi")
+        expect(line.message).toContain("[REDACTED]")
+      }
     }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
   })
 

@@ -51,6 +51,7 @@ describe("the packed tarball", () => {
         "--prefer-offline",
         join(scratch, tarball),
         `effect@${installed("effect")}`,
+        `@effect/platform@${installed("@effect/platform")}`,
         `typescript@${installed("typescript")}`,
         `@types/node@${installed("@types/node")}`
       ],

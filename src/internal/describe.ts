@@ -1,4 +1,5 @@
 import { Duration } from "effect"
+import { redact } from "./redact.js"
 
 /**
  * Safe descriptions of arbitrary failure values. Every function here is total: hostile values
@@ -38,28 +39,64 @@ export const typeName = (error: unknown): string => {
   )
 }
 
-/** The message of a failure: `message` when it is a string, else `String(error)`, else a placeholder. */
+const MAX_FIELDS = 8
+const MAX_FIELD_LENGTH = 100
+
+/**
+ * `key=value` for the first few own fields with primitive values: the useful part of a tagged
+ * error such as `HttpError { status: 503 }`, which has no message of its own.
+ */
+const fields = (error: object): string =>
+  Object.keys(error)
+    .filter((key) => key !== "_tag" && key !== "message")
+    .slice(0, MAX_FIELDS)
+    .flatMap((key) => {
+      const value = (error as Record<string, unknown>)[key]
+      return value === null || (typeof value !== "object" && typeof value !== "function")
+        ? [`${key}=${truncate(String(value), MAX_FIELD_LENGTH)}`]
+        : []
+    })
+    .join(" ")
+
+/**
+ * The message of a failure: `message` when it is a non-empty string, else the primitive fields of
+ * the object (`status=503`), else `String(error)`, else a placeholder.
+ */
 export const message = (error: unknown): string => {
   if (typeof error === "string") return error
   if (error === null || (typeof error !== "object" && typeof error !== "function")) return String(error)
   return (
     attempt(() => {
       const own = (error as { message?: unknown }).message
-      if (typeof own === "string") return own
-      return String(error)
+      if (typeof own === "string" && own !== "") return own
+      const described = fields(error)
+      if (described !== "") return described
+      return typeof own === "string" ? own : String(error)
     }) ??
     attempt(() => Object.prototype.toString.call(error)) ??
     "[unprintable value]"
   )
 }
 
-/** Cuts `text` to at most `max` characters, marking the cut with an ellipsis. */
-export const truncate = (text: string, max: number): string =>
-  text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`
+/**
+ * Cuts `text` to at most `max` characters, marking the cut with an ellipsis. Never splits a
+ * surrogate pair.
+ */
+export const truncate = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  let end = Math.max(0, max - 1)
+  const last = text.charCodeAt(end - 1)
+  if (last >= 0xd800 && last <= 0xdbff) end--
+  return `${text.slice(0, end)}…`
+}
 
-/** `"{type}: {message}"` cut to `max` characters, for logs and alert text. */
+/**
+ * `"{type}: {message}"`, scrubbed of secrets by `redact` and cut to `max` characters, for logs
+ * and alert text. Redaction runs before the cut, so a secret cut in half can't slip past the
+ * patterns; only a bounded head is scrubbed, so a 1 MB message costs no more than a short one.
+ */
 export const summary = (error: unknown, max = 500): string =>
-  truncate(`${typeName(error)}: ${message(error)}`, max)
+  truncate(redact(`${typeName(error)}: ${message(error).slice(0, 4 * max)}`), max)
 
 /** A duration for humans, rounded to the millisecond: `"1s 500ms"`. */
 export const duration = (value: Duration.Duration): string =>

@@ -17,6 +17,7 @@ import {
   DEFAULT_MAX_ENTRIES,
   DEFAULT_WINDOW,
   type Decision,
+  make as makeMemory,
   signature
 } from "../AlertLimiter.js"
 import * as Describe from "./describe.js"
@@ -315,6 +316,8 @@ const makeRedis = (
     yield* Effect.forkScoped(Effect.forever(reconnect))
 
     const front = makeFront(windowMillis, maxEntries)
+    // The channel ceiling is per process for now, from a memory limiter.
+    const local = yield* makeMemory({ window: windowMillis })
     let lastWarnedAt: number | undefined
     let degraded = false
 
@@ -408,7 +411,13 @@ const makeRedis = (
       )
     })
 
-    return { signature, check, reset, size } satisfies AlertLimiterService
+    return {
+      signature,
+      check,
+      admit: local.admit,
+      reset: Effect.zipRight(local.reset, reset),
+      size
+    } satisfies AlertLimiterService
   })
 
 /**

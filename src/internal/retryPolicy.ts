@@ -3,10 +3,11 @@
  *
  * @internal
  */
-import { type Duration, Effect, Schedule, type ScheduleDecision } from "effect"
+import { Cause, type Duration, Effect, Exit, Metric, Schedule, type ScheduleDecision } from "effect"
 import * as Alert from "../Alert.js"
 import type * as AlertLimiter from "../AlertLimiter.js"
 import * as Backoff from "../Backoff.js"
+import * as Metrics from "../Metrics.js"
 import type * as Notifier from "../Notifier.js"
 import * as Describe from "./describe.js"
 import * as Options from "./options.js"
@@ -72,19 +73,25 @@ export const resolve = <E>(
  * The retry policy: `Backoff.exponential` intersected with `Schedule.recurs`, stopped early by
  * the `while` predicate, with logging and the alert tapped onto each decision.
  */
-export const policy = <E>(plan: Plan<E>): Schedule.Schedule<unknown, E, Requirements> =>
-  Backoff.exponential({ maxWait: plan.maxWait }).pipe(
+export const policy = <E>(plan: Plan<E>): Schedule.Schedule<unknown, E, Requirements> => {
+  const counters = {
+    retries: Metric.increment(Metric.tagged(Metrics.retries, "operation", plan.name)),
+    giveUps: Metric.increment(Metric.tagged(Metrics.giveUps, "operation", plan.name))
+  }
+  return Backoff.exponential({ maxWait: plan.maxWait }).pipe(
     Schedule.intersect(Schedule.recurs(plan.maxAttempts - 1)),
     Schedule.whileInput(plan.shouldRetry),
     // Carries the failure to the decision tap below.
     Schedule.intersect(Schedule.identity<E>()),
     Schedule.onDecision(([[delay, retries], error], decision) =>
-      onDecision(plan, retries + 1, delay, error, decision)
+      onDecision(plan, counters, retries + 1, delay, error, decision)
     )
   )
+}
 
 const onDecision = <E>(
   plan: Plan<E>,
+  counters: { readonly retries: Effect.Effect<void>; readonly giveUps: Effect.Effect<void> },
   attempt: number,
   delay: Duration.Duration,
   error: E,
@@ -93,38 +100,73 @@ const onDecision = <E>(
   if (decision._tag === "Continue") {
     const warn = Effect.logWarning(
       `${plan.name} failed on attempt ${attempt}/${plan.maxAttempts}; retrying in ${Describe.duration(delay)}: ${Describe.summary(error)}`
-    ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }))
+    ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }), Effect.zipRight(counters.retries))
     return attempt === Alert.EXCESSIVE_RETRY_THRESHOLD
       ? Effect.zipRight(warn, plan.alert(attempt, error))
       : warn
   }
   // Done: either the attempts ran out, or the failure is not retryable (left to the caller).
-  if (plan.logGiveUp && plan.shouldRetry(error)) {
-    return Effect.logError(`${plan.name} gave up after ${attempt} attempts: ${Describe.summary(error)}`).pipe(
-      Effect.annotateLogs({ operation: plan.name, attempt })
-    )
-  }
-  return Effect.void
+  // Telling them apart by the count keeps the user's `while` predicate to one call per failure.
+  if (attempt < plan.maxAttempts) return Effect.void
+  if (!plan.logGiveUp) return counters.giveUps
+  return Effect.logError(`${plan.name} gave up after ${attempt} attempts: ${Describe.summary(error)}`).pipe(
+    Effect.annotateLogs({ operation: plan.name, attempt }),
+    Effect.zipRight(counters.giveUps)
+  )
 }
+
+const originalCause = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
+  Cause.match(cause, {
+    onEmpty: cause,
+    onFail: (error) => Cause.fail(Cause.originalError(error)),
+    onDie: (defect) => Cause.die(Cause.originalError(defect)),
+    onInterrupt: Cause.interrupt,
+    onSequential: Cause.sequential,
+    onParallel: Cause.parallel
+  })
+
+const outcome = (exit: Exit.Exit<unknown, unknown>): string =>
+  Exit.isSuccess(exit)
+    ? "success"
+    : Cause.isInterruptedOnly(exit.cause)
+      ? "interrupted"
+      : Cause.isFailure(exit.cause)
+        ? "failure"
+        : "defect"
 
 /**
  * Continues a retry loop whose first attempt already failed with `first`: `Effect.retry` over
  * `self` with the full policy, where the first run replays `first` instead of running `self`
- * again. The success path (no failure) never reaches this, so it builds no schedule state.
+ * again. The success path (no failure) never reaches this, so it builds no schedule state and
+ * opens no span. The loop runs in a span `retry {name}` whose attributes say how many attempts
+ * were made and how it ended, and it fails with the original error object.
  */
 export const retryAfterFailure = <A, E, R, R2>(
   self: Effect.Effect<A, E, R>,
   first: E,
-  schedule: Schedule.Schedule<unknown, E, R2>
+  schedule: Schedule.Schedule<unknown, E, R2>,
+  name: string
 ): Effect.Effect<A, E, R | R2> =>
   Effect.suspend(() => {
+    let attempts = 1
     let replayed = false
     const attempt = Effect.suspend(() => {
-      if (replayed) return self
-      replayed = true
-      return Effect.fail(first)
+      if (!replayed) {
+        replayed = true
+        return Effect.fail(first)
+      }
+      attempts++
+      return self
     })
-    return Effect.retry(attempt, schedule)
+    return Effect.retry(attempt, schedule).pipe(
+      Effect.onExit((exit) =>
+        Effect.annotateCurrentSpan({ "retry.attempts": attempts, "retry.outcome": outcome(exit) })
+      ),
+      Effect.withSpan(`retry ${name}`, { attributes: { "retry.operation": name } }),
+      // Inside a span, Effect wraps failed objects and defects in a proxy that carries the span;
+      // hand back the very objects, as if there were no retry around the operation.
+      Effect.mapErrorCause(originalCause)
+    )
   })
 
 /** The retry combinator for `plan`: one `catchAll` on the success path, the policy after. */
@@ -132,6 +174,6 @@ export const retryWith = <E>(plan: Plan<E>) => {
   const schedule = policy(plan)
   return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> =>
     Effect.catchAll(self, (first) =>
-      retryAfterFailure(self, first, schedule as Schedule.Schedule<unknown, E2, Requirements>)
+      retryAfterFailure(self, first, schedule as Schedule.Schedule<unknown, E2, Requirements>, plan.name)
     )
 }

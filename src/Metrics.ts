@@ -1,0 +1,93 @@
+/**
+ * Metrics recorded by the retry combinators, the alerts and the limiter, with Effect's `Metric`.
+ * Export them with your metrics setup (for example `@effect/opentelemetry`'s metrics exporter)
+ * or read them with `Metric.value`.
+ *
+ * @since 0.1.0
+ */
+import { Metric } from "effect"
+
+/**
+ * Retries scheduled after a failed attempt (attempts after the first), tagged `operation`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Metrics } from "effect-retry-alerts"
+ *
+ * const retriesOfCharge = Metric.value(Metrics.retries.pipe(Metric.tagged("operation", "charge")))
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const retries = Metric.counter("effect_retry_alerts_retries_total", {
+  description: "Retries scheduled after a failed attempt, by operation",
+  incremental: true
+})
+
+/**
+ * Retry loops that ran out of attempts, tagged `operation`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const giveUps = Metric.counter("effect_retry_alerts_give_ups_total", {
+  description: "Retry loops that ran out of attempts, by operation",
+  incremental: true
+})
+
+/**
+ * Alerts delivered by the notifier, tagged `operation`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const alertsSent = Metric.counter("effect_retry_alerts_alerts_sent_total", {
+  description: "Alerts delivered by the notifier, by operation",
+  incremental: true
+})
+
+/**
+ * Alerts suppressed because one with the same signature went out within the window, tagged
+ * `operation`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const alertsSuppressed = Metric.counter("effect_retry_alerts_alerts_suppressed_total", {
+  description: "Alerts suppressed by the per-signature window, by operation",
+  incremental: true
+})
+
+/**
+ * Alerts held back by the channel ceiling (too many alerts per minute), tagged `operation`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const alertsHeldBack = Metric.counter("effect_retry_alerts_alerts_held_back_total", {
+  description: "Alerts held back by the per-minute channel ceiling, by operation",
+  incremental: true
+})
+
+/**
+ * Alerts the notifier failed to deliver, tagged `operation`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const alertsFailed = Metric.counter("effect_retry_alerts_alerts_failed_total", {
+  description: "Alerts the notifier failed to deliver, by operation",
+  incremental: true
+})
+
+/**
+ * How many signatures the memory limiter remembers (the latest limiter to change).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const limiterEntries = Metric.gauge("effect_retry_alerts_limiter_entries", {
+  description: "Signatures remembered by the in-memory alert limiter"
+})

@@ -1,0 +1,416 @@
+/**
+ * Retry, alerting and rate limiting for plain sync and async functions, without writing Effect
+ * code: the `Retry` combinators run on a `ManagedRuntime` built from your layers.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Data, Effect, Exit, FiberRef, Layer, LogLevel, ManagedRuntime, Option } from "effect"
+import * as AlertLimiter from "./AlertLimiter.js"
+import * as Options from "./internal/options.js"
+import * as Notifier from "./Notifier.js"
+import * as Retry from "./Retry.js"
+
+/**
+ * The services a {@link RetryRuntime} needs from its layer: an `AlertLimiter` and a `Notifier`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements = Retry.Requirements
+
+/**
+ * Rejects a call made on a disposed {@link RetryRuntime}, and every retry still waiting when
+ * `dispose` was called.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DisposedError extends Data.TaggedError("DisposedError")<{}> {
+  override get message(): string {
+    return "The RetryRuntime was disposed"
+  }
+}
+
+/**
+ * A wrapped function: the same parameters and `this`, and a promise of the awaited result.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Retried<This, Args extends Array<any>, A> = (this: This, ...args: Args) => Promise<Awaited<A>>
+
+/**
+ * The option every wrapper accepts besides those of its `Retry` combinator.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AbortOptions {
+  /**
+   * Ends a call at once when aborted while it waits for a retry (or runs a retry), rejecting
+   * with `signal.reason`. A call made with an aborted signal rejects without calling the function.
+   * An attempt already running is not cancelled: the function gets no signal.
+   */
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * Options of {@link RetryRuntime.retry}: those of `Retry.retry`, with `name` defaulting to the
+ * function's name (else `"anonymous"`), and a `signal`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryOptions extends Omit<Retry.RetryOptions<unknown>, "name">, AbortOptions {
+  /** The operation's name in logs, alerts and the alert signature. Default: the function's name. */
+  readonly name?: string | undefined
+}
+
+/**
+ * Options of {@link RetryRuntime.funcRetry}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FuncRetryOptions extends AbortOptions {
+  /** The operation's name in logs and alerts. Default: the function's name, else `"anonymous"`. */
+  readonly name?: string | undefined
+}
+
+/**
+ * Options of {@link RetryRuntime.connRetry}: those of `Retry.connRetry`, and a `signal`. `name`
+ * defaults to the function's name, else to `actionName`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnRetryOptions extends Retry.ConnRetryOptions, AbortOptions {}
+
+/**
+ * Options of {@link RetryRuntime.continuous}: those of `Retry.continuous`, with `name`
+ * defaulting to the function's name (else `"anonymous"`), and a `signal`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ContinuousOptions extends Omit<Retry.ContinuousOptions, "name">, AbortOptions {
+  /** The operation's name in logs. Default: the function's name. */
+  readonly name?: string | undefined
+}
+
+/**
+ * A handle over a `ManagedRuntime` that wraps plain functions with the `Retry` combinators.
+ *
+ * Every wrapper calls the function directly on its first attempt: a call that succeeds at once
+ * never touches the runtime (no fiber, no layer build). Only after a failure does the call enter
+ * the runtime, where the `Retry` combinator takes over with that failure as its attempt 1, so
+ * attempt numbering, logs, the threshold alert and `maxAttempts` are exactly those of `Retry`.
+ *
+ * The call finally rejects with the function's own thrown value (the very same object), never a
+ * wrapper. Arguments and `this` pass through, and a sync function's result becomes a promise.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RetryRuntime<ROut = Requirements, E = never> extends AsyncDisposable {
+  /** The runtime the retries run on: run your own effects on the same services with it. */
+  readonly runtime: ManagedRuntime.ManagedRuntime<ROut, E>
+  /**
+   * `Retry.retry` for a plain function. Throws `InvalidOptionError` at once when `fn` is not a
+   * function or an option is invalid.
+   */
+  readonly retry: <This, Args extends Array<any>, A>(
+    fn: (this: This, ...args: Args) => A,
+    options?: RetryOptions
+  ) => Retried<This, Args, A>
+  /** `Retry.funcRetry` (5 attempts) for a plain function. */
+  readonly funcRetry: <This, Args extends Array<any>, A>(
+    fn: (this: This, ...args: Args) => A,
+    options?: FuncRetryOptions
+  ) => Retried<This, Args, A>
+  /**
+   * `Retry.connRetry` for a plain function. Its "started" and "completed successfully" logs are
+   * at debug level: while the runtime drops debug logs (the default Info minimum), a call that
+   * succeeds at once runs the function directly and logs nothing, exactly like `Retry.connRetry`
+   * would. When the runtime logs at debug, and on the handle's first `connRetry` call (which
+   * learns the runtime's log level), the whole call runs in the runtime so "started" comes first.
+   */
+  readonly connRetry: (
+    resourceName: string,
+    actionName: string,
+    options?: ConnRetryOptions
+  ) => <This, Args extends Array<any>, A>(fn: (this: This, ...args: Args) => A) => Retried<This, Args, A>
+  /**
+   * `Retry.continuous` for a plain function: retries forever at a fixed delay. The promise
+   * settles with the first success, or rejects on abort or dispose.
+   */
+  readonly continuous: <This, Args extends Array<any>, A>(
+    fn: (this: This, ...args: Args) => A,
+    options?: ContinuousOptions
+  ) => Retried<This, Args, A>
+  /**
+   * Ends every retry still waiting (each rejects with {@link DisposedError}), then disposes the
+   * runtime. Later calls of any wrapper reject with {@link DisposedError} without calling the
+   * function. Safe to call more than once.
+   */
+  readonly dispose: () => Promise<void>
+}
+
+/** Names the services a layer lacks, in the type error of {@link make}. */
+type MissingServices<ROut> = [Exclude<Requirements, ROut>] extends [never]
+  ? unknown
+  : { readonly "RetryRuntime.make: the layer lacks": Exclude<Requirements, ROut> }
+
+type AnyFunction = (this: any, ...args: Array<any>) => any
+
+type Combinator = (self: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown, Requirements>
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null &&
+  (typeof value === "object" || typeof value === "function") &&
+  typeof (value as { then?: unknown }).then === "function"
+
+const keep = (error: unknown): unknown => error
+
+/**
+ * One attempt: calls `fn`, awaiting its result when it is a thenable. Whatever it throws or
+ * rejects with becomes the typed failure, unchanged.
+ */
+const attempt = (fn: AnyFunction, self: unknown, args: Array<unknown>): Effect.Effect<unknown, unknown> =>
+  Effect.flatten(
+    Effect.try({
+      try: () => {
+        const result = fn.apply(self, args)
+        return isThenable(result)
+          ? Effect.tryPromise({ try: () => result, catch: keep })
+          : Effect.succeed(result)
+      },
+      catch: keep
+    })
+  )
+
+/**
+ * The attempts of a call whose first attempt already ran outside the runtime and failed with
+ * `first`: the first run replays that failure, later runs call `fn` again.
+ */
+const afterFirstFailure = (
+  fn: AnyFunction,
+  self: unknown,
+  args: Array<unknown>,
+  first: unknown
+): Effect.Effect<unknown, unknown> => {
+  // One flag per call, outside the effect the combinator re-runs.
+  let replayed = false
+  return Effect.suspend(() => {
+    if (replayed) return attempt(fn, self, args)
+    replayed = true
+    return Effect.fail(first)
+  })
+}
+
+/** What a call that ended with `cause` rejects with: the original value, never a wrapper. */
+const rejection = (cause: Cause.Cause<unknown>, signal: AbortSignal): unknown => {
+  if (signal.aborted && Cause.isInterruptedOnly(cause)) return signal.reason
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) return failure.value
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) return defect.value
+  return signal.aborted ? signal.reason : Cause.squash(cause)
+}
+
+const checkFunction = (fn: unknown): AnyFunction => {
+  if (typeof fn !== "function") {
+    throw new Options.InvalidOptionError({ option: "fn", reason: `must be a function, got ${typeof fn}` })
+  }
+  return fn as AnyFunction
+}
+
+const checkOptions = <O extends object>(options: O | undefined): O | Partial<O> => {
+  if (options === undefined) return {}
+  if (options === null || typeof options !== "object") {
+    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object" })
+  }
+  return options
+}
+
+const checkSignal = (signal: unknown): AbortSignal | undefined => {
+  if (signal === undefined) return undefined
+  if (
+    signal === null ||
+    typeof signal !== "object" ||
+    typeof (signal as AbortSignal).aborted !== "boolean" ||
+    typeof (signal as AbortSignal).addEventListener !== "function"
+  ) {
+    throw new Options.InvalidOptionError({ option: "signal", reason: "must be an AbortSignal" })
+  }
+  return signal as AbortSignal
+}
+
+const defaultName = (fn: AnyFunction): string => (fn.name === "" ? "anonymous" : fn.name)
+
+const named = <F>(wrapper: F, fn: AnyFunction): F => {
+  Object.defineProperty(wrapper, "name", { value: fn.name, configurable: true })
+  return wrapper
+}
+
+/**
+ * Builds a {@link RetryRuntime} over a `ManagedRuntime` of `layer`, which must provide an
+ * `AlertLimiter` and a `Notifier` (it may provide more). Default: `Notifier.layerLog` merged with
+ * `AlertLimiter.layer`. The layer is built on the first call that needs a retry, not before.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { AlertLimiter, Notifier, RetryRuntime } from "effect-retry-alerts"
+ *
+ * const retries = RetryRuntime.make(Layer.merge(Notifier.layerLog, AlertLimiter.layer))
+ *
+ * async function fetchUser(id: string): Promise<{ id: string }> {
+ *   const response = await fetch(`https://api.example.com/users/${id}`)
+ *   if (!response.ok) throw new Error(`HTTP ${response.status}`)
+ *   return (await response.json()) as { id: string }
+ * }
+ *
+ * const fetchUserRetried = retries.retry(fetchUser, { maxAttempts: 3, maxWait: "5 seconds" })
+ * // later: await fetchUserRetried("42"); at shutdown: await retries.dispose()
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: {
+  (): RetryRuntime<Requirements, never>
+  <ROut, E>(layer: Layer.Layer<ROut, E, never> & MissingServices<ROut>): RetryRuntime<ROut, E>
+} = ((layer?: Layer.Layer<any, any, never>) =>
+  makeWith(layer ?? Layer.merge(Notifier.layerLog, AlertLimiter.layer))) as any
+
+const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> => {
+  const managed: ManagedRuntime.ManagedRuntime<Requirements, unknown> = ManagedRuntime.make(layer)
+  let disposing: Promise<void> | undefined
+  // Whether the runtime keeps debug logs; unknown until the first connRetry call runs in it.
+  let debugLogging: boolean | undefined
+  // Every call running in the runtime, so dispose can end them.
+  const running = new Map<AbortController, Promise<unknown>>()
+
+  const learnLogLevel = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
+    debugLogging = !LogLevel.greaterThan(minimum, LogLevel.Debug)
+  })
+
+  const run = async (
+    effect: Effect.Effect<unknown, unknown, Requirements>,
+    signal: AbortSignal | undefined
+  ) => {
+    if (disposing !== undefined) throw new DisposedError()
+    const controller = new AbortController()
+    const forward = () => controller.abort(signal!.reason)
+    if (signal !== undefined) {
+      if (signal.aborted) forward()
+      else signal.addEventListener("abort", forward, { once: true })
+    }
+    const program = debugLogging === undefined ? Effect.zipRight(learnLogLevel, effect) : effect
+    // `Effect.exit`: the caller gets the failure, so the fiber must not log it as unhandled.
+    const done = managed.runPromiseExit(Effect.exit(program), { signal: controller.signal })
+    running.set(controller, done)
+    try {
+      const outer = await done
+      const exit = Exit.isSuccess(outer) ? outer.value : outer
+      if (Exit.isSuccess(exit)) return exit.value
+      throw rejection(exit.cause, controller.signal)
+    } finally {
+      running.delete(controller)
+      signal?.removeEventListener("abort", forward)
+    }
+  }
+
+  /**
+   * The wrapper: a direct first attempt, then the combinator in the runtime after a failure.
+   * With `logsOnSuccess` (connRetry) the whole call runs in the runtime unless the runtime is
+   * known to drop debug logs, so its "started" log comes before the first attempt.
+   *
+   * Not an `async function`: one `then` on the function's own promise costs less than an async
+   * frame and its extra promise, and the success path is what most calls take.
+   */
+  const wrap = (
+    fn: AnyFunction,
+    combinator: Combinator,
+    signal: AbortSignal | undefined,
+    logsOnSuccess = false
+  ) => {
+    const retryAfter = (self: unknown, args: Array<unknown>, first: unknown) =>
+      run(combinator(afterFirstFailure(fn, self, args, first)), signal)
+    return named(function (this: unknown, ...args: Array<unknown>): Promise<unknown> {
+      if (disposing !== undefined) return Promise.reject(new DisposedError())
+      if (signal?.aborted) return Promise.reject(signal.reason)
+      if (logsOnSuccess && debugLogging !== false) return run(combinator(attempt(fn, this, args)), signal)
+      let result: unknown
+      try {
+        result = fn.apply(this, args)
+      } catch (first) {
+        return retryAfter(this, args, first)
+      }
+      // Only a thenable can still fail. `Promise.resolve` adopts it exactly as `await` would.
+      if (result === null || (typeof result !== "object" && typeof result !== "function")) {
+        return Promise.resolve(result)
+      }
+      return Promise.resolve(result).then(undefined, (first: unknown) => retryAfter(this, args, first))
+    }, fn)
+  }
+
+  const retry = (fn: unknown, options?: RetryOptions) => {
+    const f = checkFunction(fn)
+    const { signal, ...rest } = checkOptions(options)
+    const checkedSignal = checkSignal(signal)
+    const combinator = Retry.retry({ ...rest, name: rest.name ?? defaultName(f) })
+    return wrap(f, combinator, checkedSignal)
+  }
+
+  const funcRetry = (fn: unknown, options?: FuncRetryOptions) => {
+    const f = checkFunction(fn)
+    const { signal, name } = checkOptions(options)
+    const checkedSignal = checkSignal(signal)
+    return wrap(f, Retry.funcRetry(Options.nonEmptyString("name", name ?? defaultName(f))), checkedSignal)
+  }
+
+  const continuous = (fn: unknown, options?: ContinuousOptions) => {
+    const f = checkFunction(fn)
+    const { signal, ...rest } = checkOptions(options)
+    const checkedSignal = checkSignal(signal)
+    const combinator = Retry.continuous({ ...rest, name: rest.name ?? defaultName(f) })
+    return wrap(f, combinator, checkedSignal)
+  }
+
+  const connRetry = (resourceName: string, actionName: string, options?: ConnRetryOptions) => {
+    const { signal, ...rest } = checkOptions(options)
+    const checkedSignal = checkSignal(signal)
+    // Validates the options now, before any function is given.
+    const validated = Retry.connRetry(resourceName, actionName, rest)
+    return (fn: unknown) => {
+      const f = checkFunction(fn)
+      const combinator =
+        rest.name === undefined && f.name !== ""
+          ? Retry.connRetry(resourceName, actionName, { ...rest, name: f.name })
+          : validated
+      return wrap(f, combinator, checkedSignal, true)
+    }
+  }
+
+  const dispose = (): Promise<void> => {
+    if (disposing === undefined) {
+      const reason = new DisposedError()
+      for (const controller of running.keys()) controller.abort(reason)
+      const settled = Array.from(running.values())
+      disposing = Promise.allSettled(settled).then(() => managed.dispose())
+    }
+    return disposing
+  }
+
+  return {
+    runtime: managed,
+    retry,
+    funcRetry,
+    connRetry,
+    continuous,
+    dispose,
+    [Symbol.asyncDispose]: dispose
+  } as RetryRuntime<any, any>
+}

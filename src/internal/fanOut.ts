@@ -1,0 +1,54 @@
+/**
+ * Sending one alert through several notifiers.
+ *
+ * @internal
+ */
+import { Cause, Effect, Exit } from "effect"
+import type { NotifierService } from "../Notifier.js"
+import { NotifierError } from "../Notifier.js"
+import * as Describe from "./describe.js"
+import * as Redact from "./redact.js"
+
+const reason = (cause: Cause.Cause<NotifierError>): string => {
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some") return failure.value.message
+  if (Cause.isInterruptedOnly(cause)) return "interrupted"
+  // A defect in a notifier of the user's: its text may be anything, so it is scrubbed.
+  return Redact.redact(Describe.summary(Cause.squash(cause), 200))
+}
+
+/**
+ * Delivers every alert through all `notifiers` at once. One failing (or dying) does not stop the
+ * others. Succeeds when all delivered; otherwise fails, after all have finished, with one
+ * `NotifierError` naming each failure (and its `status` when only one failed).
+ */
+export const fanOut = (notifiers: ReadonlyArray<NotifierService>): NotifierService => ({
+  alert: (message, channel) =>
+    Effect.forEach(
+      notifiers,
+      (notifier) => Effect.exit(Effect.suspend(() => notifier.alert(message, channel))),
+      {
+        concurrency: "unbounded"
+      }
+    ).pipe(
+      Effect.flatMap((exits) => {
+        const failed = exits.flatMap((exit, index) =>
+          Exit.isFailure(exit) ? [{ index, cause: exit.cause }] : []
+        )
+        if (failed.length === 0) return Effect.void
+        const only = failed.length === 1 ? failed[0] : undefined
+        const status =
+          only === undefined
+            ? undefined
+            : Cause.failureOption(only.cause).pipe((o) => (o._tag === "Some" ? o.value.status : undefined))
+        const reasons = failed.map(({ cause, index }) => `notifier ${index + 1}: ${reason(cause)}`).join("; ")
+        return Effect.fail(
+          new NotifierError({
+            message: `${failed.length} of ${exits.length} notifiers failed: ${reasons}`,
+            ...(status === undefined ? {} : { status }),
+            ...(only === undefined ? {} : { cause: Cause.squash(only.cause) })
+          })
+        )
+      })
+    )
+})

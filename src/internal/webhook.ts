@@ -1,0 +1,373 @@
+/**
+ * The delivery loop shared by the chat webhooks: one JSON POST, tried again on rate limits (after
+ * the wait the server asks for), server errors and network errors (with backoff), within a number
+ * of tries and a total deadline. Every wait goes through Effect's `Clock`.
+ *
+ * The webhook URL is a secret: it is unwrapped only to build the request, the HTTP client's own
+ * span (which records the full URL) is turned off, and the client's errors (whose messages contain
+ * the URL) are never passed on: only their reason, and text scrubbed of the URL.
+ *
+ * @internal
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform/HttpClientError"
+import { Clock, Duration, Effect, Redacted } from "effect"
+import type { NotifierService } from "../Notifier.js"
+// Notifier.ts imports this module too. The cycle is safe because neither side reads the other's
+// bindings at module evaluation, only inside functions.
+import { DEFAULT_WEBHOOK_MAX_ATTEMPTS, DEFAULT_WEBHOOK_TIMEOUT, NotifierError } from "../Notifier.js"
+import * as Describe from "./describe.js"
+import * as Options from "./options.js"
+import * as Redact from "./redact.js"
+
+/** Wait before the second try after a server or network error; doubled for each later try. */
+const INITIAL_BACKOFF_MILLIS = 500
+
+/** Longest piece of a server's answer quoted in an error message. */
+const QUOTED_BODY_LENGTH = 200
+
+/** What the server answered, as the classifiers see it. */
+export interface Answer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: string
+  /** Clock time of the answer, for `Retry-After` dates. */
+  readonly now: number
+  /** Makes text from the answer fit for an error message: scrubbed of the URL and secrets, cut. */
+  readonly quote: (text: string) => string
+}
+
+/** What to do with an answer. */
+export type Verdict =
+  | { readonly _tag: "Delivered" }
+  /** Try again after `delay`, or after the backoff when the server named no delay. */
+  | { readonly _tag: "Retry"; readonly delay: Duration.Duration | undefined; readonly error: NotifierError }
+  | { readonly _tag: "Fail"; readonly error: NotifierError }
+
+export const delivered: Verdict = { _tag: "Delivered" }
+
+export const retry = (error: NotifierError, delay?: Duration.Duration): Verdict => ({
+  _tag: "Retry",
+  delay,
+  error
+})
+
+export const fail = (error: NotifierError): Verdict => ({ _tag: "Fail", error })
+
+const REASONS: Readonly<Record<number, string>> = {
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+  301: "Moved Permanently",
+  302: "Found",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  410: "Gone",
+  413: "Content Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout"
+}
+
+/** `"404 Not Found"`, or the bare number for a status without a known reason phrase. */
+export const statusText = (status: number): string => {
+  const reason = REASONS[status]
+  return reason === undefined ? String(status) : `${status} ${reason}`
+}
+
+/**
+ * Parses a `Retry-After` header: delay-seconds (fractions allowed) or an HTTP date, measured from
+ * `now`. Undefined when absent or unreadable.
+ */
+export const parseRetryAfter = (header: string | undefined, now: number): Duration.Duration | undefined => {
+  if (header === undefined) return undefined
+  const trimmed = header.trim()
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Duration.millis(Math.ceil(Number(trimmed) * 1000))
+  const date = Date.parse(trimmed)
+  return Number.isNaN(date) ? undefined : Duration.millis(Math.max(0, date - now))
+}
+
+/** Seconds (float, as Discord sends them) to a duration; undefined unless finite and >= 0. */
+export const secondsToDuration = (seconds: unknown): Duration.Duration | undefined =>
+  typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0
+    ? Duration.millis(Math.ceil(seconds * 1000))
+    : undefined
+
+/** Parses a JSON body, or `undefined`. */
+export const parseJson = (body: string): unknown => {
+  try {
+    return JSON.parse(body)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Cuts `text` to at most `max` UTF-16 units, keeping the head and ending with `marker`, and never
+ * splitting a surrogate pair (a lone half would be sent as a replacement character).
+ */
+export const truncateHead = (text: string, max: number, marker: string): string => {
+  if (text.length <= max) return text
+  let cut = Math.max(0, max - marker.length)
+  const last = text.charCodeAt(cut - 1)
+  if (last >= 0xd800 && last <= 0xdbff) cut--
+  return text.slice(0, cut) + marker
+}
+
+/** The options every webhook notifier takes, validated. */
+export interface Settings {
+  readonly timeout: Duration.Duration
+  readonly maxAttempts: number
+}
+
+export const settings = (options: {
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly maxAttempts?: number | undefined
+}): Settings => ({
+  timeout: Options.duration("timeout", options.timeout ?? DEFAULT_WEBHOOK_TIMEOUT),
+  maxAttempts: Options.wholeNumber("maxAttempts", options.maxAttempts ?? DEFAULT_WEBHOOK_MAX_ATTEMPTS, 1, 100)
+})
+
+/**
+ * Checks that `value` is a `Redacted<string>` holding an http(s) URL and returns the parsed URL.
+ * The error names the option and never shows the value.
+ */
+export const redactedUrl = (option: string, value: unknown, expected: string): URL => {
+  if (!Redacted.isRedacted(value)) {
+    throw new Options.InvalidOptionError({
+      option,
+      reason: "must be a Redacted<string> (Redacted.make or Config.redacted), got a plain value"
+    })
+  }
+  const raw = Redacted.value(value)
+  let url: URL | undefined
+  try {
+    url = typeof raw === "string" ? new URL(raw.trim()) : undefined
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new Options.InvalidOptionError({ option, reason: `must be ${expected}` })
+  }
+  return url
+}
+
+/** Validates an optional `channels` record, each value checked by `parse`. */
+export const channelUrls = <A>(
+  channels: unknown,
+  parse: (option: string, value: unknown) => A
+): ReadonlyMap<string, A> => {
+  const result = new Map<string, A>()
+  if (channels === undefined) return result
+  if (typeof channels !== "object" || channels === null || Array.isArray(channels)) {
+    throw new Options.InvalidOptionError({
+      option: "channels",
+      reason: "must be a record of channel names to Redacted webhook URLs"
+    })
+  }
+  for (const name of Object.keys(channels)) {
+    result.set(name, parse(`channels.${name}`, (channels as Record<string, unknown>)[name]))
+  }
+  return result
+}
+
+/** One webhook endpoint: where to post, and the strings to scrub from anything quoted back. */
+export interface Endpoint {
+  readonly url: Redacted.Redacted<string>
+  readonly secrets: Redacted.Redacted<ReadonlyArray<string>>
+}
+
+/**
+ * An endpoint posting to `url`. `secrets` are the other strings to scrub from quoted text: the URL
+ * as the user wrote it, the token in its path.
+ */
+export const endpoint = (url: URL, secrets: ReadonlyArray<string>): Endpoint => ({
+  url: Redacted.make(url.href),
+  // Short strings would scrub ordinary words; real webhook tokens are dozens of characters.
+  secrets: Redacted.make([url.href, ...secrets].filter((secret) => secret.length >= 8))
+})
+
+/** Scrubs text from outside (an error body, a transport error) and cuts it for quoting. */
+export const quote = (text: string, target: Endpoint): string =>
+  Describe.truncate(Redact.scrub(text, Redacted.value(target.secrets)).trim(), QUOTED_BODY_LENGTH)
+
+const field = (value: unknown, key: string): unknown => {
+  try {
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// The deepest `code` (ECONNREFUSED, UND_ERR_SOCKET) in the chain of causes, else the first message
+// ("fetch failed"), else the client's reason ("Transport").
+const transportDetail = (error: HttpClientError): string => {
+  let current: unknown = error.cause
+  let code: string | undefined
+  let message: string | undefined
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    const ownCode = field(current, "code")
+    if (typeof ownCode === "string") code = ownCode
+    message ??= Describe.message(current)
+    current = field(current, "cause")
+  }
+  return code ?? message ?? error.reason
+}
+
+export interface Target {
+  /** `"Discord"`, `"Slack"`: names the service in messages and spans. */
+  readonly service: string
+  readonly settings: Settings
+  readonly classify: (answer: Answer) => Verdict
+}
+
+const backoffMillis = (attempt: number): number => INITIAL_BACKOFF_MILLIS * 2 ** (attempt - 1)
+
+const withNote = (error: NotifierError, note: string): NotifierError =>
+  new NotifierError({
+    message: `${error.message} (${note})`,
+    ...(error.status === undefined ? {} : { status: error.status })
+  })
+
+const seconds = (millis: number): string => `${Number((millis / 1000).toFixed(3))} s`
+
+/**
+ * Posts `body` as JSON to `endpoint`, trying again as described above. Fails only with a
+ * {@link NotifierError} whose message and fields carry no part of the URL.
+ */
+export const post = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  endpoint: Endpoint,
+  body: unknown
+): Effect.Effect<void, NotifierError> => {
+  const { maxAttempts, timeout } = target.settings
+  const timeoutMillis = Duration.toMillis(timeout)
+
+  const once: Effect.Effect<Verdict> = Effect.suspend(() =>
+    client.execute(
+      HttpClientRequest.post(Redacted.value(endpoint.url)).pipe(HttpClientRequest.bodyUnsafeJson(body))
+    )
+  ).pipe(
+    Effect.flatMap((response) =>
+      Effect.zipWith(
+        Effect.orElseSucceed(response.text, () => ""),
+        Clock.currentTimeMillis,
+        (text, now) =>
+          target.classify({
+            status: response.status,
+            headers: response.headers,
+            body: text,
+            now,
+            quote: (outside) => quote(outside, endpoint)
+          })
+      )
+    ),
+    Effect.catchAll((error) => {
+      const detail = quote(error._tag === "RequestError" ? transportDetail(error) : error.reason, endpoint)
+      const failure = new NotifierError({ message: `${target.service} webhook request failed: ${detail}` })
+      // A transport error may be a dropped connection or a server restarting: worth another try.
+      // An unencodable body or a broken URL will not get better.
+      return Effect.succeed(
+        error._tag === "RequestError" && error.reason === "Transport" ? retry(failure) : fail(failure)
+      )
+    })
+  )
+
+  const loop = (attempt: number, startedAt: number): Effect.Effect<void, NotifierError> =>
+    Effect.flatMap(once, (verdict) => {
+      switch (verdict._tag) {
+        case "Delivered":
+          return Effect.void
+        case "Fail":
+          return Effect.fail(verdict.error)
+        case "Retry":
+          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            if (attempt >= maxAttempts) {
+              return Effect.fail(
+                withNote(verdict.error, `gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}`)
+              )
+            }
+            const waitMillis =
+              verdict.delay === undefined ? backoffMillis(attempt) : Duration.toMillis(verdict.delay)
+            const left = startedAt + timeoutMillis - now
+            if (waitMillis >= left) {
+              return Effect.fail(
+                withNote(
+                  verdict.error,
+                  `retrying in ${seconds(waitMillis)} would pass the ${seconds(timeoutMillis)} deadline`
+                )
+              )
+            }
+            return Effect.logDebug(
+              `${verdict.error.message}; trying again in ${seconds(waitMillis)} (attempt ${attempt + 1}/${maxAttempts})`
+            ).pipe(
+              Effect.zipRight(Effect.sleep(Duration.millis(waitMillis))),
+              Effect.zipRight(loop(attempt + 1, startedAt))
+            )
+          })
+      }
+    })
+
+  return Effect.flatMap(Clock.currentTimeMillis, (startedAt) => loop(1, startedAt)).pipe(
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () =>
+        new NotifierError({
+          message: `${target.service} webhook did not deliver within ${seconds(timeoutMillis)}`
+        })
+    }),
+    Effect.annotateLogs({ notifier: target.service })
+  )
+}
+
+/**
+ * A notifier posting to `endpoints.get(channel)`, else to the default endpoint. `render` turns
+ * the (already scrubbed) alert text into the request body.
+ */
+export const notifier = (
+  client: HttpClient.HttpClient,
+  target: Target,
+  defaultEndpoint: Endpoint,
+  endpoints: ReadonlyMap<string, Endpoint>,
+  render: (text: string) => unknown
+): NotifierService => {
+  // The client's own span records the full URL, token included.
+  const quiet = client.pipe(HttpClient.withTracerDisabledWhen(() => true))
+  const spanName = `effect-retry-alerts/Notifier.${target.service.toLowerCase()}`
+  const own = [defaultEndpoint, ...endpoints.values()]
+  return {
+    alert: (message, channel) => {
+      const chosen = channel === undefined ? undefined : endpoints.get(channel)
+      // `Alert.sendRateLimited` has scrubbed the text already; `Notifier.alert` called directly has
+      // not. Our own webhook URLs go too, whatever their host or path.
+      return Effect.suspend(() =>
+        post(
+          quiet,
+          target,
+          chosen ?? defaultEndpoint,
+          render(
+            Redact.scrub(
+              message,
+              own.flatMap((each) => Redacted.value(each.secrets))
+            )
+          )
+        )
+      ).pipe(
+        Effect.withSpan(spanName, {
+          attributes: { "notifier.channel": channel ?? "default", "notifier.routed": chosen !== undefined }
+        })
+      )
+    }
+  }
+}

@@ -1,0 +1,183 @@
+import { FetchHttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
+import { Alert, AlertLimiter, Notifier } from "../src/index.js"
+import { drive } from "./support/clockDriver.js"
+import * as HttpServer from "./support/httpServer.js"
+import { makeLogCapture } from "./support/logCapture.js"
+
+const DISCORD_TOKEN = "DiscordT0ken-abcdefghijklmnopqrstuvwxyz"
+const DISCORD_PATH = `/api/webhooks/445566/${DISCORD_TOKEN}`
+const SLACK_SECRET = "SlackS3cret0123456789abcd"
+const SLACK_PATH = `/services/T0AAA1111/B0BBB2222/${SLACK_SECRET}`
+
+/**
+ * Sends one alert through `Notifier.layerConfig` read from `env`, driving the clock through any
+ * retry waits. Returns whether it was delivered and every log line.
+ */
+const sendWithEnv = (env: Record<string, string>) =>
+  Effect.gen(function* () {
+    const capture = yield* makeLogCapture
+    const notifier = Notifier.layerConfig.pipe(
+      Layer.provide(FetchHttpClient.layer),
+      Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+    )
+    const fiber = yield* Effect.fork(
+      Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "Charging keeps failing").pipe(
+        Effect.provide(Layer.mergeAll(notifier, AlertLimiter.layerMemory(), capture.layer)),
+        Effect.exit
+      )
+    )
+    const { result } = yield* drive(fiber)
+    return { result, logs: yield* capture.logs }
+  })
+
+describe("Notifier.layerConfig", () => {
+  it.effect("no webhook set: alerts go to the log", () =>
+    Effect.gen(function* () {
+      const { result, logs } = yield* sendWithEnv({})
+      expect(result).toEqual(Exit.succeed(true))
+      const alert = logs.find((log) => log.annotations.alert === true)
+      expect(alert?.level).toBe("ERROR")
+      expect(alert?.message).toBe("Charging keeps failing")
+    })
+  )
+
+  it.effect("an empty variable counts as not set", () =>
+    Effect.gen(function* () {
+      const { result, logs } = yield* sendWithEnv({
+        [Notifier.DISCORD_WEBHOOK_URL_ENV]: "",
+        [Notifier.SLACK_WEBHOOK_URL_ENV]: "  "
+      })
+      expect(result).toEqual(Exit.succeed(true))
+      expect(logs.some((log) => log.annotations.alert === true)).toBe(true)
+    })
+  )
+
+  it.scoped("ALERT_DISCORD_WEBHOOK_URL alone: Discord only", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      const { result, logs } = yield* sendWithEnv({ ALERT_DISCORD_WEBHOOK_URL: server.origin + DISCORD_PATH })
+      expect(result).toEqual(Exit.succeed(true))
+      expect((yield* server.requests).map((request) => request.url)).toEqual([
+        `/api/v10/webhooks/445566/${DISCORD_TOKEN}`
+      ])
+      expect(logs.some((log) => log.annotations.alert === true)).toBe(false)
+    })
+  )
+
+  it.scoped("ALERT_SLACK_WEBHOOK_URL alone: Slack only", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      const { result } = yield* sendWithEnv({ ALERT_SLACK_WEBHOOK_URL: server.origin + SLACK_PATH })
+      expect(result).toEqual(Exit.succeed(true))
+      expect(yield* server.requests).toHaveLength(1)
+      expect(yield* server.bodies).toEqual([{ text: "Charging keeps failing" }])
+    })
+  )
+
+  it.scoped("both set: every alert goes to both", () =>
+    Effect.gen(function* () {
+      const discord = yield* HttpServer.make
+      const slack = yield* HttpServer.make
+      yield* slack.reply({ status: 200, body: "ok" })
+      const { result } = yield* sendWithEnv({
+        ALERT_DISCORD_WEBHOOK_URL: discord.origin + DISCORD_PATH,
+        ALERT_SLACK_WEBHOOK_URL: slack.origin + SLACK_PATH
+      })
+      expect(result).toEqual(Exit.succeed(true))
+      expect(yield* discord.bodies).toEqual([
+        { content: "Charging keeps failing", allowed_mentions: { parse: [] } }
+      ])
+      expect(yield* slack.bodies).toEqual([{ text: "Charging keeps failing" }])
+    })
+  )
+
+  it.scoped("both set, Discord failing: Slack still gets it, and the failure is logged without secrets", () =>
+    Effect.gen(function* () {
+      const discord = yield* HttpServer.make
+      const slack = yield* HttpServer.make
+      yield* discord.reply({ status: 404, body: { message: "Unknown Webhook", code: 10015 } })
+      yield* slack.reply({ status: 200, body: "ok" })
+      const { result, logs } = yield* sendWithEnv({
+        ALERT_DISCORD_WEBHOOK_URL: discord.origin + DISCORD_PATH,
+        ALERT_SLACK_WEBHOOK_URL: slack.origin + SLACK_PATH
+      })
+      // Not everywhere: the alert counts as not delivered, and the log says why.
+      expect(result).toEqual(Exit.succeed(false))
+      expect(yield* discord.requests).toHaveLength(1)
+      expect(yield* slack.bodies).toEqual([{ text: "Charging keeps failing" }])
+      const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))
+      expect(failure?.cause).toContain(
+        "1 of 2 notifiers failed: notifier 1: Discord webhook answered 404 Not Found: Unknown Webhook (code 10015)"
+      )
+      for (const log of logs) {
+        expect(log.text).not.toContain(DISCORD_TOKEN)
+        expect(log.text).not.toContain(SLACK_SECRET)
+      }
+    })
+  )
+
+  it.effect("a malformed URL fails the layer with a ConfigError naming the variable, not the value", () =>
+    Effect.gen(function* () {
+      const { result } = yield* sendWithEnv({
+        ALERT_DISCORD_WEBHOOK_URL: `https://example.com/${DISCORD_TOKEN}`
+      })
+      expect(Exit.isFailure(result)).toBe(true)
+      const text = Exit.isFailure(result) ? Cause.pretty(result.cause) : ""
+      expect(text).toContain("ALERT_DISCORD_WEBHOOK_URL")
+      expect(text).toContain("must be a Discord webhook URL")
+      expect(text).not.toContain(DISCORD_TOKEN)
+    })
+  )
+})
+
+describe("Notifier.fanOut", () => {
+  it.effect("one failing or dying notifier does not stop the others", () =>
+    Effect.gen(function* () {
+      const delivered: Array<string> = []
+      const working: Notifier.NotifierService = {
+        alert: (message) => Effect.sync(() => void delivered.push(message))
+      }
+      const failing: Notifier.NotifierService = {
+        alert: () => Effect.fail(new Notifier.NotifierError({ message: "webhook gone", status: 404 }))
+      }
+      const dying: Notifier.NotifierService = { alert: () => Effect.die(new Error("bug token=abc123")) }
+
+      const error = yield* Effect.flip(Notifier.fanOut(failing, working, dying, working).alert("hello"))
+      expect(delivered).toEqual(["hello", "hello"])
+      expect(error.message).toBe(
+        "2 of 4 notifiers failed: notifier 1: webhook gone; notifier 3: Error: bug token=[REDACTED]"
+      )
+      expect(error.status).toBeUndefined()
+
+      const single = yield* Effect.flip(Notifier.fanOut(working, failing).alert("again"))
+      expect(single.status).toBe(404)
+      expect(single.message).toBe("1 of 2 notifiers failed: notifier 2: webhook gone")
+
+      yield* Notifier.fanOut(working, working).alert("all good")
+      expect(delivered).toEqual(["hello", "hello", "again", "all good", "all good"])
+    })
+  )
+
+  it.scoped("layerFanOut builds each layer and sends through all of them", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      const capture = yield* makeLogCapture
+      const layer = Notifier.layerFanOut(
+        Notifier.layerLog,
+        Notifier.layerDiscord({ webhookUrl: Redacted.make(server.origin + DISCORD_PATH) })
+      ).pipe(Layer.provide(FetchHttpClient.layer))
+      const delivered = yield* Alert.sendRateLimited("charge", new Error("x"), "billing", "to both").pipe(
+        Effect.provide(Layer.mergeAll(layer, AlertLimiter.layerMemory(), capture.layer))
+      )
+      expect(delivered).toBe(true)
+      expect(yield* server.bodies).toEqual([{ content: "to both", allowed_mentions: { parse: [] } }])
+      const logs = yield* capture.logs
+      expect(logs.filter((log) => log.annotations.alert === true).map((log) => log.message)).toEqual([
+        "to both"
+      ])
+    })
+  )
+})

@@ -1,0 +1,618 @@
+import { FetchHttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, Layer, Option, Redacted, Schedule, TestClock } from "effect"
+import { Alert, AlertLimiter, InvalidOptionError, Notifier } from "../src/index.js"
+import * as Discord from "../src/internal/discord.js"
+import { awaitSleeps, drive, pendingSleeps } from "./support/clockDriver.js"
+import * as HttpServer from "./support/httpServer.js"
+import { type CapturedLog, makeLogCapture } from "./support/logCapture.js"
+import { makeSpanRecorder } from "./support/spans.js"
+
+const WEBHOOK_ID = "112233445566778899"
+const TOKEN = "Sup3rS3cret-T0ken_abcDEFghiJKLmno1234567890"
+const V10_PATH = `/api/v10/webhooks/${WEBHOOK_ID}/${TOKEN}`
+const SLACK_PATH = "/services/T0AAA1111/B0BBB2222/SlackS3cretXYZ0123456789"
+const SLACK_SECRET = "SlackS3cretXYZ0123456789"
+
+const ERROR = "HTTP 500 from billing"
+
+const discordUrl = (origin: string, path = `/api/webhooks/${WEBHOOK_ID}/${TOKEN}`) =>
+  Redacted.make(origin + path)
+
+/**
+ * An operation that fails twice and then succeeds, alerting (rate limited) on each failure. The
+ * loop must go on, whatever happens to the alert.
+ */
+const chargeLoop = Effect.gen(function* () {
+  const outcomes: Array<boolean> = []
+  let calls = 0
+  const charge = Effect.suspend(() =>
+    ++calls < 3 ? Effect.fail(new Error(ERROR)) : Effect.succeed("charged")
+  )
+  const result = yield* charge.pipe(
+    Effect.tapError((error) =>
+      Alert.sendRateLimited("charge", error, "billing", `Charging failed: ${error.message}`).pipe(
+        Effect.map((delivered) => outcomes.push(delivered))
+      )
+    ),
+    Effect.retry(Schedule.recurs(5))
+  )
+  return { result, outcomes, calls }
+})
+
+const expectNoSecret = (logs: ReadonlyArray<CapturedLog>, ...secrets: ReadonlyArray<string>) => {
+  for (const log of logs) {
+    for (const secret of secrets) expect(log.text).not.toContain(secret)
+  }
+}
+
+/**
+ * Runs the charge loop against a notifier layer, driving the TestClock through the retry waits.
+ * Returns the loop's outcome, the waits, and every log line.
+ */
+const runLoop = (notifier: Layer.Layer<Notifier.Notifier, never, never>) =>
+  Effect.gen(function* () {
+    const capture = yield* makeLogCapture
+    const layer = Layer.mergeAll(notifier, AlertLimiter.layerMemory(), capture.layer)
+    const fiber = yield* Effect.fork(Effect.exit(Effect.provide(chargeLoop, layer)))
+    const { result: exit, waits } = yield* drive(fiber)
+    // Never raises: the loop ended with its own result.
+    expect(Exit.isSuccess(exit)).toBe(true)
+    const outcome = Exit.isSuccess(exit) ? exit.value : undefined
+    return { outcome, waits, logs: yield* capture.logs }
+  })
+
+const discord = (origin: string, options: Partial<Notifier.DiscordOptions> = {}) =>
+  Notifier.layerDiscord({ webhookUrl: discordUrl(origin), ...options }).pipe(
+    Layer.provide(FetchHttpClient.layer)
+  )
+
+const slack = (origin: string, options: Partial<Notifier.SlackOptions> = {}) =>
+  Notifier.layerSlack({ webhookUrl: Redacted.make(origin + SLACK_PATH), ...options }).pipe(
+    Layer.provide(FetchHttpClient.layer)
+  )
+
+/** The error a single `Notifier.alert` ends with, the clock driven through its waits. */
+const alertError = (notifier: Layer.Layer<Notifier.Notifier>, message = "boom") =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(Effect.flip(Effect.provide(Notifier.alert(message), notifier)))
+    return (yield* drive(fiber)).result
+  })
+
+const discordBody = (content: string) => ({ content, allowed_mentions: { parse: [] } })
+
+describe("Notifier.layerDiscord", () => {
+  it.scoped("204: delivered once; the versioned path and a mention-free JSON body", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 204 })
+      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
+      expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
+      expect(waits).toEqual([])
+      const [request, ...rest] = yield* server.requests
+      expect(rest).toEqual([])
+      expect(request?.method).toBe("POST")
+      expect(request?.url).toBe(V10_PATH)
+      expect(request?.headers["content-type"]).toMatch(/^application\/json/)
+      expect(yield* server.bodies).toEqual([discordBody(`Charging failed: ${ERROR}`)])
+      expectNoSecret(logs, TOKEN)
+    })
+  )
+
+  it.scoped("200: delivered, with the username", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: { id: "1", content: "x" } })
+      const { outcome } = yield* runLoop(discord(server.origin, { username: "billing-alerts" }))
+      expect(outcome?.outcomes).toEqual([true, false])
+      expect(yield* server.bodies).toEqual([
+        { ...discordBody(`Charging failed: ${ERROR}`), username: "billing-alerts" }
+      ])
+    })
+  )
+
+  it.scoped("429 with retry_after in the body: waits exactly that long, then delivers", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply(
+        {
+          status: 429,
+          headers: { "retry-after": "2" },
+          body: { message: "You are being rate limited.", retry_after: 1.5, global: false }
+        },
+        { status: 204 }
+      )
+      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
+      expect(outcome?.outcomes).toEqual([true, false])
+      // The body's exact float wins over the rounded header.
+      expect(waits).toEqual([1500])
+      const bodies = yield* server.bodies
+      expect(bodies).toHaveLength(2)
+      expect(bodies[1]).toEqual(bodies[0])
+      expectNoSecret(logs, TOKEN)
+    })
+  )
+
+  it.scoped("429 with only a Retry-After header: waits that many seconds, then delivers", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 429, headers: { "retry-after": "3" } }, { status: 204 })
+      const { outcome, waits } = yield* runLoop(discord(server.origin))
+      expect(outcome?.outcomes).toEqual([true, false])
+      expect(waits).toEqual([3000])
+      expect(yield* server.requests).toHaveLength(2)
+    })
+  )
+
+  it.scoped("the rate-limit wait is not cut short: nothing is sent before retry_after", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 429, body: { retry_after: 1.5 } }, { status: 204 })
+      const fiber = yield* Effect.fork(
+        Effect.provide(Notifier.alert("x"), discord(server.origin)).pipe(Effect.exit)
+      )
+      // Parked on the retry wait: the overall timeout (10 s) and the 1.5 s wait are pending.
+      expect(yield* awaitSleeps(fiber, 2)).toBe(false)
+      expect(yield* pendingSleeps).toEqual([1500, 10_000])
+      yield* TestClock.adjust(1499)
+      expect(yield* server.requests).toHaveLength(1)
+      yield* TestClock.adjust(1)
+      expect(Exit.isSuccess(yield* Fiber.join(fiber))).toBe(true)
+      expect(yield* server.requests).toHaveLength(2)
+    })
+  )
+
+  it.scoped("429 asking for a wait past the deadline: gives up at once with status 429", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 429, body: { retry_after: 60 } })
+      const error = yield* alertError(discord(server.origin))
+      expect(error.status).toBe(429)
+      expect(error.message).toBe(
+        "Discord webhook answered 429 Too Many Requests (retrying in 60 s would pass the 10 s deadline)"
+      )
+      expect(yield* server.requests).toHaveLength(1)
+    })
+  )
+
+  it.scoped("429 again and again: stops after maxAttempts tries", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 429, body: { retry_after: 0.25 } })
+      const { outcome, waits, logs } = yield* runLoop(discord(server.origin, { maxAttempts: 3 }))
+      expect(outcome?.outcomes).toEqual([false, false])
+      expect(waits).toEqual([250, 250])
+      expect(yield* server.requests).toHaveLength(3)
+      expect(logs.find((log) => log.message.startsWith("Alert could not be delivered"))?.cause).toContain(
+        "Discord webhook answered 429 Too Many Requests (gave up after 3 attempts)"
+      )
+    })
+  )
+
+  it.scoped("500 every time: bounded retries with backoff, then false and a logged failure", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 500, body: "upstream exploded" })
+      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
+      expect(outcome).toEqual({ result: "charged", outcomes: [false, false], calls: 3 })
+      expect(waits).toEqual([500, 1000, 2000])
+      expect(yield* server.requests).toHaveLength(Notifier.DEFAULT_WEBHOOK_MAX_ATTEMPTS)
+      const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))
+      expect(failure?.message).toBe(`Alert could not be delivered: Charging failed: ${ERROR}`)
+      expect(failure?.cause).toContain(
+        "Discord webhook answered 500 Internal Server Error (gave up after 4 attempts)"
+      )
+      expectNoSecret(logs, TOKEN)
+    })
+  )
+
+  it.scoped("500 once: the second try delivers", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 502 }, { status: 204 })
+      const { outcome, waits } = yield* runLoop(discord(server.origin))
+      expect(outcome?.outcomes).toEqual([true, false])
+      expect(waits).toEqual([500])
+      expect(yield* server.requests).toHaveLength(2)
+    })
+  )
+
+  it.scoped("404 (webhook deleted): fails at once with the status, no retry", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 404, body: { message: "Unknown Webhook", code: 10015 } })
+      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
+      expect(outcome?.outcomes).toEqual([false, false])
+      expect(waits).toEqual([])
+      expect(yield* server.requests).toHaveLength(1)
+      const error = yield* alertError(discord(server.origin))
+      expect(error).toBeInstanceOf(Notifier.NotifierError)
+      expect(error.status).toBe(404)
+      expect(error.message).toBe("Discord webhook answered 404 Not Found: Unknown Webhook (code 10015)")
+      expectNoSecret(logs, TOKEN)
+    })
+  )
+
+  it.scoped("400: fails at once with the status and Discord's explanation", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 400, body: { message: "Cannot send an empty message", code: 50006 } })
+      const { outcome } = yield* runLoop(discord(server.origin))
+      expect(outcome?.outcomes).toEqual([false, false])
+      expect(yield* server.requests).toHaveLength(1)
+      const error = yield* alertError(discord(server.origin))
+      expect(error.status).toBe(400)
+      expect(error.message).toBe(
+        "Discord webhook answered 400 Bad Request: Cannot send an empty message (code 50006)"
+      )
+    })
+  )
+
+  it.scoped("an error body echoing the webhook URL is scrubbed from the error", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 403, body: `forbidden: ${server.origin}${V10_PATH} (token ${TOKEN})` })
+      const error = yield* alertError(discord(server.origin))
+      expect(error.status).toBe(403)
+      expect(error.message).toMatch(/^Discord webhook answered 403 Forbidden: forbidden: \[REDACTED/)
+      expect(error.message).not.toContain(TOKEN)
+      expect(JSON.stringify(error)).not.toContain(TOKEN)
+    })
+  )
+
+  it.scoped("a server that never answers: the send times out after 10 s with false", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply("hang")
+      const capture = yield* makeLogCapture
+      const layer = Layer.mergeAll(discord(server.origin), AlertLimiter.layerMemory(), capture.layer)
+      const fiber = yield* Effect.fork(Effect.provide(chargeLoop, layer))
+      yield* server.awaitRequests(1)
+      expect(yield* pendingSleeps).toEqual([10_000])
+      yield* TestClock.adjust(9_999)
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* TestClock.adjust(1)
+      const outcome = yield* Fiber.join(fiber)
+      expect(outcome).toEqual({ result: "charged", outcomes: [false, false], calls: 3 })
+      expect(yield* server.requests).toHaveLength(1)
+      const logs = yield* capture.logs
+      expect(logs.find((log) => log.message.startsWith("Alert could not be delivered"))?.cause).toContain(
+        "Discord webhook did not deliver within 10 s"
+      )
+      expectNoSecret(logs, TOKEN)
+    })
+  )
+
+  it.effect("nothing listening: network errors are retried with backoff, then false", () =>
+    Effect.gen(function* () {
+      const origin = yield* HttpServer.closedOrigin
+      const { outcome, waits, logs } = yield* runLoop(discord(origin))
+      expect(outcome).toEqual({ result: "charged", outcomes: [false, false], calls: 3 })
+      expect(waits).toEqual([500, 1000, 2000])
+      const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))
+      expect(failure?.cause).toContain(
+        "Discord webhook request failed: ECONNREFUSED (gave up after 4 attempts)"
+      )
+      expectNoSecret(logs, TOKEN, WEBHOOK_ID)
+    })
+  )
+
+  it.scoped("@everyone and user mentions in the error ping nobody", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      const text = "DB down @everyone @here <@123456> <@&7890> <#555>"
+      const delivered = yield* Alert.sendRateLimited("charge", new Error("x"), "billing", text).pipe(
+        Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
+      )
+      expect(delivered).toBe(true)
+      const [body] = yield* server.bodies
+      expect(body).toEqual({ content: text, allowed_mentions: { parse: [] } })
+    })
+  )
+
+  it.scoped("a 5,000-character error arrives as at most 2,000 characters, head kept, cut marked", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      const head = "Charging failed: "
+      const text = head + "x".repeat(5000 - head.length)
+      yield* Alert.sendRateLimited("charge", new Error("x"), "billing", text).pipe(
+        Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
+      )
+      const [body] = (yield* server.bodies) as ReadonlyArray<{ content: string }>
+      expect(body?.content.length).toBeLessThanOrEqual(Notifier.DISCORD_CONTENT_LENGTH)
+      expect(body?.content.length).toBeGreaterThan(1900)
+      expect(body?.content.startsWith(head)).toBe(true)
+      expect(body?.content.endsWith("… [truncated]")).toBe(true)
+    })
+  )
+
+  it("the cut never splits a surrogate pair", () => {
+    const text = `${"x".repeat(Notifier.DISCORD_CONTENT_LENGTH - 15)}${"😀".repeat(100)}`
+    const content = Discord.content(text)
+    expect(content.length).toBeLessThanOrEqual(Notifier.DISCORD_CONTENT_LENGTH)
+    // A lone surrogate would not survive a round trip through UTF-8.
+    expect(Buffer.from(content, "utf8").toString("utf8")).toBe(content)
+  })
+
+  it.scoped("credentials and a bearer token in the error arrive scrubbed", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      const error = new Error(
+        "GET https://svc:hunter2@api.example.com/x failed; Authorization: Bearer abc.DEF_123"
+      )
+      yield* Alert.sendCriticalRetryAlert("charge", 50, error, "billing").pipe(
+        Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
+      )
+      const [body] = (yield* server.bodies) as ReadonlyArray<{ content: string }>
+      expect(body?.content).toContain(
+        "GET https://[REDACTED]@api.example.com/x failed; Authorization: Bearer [REDACTED]"
+      )
+      expect(body?.content).not.toContain("hunter2")
+      expect(body?.content).not.toContain("abc.DEF_123")
+    })
+  )
+
+  it.scoped("every pasted URL form goes to /api/v10/webhooks/ID/TOKEN on the given host, query kept", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      const forms = [
+        `/api/webhooks/${WEBHOOK_ID}/${TOKEN}`,
+        `/api/v9/webhooks/${WEBHOOK_ID}/${TOKEN}`,
+        `/api/v10/webhooks/${WEBHOOK_ID}/${TOKEN}/`,
+        `/api/webhooks/${WEBHOOK_ID}/${TOKEN}?thread_id=42`
+      ]
+      for (const path of forms) {
+        yield* Notifier.alert("hello").pipe(
+          Effect.provide(
+            Notifier.layerDiscord({ webhookUrl: discordUrl(server.origin, path) }).pipe(
+              Layer.provide(FetchHttpClient.layer)
+            )
+          )
+        )
+      }
+      expect((yield* server.requests).map((request) => request.url)).toEqual([
+        V10_PATH,
+        V10_PATH,
+        V10_PATH,
+        `${V10_PATH}?thread_id=42`
+      ])
+    })
+  )
+
+  it("keeps the host of discord.com, discordapp.com and ptb.discord.com", () => {
+    for (const [pasted, sent] of [
+      ["https://discord.com/api/webhooks/1/abc", "https://discord.com/api/v10/webhooks/1/abc"],
+      ["https://discordapp.com/api/webhooks/1/abc", "https://discordapp.com/api/v10/webhooks/1/abc"],
+      ["https://ptb.discord.com/api/v9/webhooks/1/abc", "https://ptb.discord.com/api/v10/webhooks/1/abc"],
+      ["https://canary.discord.com/api/webhooks/1/abc#x", "https://canary.discord.com/api/v10/webhooks/1/abc"]
+    ] as const) {
+      expect(Redacted.value(Discord.webhookEndpoint("webhookUrl", Redacted.make(pasted)).url)).toBe(sent)
+    }
+  })
+
+  it.scoped("channel picks channels[channel], an unknown or absent channel the default webhook", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      const layer = discord(server.origin, {
+        channels: { billing: discordUrl(server.origin, "/api/webhooks/999/billingToken123") }
+      })
+      yield* Effect.all([
+        Notifier.alert("a", "billing"),
+        Notifier.alert("b", "unknown"),
+        Notifier.alert("c"),
+        Notifier.alert("d", "constructor")
+      ]).pipe(Effect.provide(layer))
+      expect((yield* server.requests).map((request) => request.url)).toEqual([
+        "/api/v10/webhooks/999/billingToken123",
+        V10_PATH,
+        V10_PATH,
+        V10_PATH
+      ])
+    })
+  )
+
+  it.scoped("spans carry neither the URL nor the token; the client's own span is off", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 204 }, { status: 404, body: { message: "Unknown Webhook", code: 10015 } })
+      const recorder = yield* makeSpanRecorder
+      const layer = discord(server.origin)
+      yield* Notifier.alert("ok", "billing").pipe(Effect.provide(layer), Effect.withTracer(recorder.tracer))
+      yield* Notifier.alert("gone").pipe(
+        Effect.provide(layer),
+        Effect.flip,
+        Effect.withTracer(recorder.tracer)
+      )
+      const names = recorder.spans().map((span) => span.name)
+      expect(names).toEqual(["effect-retry-alerts/Notifier.discord", "effect-retry-alerts/Notifier.discord"])
+      expect(recorder.dump()).toContain("404")
+      expect(recorder.dump()).not.toContain(TOKEN)
+      expect(recorder.dump()).not.toContain(WEBHOOK_ID)
+    })
+  )
+
+  it("invalid options throw InvalidOptionError at once, without showing the URL", () => {
+    const attempts: ReadonlyArray<[string, () => unknown]> = [
+      [
+        "webhookUrl",
+        () => Notifier.layerDiscord({ webhookUrl: `https://discord.com/api/webhooks/1/${TOKEN}` as never })
+      ],
+      [
+        "webhookUrl",
+        () => Notifier.layerDiscord({ webhookUrl: Redacted.make(`https://discord.com/x/${TOKEN}`) })
+      ],
+      [
+        "webhookUrl",
+        () =>
+          Notifier.layerDiscord({ webhookUrl: Redacted.make(`ftp://discord.com/api/webhooks/1/${TOKEN}`) })
+      ],
+      ["webhookUrl", () => Notifier.layerDiscord({ webhookUrl: Redacted.make(`not a url ${TOKEN}`) })],
+      [
+        "channels.ops",
+        () =>
+          Notifier.layerDiscord({
+            webhookUrl: Redacted.make("https://discord.com/api/webhooks/1/a"),
+            channels: { ops: Redacted.make(`https://example.com/${TOKEN}`) }
+          })
+      ],
+      [
+        "maxAttempts",
+        () => Notifier.layerDiscord({ webhookUrl: discordUrl("https://discord.com"), maxAttempts: 0 })
+      ],
+      [
+        "timeout",
+        () => Notifier.layerDiscord({ webhookUrl: discordUrl("https://discord.com"), timeout: -1 })
+      ],
+      [
+        "username",
+        () => Notifier.layerDiscord({ webhookUrl: discordUrl("https://discord.com"), username: "" })
+      ],
+      ["webhookUrl", () => Notifier.layerSlack({ webhookUrl: Redacted.make(`hooks.slack.com/${TOKEN}`) })]
+    ]
+    for (const [option, build] of attempts) {
+      let thrown: unknown
+      try {
+        build()
+      } catch (error) {
+        thrown = error
+      }
+      expect(thrown).toBeInstanceOf(InvalidOptionError)
+      expect((thrown as InvalidOptionError).option).toBe(option)
+      expect((thrown as InvalidOptionError).message).not.toContain(TOKEN)
+    }
+  })
+})
+
+describe("Notifier.layerSlack", () => {
+  it.scoped("200 ok: delivered once, as { text } with &, < and > escaped", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      const delivered = yield* Alert.sendRateLimited(
+        "charge",
+        new Error("x"),
+        "billing",
+        "Failed <!channel> <!here> <@U123> & <https://evil.example|click>"
+      ).pipe(Effect.provide([slack(server.origin), AlertLimiter.layerMemory()]))
+      expect(delivered).toBe(true)
+      const [request] = yield* server.requests
+      expect(request?.url).toBe(SLACK_PATH)
+      expect(yield* server.bodies).toEqual([
+        {
+          text: "Failed &lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &amp; &lt;https://evil.example|click&gt;"
+        }
+      ])
+    })
+  )
+
+  it.scoped("the retry loop goes on and the alert goes out once", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      const { outcome, waits } = yield* runLoop(slack(server.origin))
+      expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
+      expect(waits).toEqual([])
+      expect(yield* server.bodies).toEqual([{ text: `Charging failed: ${ERROR}` }])
+    })
+  )
+
+  it.scoped("200 without ok is not a delivery", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "<html>captive portal</html>" })
+      const error = yield* alertError(slack(server.origin))
+      expect(error.status).toBe(200)
+      expect(error.message).toBe("Slack webhook answered 200 OK: <html>captive portal</html>")
+      expect(yield* server.requests).toHaveLength(1)
+    })
+  )
+
+  it.scoped("429 honours Retry-After, then delivers", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply(
+        { status: 429, headers: { "retry-after": "4" }, body: "rate_limited" },
+        { status: 200, body: "ok" }
+      )
+      const { outcome, waits } = yield* runLoop(slack(server.origin))
+      expect(outcome?.outcomes).toEqual([true, false])
+      expect(waits).toEqual([4000])
+      expect(yield* server.requests).toHaveLength(2)
+    })
+  )
+
+  it.scoped("500: bounded retries with backoff, then false", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 500, body: "rollup_error" })
+      const { outcome, waits, logs } = yield* runLoop(slack(server.origin))
+      expect(outcome?.outcomes).toEqual([false, false])
+      expect(waits).toEqual([500, 1000, 2000])
+      expect(yield* server.requests).toHaveLength(4)
+      expectNoSecret(logs, SLACK_SECRET)
+    })
+  )
+
+  for (const [status, reason, slackError] of [
+    [400, "Bad Request", "invalid_payload"],
+    [403, "Forbidden", "invalid_token"],
+    [404, "Not Found", "channel_not_found"],
+    [410, "Gone", "channel_is_archived"]
+  ] as const) {
+    it.scoped(`${status} ${slackError}: fails at once with the status and Slack's error string`, () =>
+      Effect.gen(function* () {
+        const server = yield* HttpServer.make
+        yield* server.reply({ status, body: slackError })
+        const { outcome, waits, logs } = yield* runLoop(slack(server.origin))
+        expect(outcome?.outcomes).toEqual([false, false])
+        expect(waits).toEqual([])
+        expect(yield* server.requests).toHaveLength(1)
+        const error = yield* alertError(slack(server.origin))
+        expect(error.status).toBe(status)
+        expect(error.message).toBe(`Slack webhook answered ${status} ${reason}: ${slackError}`)
+        expect(yield* server.requests).toHaveLength(2)
+        expectNoSecret(logs, SLACK_SECRET)
+      })
+    )
+  }
+
+  it.scoped("the notifier's own webhook URL in the alert text is scrubbed, whatever its form", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      // A proxy path that matches no known webhook shape: only the notifier knows it is secret.
+      const proxied = `${server.origin}/relay/${TOKEN}`
+      yield* Notifier.alert(`cannot reach ${proxied} (token ${TOKEN})`).pipe(
+        Effect.provide(
+          Notifier.layerSlack({ webhookUrl: Redacted.make(proxied) }).pipe(
+            Layer.provide(FetchHttpClient.layer)
+          )
+        )
+      )
+      expect(yield* server.bodies).toEqual([{ text: "cannot reach [REDACTED] (token [REDACTED])" }])
+    })
+  )
+
+  it.scoped("a server that never answers: times out with false", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply("hang")
+      const fiber = yield* Effect.fork(Effect.flip(Effect.provide(Notifier.alert("x"), slack(server.origin))))
+      yield* server.awaitRequests(1)
+      yield* TestClock.adjust(Notifier.DEFAULT_WEBHOOK_TIMEOUT)
+      const error = yield* Fiber.join(fiber)
+      expect(error.message).toBe("Slack webhook did not deliver within 10 s")
+      expect(error.status).toBeUndefined()
+    })
+  )
+
+  it.effect("nothing listening: retried, then false", () =>
+    Effect.gen(function* () {
+      const origin = yield* HttpServer.closedOrigin
+      const { outcome, waits, logs } = yield* runLoop(slack(origin, { maxAttempts: 2 }))
+      expect(outcome?.outcomes).toEqual([false, false])
+      expect(waits).toEqual([500])
+      expectNoSecret(logs, SLACK_SECRET)
+    })
+  )
+})
