@@ -8,9 +8,13 @@ import * as AlertLimiter from "../src/AlertLimiter.js"
 import { captureLogs } from "./support/redis.js"
 
 /** Builds a fresh limiter (fresh state) for one test. */
-export type MakeLayer = (options: {
+export type MakeLayer = (options: LayerOptions) => Layer.Layer<AlertLimiter.AlertLimiter>
+
+export interface LayerOptions {
   readonly window?: Duration.DurationInput
-}) => Layer.Layer<AlertLimiter.AlertLimiter>
+  readonly ceiling?: number
+  readonly fingerprint?: "exact" | "normalized"
+}
 
 const ONE_MINUTE = 60_000
 
@@ -21,7 +25,7 @@ export const behaviourSuite = (name: string, makeLayer: MakeLayer): void => {
    */
   const withLimiter = <A, E>(
     body: Effect.Effect<A, E, AlertLimiter.AlertLimiter>,
-    options: { readonly window?: Duration.DurationInput } = {}
+    options: LayerOptions = {}
   ) => {
     const logs = captureLogs()
     return body.pipe(
@@ -141,15 +145,61 @@ export const behaviourSuite = (name: string, makeLayer: MakeLayer): void => {
       )
     )
 
+    it.effect("keys normalized fingerprints alike when asked to", () =>
+      withLimiter(
+        Effect.gen(function* () {
+          const ask = (message: string) => AlertLimiter.shouldSendAlert("load", new Error(message), "users")
+          expect(yield* ask("user 123 not found")).toBe(true)
+          expect(yield* ask("user 456 not found")).toBe(false)
+          expect(yield* ask("user 456 was deleted")).toBe(true)
+        }),
+        { fingerprint: "normalized" }
+      )
+    )
+
+    it.effect("admits `ceiling` alerts per sliding minute across signatures, counting those held back", () =>
+      withLimiter(
+        Effect.gen(function* () {
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: true, heldBack: 0 })
+          yield* TestClock.adjust("10 seconds")
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: true, heldBack: 0 })
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: false, heldBack: 1 })
+          yield* TestClock.adjust("49999 millis")
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: false, heldBack: 2 })
+          // The first admission (at 0 s) is a minute old: room for one.
+          yield* TestClock.adjust("1 millis")
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: true, heldBack: 2 })
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: false, heldBack: 1 })
+          yield* TestClock.adjust("10 seconds")
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: true, heldBack: 1 })
+        }),
+        { ceiling: 2 }
+      )
+    )
+
+    it.effect("admits every alert when the ceiling is 0", () =>
+      withLimiter(
+        Effect.gen(function* () {
+          const admissions = yield* Effect.all(Array.from({ length: 100 }, () => AlertLimiter.admit))
+          expect(admissions.every((admission) => admission.admitted)).toBe(true)
+        }),
+        { ceiling: 0 }
+      )
+    )
+
     it.effect("counts remembered signatures and forgets them all on reset", () =>
       withLimiter(
         Effect.gen(function* () {
           for (const sig of ["a", "b", "c", "a"]) yield* AlertLimiter.check(sig)
+          yield* AlertLimiter.admit
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: false, heldBack: 1 })
           expect(yield* AlertLimiter.size).toBe(3)
           yield* AlertLimiter.reset
           expect(yield* AlertLimiter.size).toBe(0)
           expect(yield* AlertLimiter.check("a")).toEqual({ send: true, suppressed: 0, lastSentAt: undefined })
-        })
+          expect(yield* AlertLimiter.admit).toEqual({ admitted: true, heldBack: 0 })
+        }),
+        { ceiling: 1 }
       )
     )
   })

@@ -19,7 +19,7 @@ import {
   TestClock
 } from "effect"
 import * as AlertLimiter from "../src/AlertLimiter.js"
-import { redisKey, TTL_MARGIN_MILLIS } from "../src/internal/redisLimiter.js"
+import { ceilingKeys, redisKey, TTL_MARGIN_MILLIS } from "../src/internal/redisLimiter.js"
 import {
   captureLogs,
   garbageServer,
@@ -199,6 +199,26 @@ describe("AlertLimiter.layerRedis sharing", () => {
     })
   )
 
+  it.scoped("the channel ceiling is shared: two limiters with ceiling 2 admit 2 alerts a minute in all", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix()
+      const a = yield* limiterAt(redisTestUrl(), { prefix, ceiling: 2 })
+      const b = yield* limiterAt(redisTestUrl(), { prefix, ceiling: 2 })
+      expect(yield* a.admit).toEqual({ admitted: true, heldBack: 0 })
+      expect(yield* b.admit).toEqual({ admitted: true, heldBack: 0 })
+      expect(yield* a.admit).toEqual({ admitted: false, heldBack: 1 })
+      expect(yield* b.admit).toEqual({ admitted: false, heldBack: 2 })
+      yield* TestClock.adjust("1 minute")
+      expect(yield* b.admit).toEqual({ admitted: true, heldBack: 2 })
+      const client = yield* redisClient(redisTestUrl())
+      const keys = ceilingKeys(prefix)
+      expect(yield* Effect.promise(() => client.lrange(keys.times, 0, -1))).toEqual(["60000", "0"])
+      const ttl = yield* Effect.promise(() => client.pttl(keys.times))
+      expect(ttl).toBeGreaterThan(0)
+      expect(ttl).toBeLessThanOrEqual(5 * 60_000 + TTL_MARGIN_MILLIS)
+    })
+  )
+
   it.scoped("a limiter waits for the window of another process's alert, and counts its suppressions", () =>
     Effect.gen(function* () {
       const logs = captureLogs()
@@ -232,12 +252,15 @@ describe("AlertLimiter.layerRedis outages", () => {
       const password = "hunter2-secret"
       const port = yield* Effect.promise(() => freePort())
       const url = `redis://:${password}@127.0.0.1:${port}`
-      const limiter = yield* limiterAt(url, { window: "1 minute" })
+      const limiter = yield* limiterAt(url, { window: "1 minute", ceiling: 1 })
       const body = Effect.gen(function* () {
         expect(yield* limiter.check("a")).toEqual({ send: true, suppressed: 0, lastSentAt: undefined })
         expect(yield* limiter.check("a")).toEqual({ send: false, suppressed: 1, lastSentAt: 0 })
         expect((yield* limiter.check("b")).send).toBe(true)
         expect(yield* limiter.size).toBe(2)
+        // The process's own ceiling answers.
+        expect(yield* limiter.admit).toEqual({ admitted: true, heldBack: 0 })
+        expect(yield* limiter.admit).toEqual({ admitted: false, heldBack: 1 })
         expect(logs.limiterWarnings()).toHaveLength(1)
         expect(logs.limiterWarnings()[0]!.message).toContain("ECONNREFUSED")
         yield* TestClock.adjust("1 minute")

@@ -12,14 +12,16 @@ import { createHash } from "node:crypto"
 import { Cause, Clock, Config, type ConfigError, Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import type { Redis as IORedis, RedisOptions as IORedisOptions } from "ioredis"
 import {
+  type Admission,
   AlertLimiter,
   type AlertLimiterService,
+  DEFAULT_CEILING,
   DEFAULT_MAX_ENTRIES,
   DEFAULT_WINDOW,
   type Decision,
-  make as makeMemory,
-  signature
+  make as makeMemory
 } from "../AlertLimiter.js"
+import type * as Fingerprint from "../Fingerprint.js"
 import * as Describe from "./describe.js"
 import * as Options from "./options.js"
 
@@ -43,6 +45,10 @@ export interface RedisOptions {
   readonly timeout?: Duration.DurationInput | undefined
   /** Most signatures the in-process front limiter remembers. Default 10,000. */
   readonly maxEntries?: number | undefined
+  /** Which failures count as the same alert, as in `layerMemory`. Default `"exact"`. */
+  readonly fingerprint?: Fingerprint.Fingerprint | undefined
+  /** Most alerts per minute across all signatures and processes; 0 turns it off. Default 20. */
+  readonly ceiling?: number | undefined
 }
 
 /** @internal */
@@ -92,8 +98,42 @@ redis.call("PEXPIRE", KEYS[1], ARGV[3])
 return {0, suppressed, state[1]}
 `
 
+/**
+ * The channel ceiling, atomic inside Redis, shared by every process: the same sliding minute as
+ * the memory limiter's. KEYS[1]: list of the last `ceiling` admission times, newest first;
+ * KEYS[2]: alerts held back since the last admission. ARGV: now, ceiling, period millis, TTL
+ * millis. Returns {admitted 0|1, held back}.
+ */
+const ADMIT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local ceiling = tonumber(ARGV[2])
+local oldest = tonumber(redis.call("LINDEX", KEYS[1], ceiling - 1))
+if oldest ~= nil and now - oldest < tonumber(ARGV[3]) then
+  local held = redis.call("INCR", KEYS[2])
+  redis.call("PEXPIRE", KEYS[2], ARGV[4])
+  return {0, held}
+end
+redis.call("LPUSH", KEYS[1], ARGV[1])
+redis.call("LTRIM", KEYS[1], 0, ceiling - 1)
+redis.call("PEXPIRE", KEYS[1], ARGV[4])
+local held = tonumber(redis.call("GET", KEYS[2])) or 0
+redis.call("DEL", KEYS[2])
+return {1, held}
+`
+
+/** The ceiling counts alerts per minute. */
+const CEILING_PERIOD_MILLIS = 60_000
+
 interface Client extends IORedis {
   retryAlertsDecide(key: string, now: string, window: string, ttl: string, pending: string): Promise<unknown>
+  retryAlertsAdmit(
+    times: string,
+    held: string,
+    now: string,
+    ceiling: string,
+    period: string,
+    ttl: string
+  ): Promise<unknown>
 }
 
 /**
@@ -104,6 +144,14 @@ interface Client extends IORedis {
  */
 export const redisKey = (prefix: string, sig: string): string =>
   prefix + createHash("sha256").update(sig).digest("hex")
+
+/**
+ * The Redis keys of the channel ceiling. They cannot clash with a signature's key, whose suffix
+ * is 64 hex digits.
+ *
+ * @internal
+ */
+export const ceilingKeys = (prefix: string) => ({ times: `${prefix}ceiling`, held: `${prefix}ceiling:held` })
 
 /** A SCAN pattern matching exactly the keys that start with `prefix`. */
 const scanPattern = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`
@@ -146,19 +194,33 @@ interface Settings {
   readonly windowMillis: number
   readonly timeout: Duration.Duration
   readonly maxEntries: number
+  readonly ceiling: number
+  /**
+   * A memory limiter with the same options: it gives the signature function, and the channel
+   * ceiling's answers when Redis gives none. Building it here also validates `fingerprint` and
+   * `ceiling` exactly as `layerMemory` does.
+   */
+  readonly local: Effect.Effect<AlertLimiterService>
 }
 
-const settingsOf = (options: RedisOptions): Settings => ({
-  prefix: Options.nonEmptyString("prefix", options.prefix ?? DEFAULT_PREFIX),
-  windowMillis: Duration.toMillis(Options.duration("window", options.window ?? DEFAULT_WINDOW)),
-  timeout: Options.duration("timeout", options.timeout ?? DEFAULT_TIMEOUT),
-  maxEntries: Options.wholeNumber(
+const settingsOf = (options: RedisOptions): Settings => {
+  const prefix = Options.nonEmptyString("prefix", options.prefix ?? DEFAULT_PREFIX)
+  const windowMillis = Duration.toMillis(Options.duration("window", options.window ?? DEFAULT_WINDOW))
+  const timeout = Options.duration("timeout", options.timeout ?? DEFAULT_TIMEOUT)
+  const maxEntries = Options.wholeNumber(
     "maxEntries",
     options.maxEntries ?? DEFAULT_MAX_ENTRIES,
     1,
     Number.MAX_SAFE_INTEGER
   )
-})
+  const local = makeMemory({
+    window: windowMillis,
+    maxEntries,
+    fingerprint: options.fingerprint,
+    ceiling: options.ceiling
+  })
+  return { prefix, windowMillis, timeout, maxEntries, ceiling: options.ceiling ?? DEFAULT_CEILING, local }
+}
 
 /** What this process knows about one signature. */
 interface FrontEntry {
@@ -226,7 +288,17 @@ class UnexpectedReply {
   constructor(readonly reply: unknown) {}
 }
 
-/** Decodes the script's reply, or `undefined` when it is not the shape the script returns. */
+/** Decodes the ceiling script's reply, or `undefined` when it is not the shape it returns. */
+const decodeAdmission = (reply: unknown): Admission | undefined => {
+  if (!Array.isArray(reply) || reply.length !== 2) return undefined
+  const [admitted, heldBack] = reply as [unknown, unknown]
+  if (admitted !== 0 && admitted !== 1) return undefined
+  if (typeof heldBack !== "number" || !Number.isSafeInteger(heldBack) || heldBack < 0) return undefined
+  if (admitted === 0 && heldBack === 0) return undefined
+  return { admitted: admitted === 1, heldBack }
+}
+
+/** Decodes the decision script's reply, or `undefined` when it is not the shape it returns. */
 const decodeReply = (reply: unknown): Decision | undefined => {
   if (!Array.isArray(reply) || reply.length !== 3) return undefined
   const [send, suppressed, last] = reply as [unknown, unknown, unknown]
@@ -252,7 +324,7 @@ const makeRedis = (
   url: Redacted.Redacted<string>
 ): Effect.Effect<AlertLimiterService, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const { prefix, windowMillis, timeout, maxEntries } = settings
+    const { prefix, windowMillis, timeout, maxEntries, ceiling } = settings
     const ttlMillis = String(windowMillis + TTL_MARGIN_MILLIS)
     const windowArg = String(windowMillis)
     const timeoutText = Duration.format(timeout)
@@ -285,6 +357,7 @@ const makeRedis = (
       connectionError = undefined
     })
     client.defineCommand("retryAlertsDecide", { numberOfKeys: 1, lua: DECIDE_SCRIPT })
+    client.defineCommand("retryAlertsAdmit", { numberOfKeys: 2, lua: ADMIT_SCRIPT })
 
     /** Starts a connection if none is open or opening; the next command waits for it. */
     const ensureConnecting = (): void => {
@@ -316,8 +389,7 @@ const makeRedis = (
     yield* Effect.forkScoped(Effect.forever(reconnect))
 
     const front = makeFront(windowMillis, maxEntries)
-    // The channel ceiling is per process for now, from a memory limiter.
-    const local = yield* makeMemory({ window: windowMillis })
+    const local = yield* settings.local
     let lastWarnedAt: number | undefined
     let degraded = false
 
@@ -378,6 +450,41 @@ const makeRedis = (
         )
       })
 
+    const ceilingKey = ceilingKeys(prefix)
+    const ceilingArg = String(ceiling)
+    const periodArg = String(CEILING_PERIOD_MILLIS)
+    const ceilingTtl = String(Math.max(windowMillis, CEILING_PERIOD_MILLIS) + TTL_MARGIN_MILLIS)
+
+    const askAdmission = (now: number): Effect.Effect<Admission, unknown> =>
+      Effect.flatMap(
+        call(() =>
+          client.retryAlertsAdmit(
+            ceilingKey.times,
+            ceilingKey.held,
+            String(now),
+            ceilingArg,
+            periodArg,
+            ceilingTtl
+          )
+        ),
+        (reply) => {
+          const admission = decodeAdmission(reply)
+          return admission === undefined ? Effect.fail(new UnexpectedReply(reply)) : Effect.succeed(admission)
+        }
+      )
+
+    // When Redis gives no answer, this process's own ceiling decides: during an outage each
+    // process may send `ceiling` alerts a minute.
+    const admit: Effect.Effect<Admission> =
+      ceiling === 0
+        ? local.admit
+        : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            askAdmission(now).pipe(
+              Effect.tap(() => recovered),
+              Effect.catchAll((error) => Effect.zipRight(warn(now, describeFailure(error)), local.admit))
+            )
+          )
+
     /** Every key under the prefix, page by page. */
     const forEachKeyPage = (onPage: (keys: Array<string>) => Effect.Effect<void, unknown>) =>
       Effect.gen(function* () {
@@ -403,7 +510,7 @@ const makeRedis = (
       let count = 0
       return forEachKeyPage((keys) =>
         Effect.sync(() => {
-          count += keys.length
+          for (const key of keys) if (key !== ceilingKey.times && key !== ceilingKey.held) count++
         })
       ).pipe(
         Effect.map(() => count),
@@ -412,9 +519,9 @@ const makeRedis = (
     })
 
     return {
-      signature,
       check,
-      admit: local.admit,
+      signature: local.signature,
+      admit,
       reset: Effect.zipRight(local.reset, reset),
       size
     } satisfies AlertLimiterService
@@ -433,7 +540,10 @@ const makeRedis = (
  * - Builds even when Redis is down and keeps connecting in the background. When Redis is down,
  *   slow past `timeout` or answers garbage, the process decides alone (an alert may be sent twice,
  *   never lost) and logs a warning at most once per window.
- * - `reset` deletes every key under `prefix` (for every process); `size` counts them.
+ * - The channel ceiling (`ceiling` alerts a minute, default 20) is shared too, by a second
+ *   script; during an outage each process applies it alone. `fingerprint` works as in
+ *   `layerMemory`.
+ * - `reset` deletes every key under `prefix` (for every process); `size` counts the signatures.
  * - The connection closes when the layer is released.
  *
  * Throws {@link InvalidOptionError} when an option is invalid (the URL itself is never shown).
