@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Layer } from "effect"
 import { Alert, AlertLimiter, Notifier } from "../src/index.js"
-import { makeLogCapture } from "./support/logCapture.js"
+import { makeLogCapture } from "./support/logs.js"
 
 describe("Alert.redact", () => {
   it("removes credentials from URLs and keeps the host", () => {

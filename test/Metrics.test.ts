@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Metric, Ref } from "effect"
 import { Alert, AlertLimiter, Metrics, Notifier, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
-import { recordingTracer } from "./support/tracer.js"
+import { makeSpanRecorder } from "./support/spans.js"
 
 // Metrics are process-wide, so every test uses operation names of its own.
 const countOf = (metric: typeof Metrics.retries, operation: string) =>
@@ -65,40 +65,43 @@ describe("metrics", () => {
 })
 
 describe("spans", () => {
-  it.effect("a retried operation runs in a span with its attempt count and outcome", () => {
-    const { spans, tracer } = recordingTracer()
-    return Effect.gen(function* () {
-      const recovers = yield* failing(2)
-      yield* runPastBackoff(recovers.pipe(Retry.retry({ name: "charge" })))
-      const givesUp = yield* failing(99)
-      const exit = yield* runPastBackoff(givesUp.pipe(Retry.retry({ name: "refund", maxAttempts: 3 })))
-      expect(Exit.isFailure(exit)).toBe(true)
+  it.effect("a retried operation runs in a span with its attempt count and outcome", () =>
+    Effect.gen(function* () {
+      const recorder = yield* makeSpanRecorder
+      yield* Effect.gen(function* () {
+        yield* runPastBackoff((yield* failing(2)).pipe(Retry.retry({ name: "charge" })))
+        const exit = yield* runPastBackoff(
+          (yield* failing(99)).pipe(Retry.retry({ name: "refund", maxAttempts: 3 }))
+        )
+        expect(Exit.isFailure(exit)).toBe(true)
+      }).pipe(Effect.withTracer(recorder.tracer))
 
-      const retrySpans = spans.filter((span) => span.name.startsWith("retry "))
+      const retrySpans = recorder.spans().filter((span) => span.name.startsWith("retry "))
       expect(retrySpans.map((span) => [span.name, Object.fromEntries(span.attributes)])).toMatchObject([
         ["retry charge", { "retry.operation": "charge", "retry.attempts": 3, "retry.outcome": "success" }],
         ["retry refund", { "retry.operation": "refund", "retry.attempts": 3, "retry.outcome": "failure" }]
       ])
-      expect(retrySpans.every((span) => span.exit !== undefined)).toBe(true)
-    }).pipe(Effect.provide(services()), Effect.withTracer(tracer))
-  })
+      expect(retrySpans.every((span) => span.status._tag === "Ended")).toBe(true)
+    }).pipe(Effect.provide(services()))
+  )
 
-  it.effect("an operation that succeeds at once opens no span: the success path stays bare", () => {
-    const { spans, tracer } = recordingTracer()
-    return Effect.gen(function* () {
-      yield* Effect.succeed(1).pipe(Retry.retry({ name: "fast" }))
-      expect(spans).toEqual([])
-    }).pipe(Effect.provide(services()), Effect.withTracer(tracer))
-  })
+  it.effect("an operation that succeeds at once opens no span: the success path stays bare", () =>
+    Effect.gen(function* () {
+      const recorder = yield* makeSpanRecorder
+      yield* Effect.succeed(1).pipe(Retry.retry({ name: "fast" }), Effect.withTracer(recorder.tracer))
+      expect(recorder.spans()).toEqual([])
+    }).pipe(Effect.provide(services()))
+  )
 
-  it.effect("the error that comes out of the span is the very object the operation failed with", () => {
-    const { tracer } = recordingTracer()
-    return Effect.gen(function* () {
+  it.effect("the error that comes out of the span is the very object the operation failed with", () =>
+    Effect.gen(function* () {
+      const recorder = yield* makeSpanRecorder
       const error = new Error("down")
       const exit = yield* runPastBackoff(
         Effect.fail(error).pipe(Retry.retry({ name: "same", maxAttempts: 2 }))
-      )
+      ).pipe(Effect.withTracer(recorder.tracer))
+      expect(recorder.spans().map((span) => span.name)).toEqual(["retry same"])
       expect(Exit.isFailure(exit) && Cause.squash(exit.cause) === error).toBe(true)
-    }).pipe(Effect.provide(services()), Effect.withTracer(tracer))
-  })
+    }).pipe(Effect.provide(services()))
+  )
 })

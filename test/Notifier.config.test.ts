@@ -4,7 +4,7 @@ import { Cause, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { Alert, AlertLimiter, Notifier } from "../src/index.js"
 import { drive } from "./support/clockDriver.js"
 import * as HttpServer from "./support/httpServer.js"
-import { makeLogCapture } from "./support/logCapture.js"
+import { makeLogCapture } from "./support/logs.js"
 
 const DISCORD_TOKEN = "DiscordT0ken-abcdefghijklmnopqrstuvwxyz"
 const DISCORD_PATH = `/api/webhooks/445566/${DISCORD_TOKEN}`

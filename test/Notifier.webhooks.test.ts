@@ -5,7 +5,7 @@ import { Alert, AlertLimiter, InvalidOptionError, Notifier } from "../src/index.
 import * as Discord from "../src/internal/discord.js"
 import { awaitSleeps, drive, pendingSleeps } from "./support/clockDriver.js"
 import * as HttpServer from "./support/httpServer.js"
-import { type CapturedLog, makeLogCapture } from "./support/logCapture.js"
+import { type LogLine, makeLogCapture } from "./support/logs.js"
 import { makeSpanRecorder } from "./support/spans.js"
 
 const WEBHOOK_ID = "112233445566778899"
@@ -40,7 +40,7 @@ const chargeLoop = Effect.gen(function* () {
   return { result, outcomes, calls }
 })
 
-const expectNoSecret = (logs: ReadonlyArray<CapturedLog>, ...secrets: ReadonlyArray<string>) => {
+const expectNoSecret = (logs: ReadonlyArray<LogLine>, ...secrets: ReadonlyArray<string>) => {
   for (const log of logs) {
     for (const secret of secrets) expect(log.text).not.toContain(secret)
   }

@@ -1,0 +1,66 @@
+/**
+ * The examples run as a user runs them: a child process, real servers on 127.0.0.1, real time.
+ */
+import { execFile } from "node:child_process"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { resolve } from "node:path"
+import { promisify } from "node:util"
+import { describe, expect, it } from "vitest"
+
+const root = resolve(import.meta.dirname, "..")
+const run = (script: string, env: Record<string, string> = {}) =>
+  promisify(execFile)(process.execPath, ["--import", "tsx", script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    timeout: 60_000
+  })
+
+describe("npm start (examples/spend-credits.ts)", () => {
+  it("replays the incident with the embedded defaults: 1 alert per signature, a summary, exit 0", async () => {
+    const { stdout } = await run("examples/spend-credits.ts")
+    expect(stdout).toContain("calls:             9 (9 gave up after 60 attempts)")
+    expect(stdout).toContain("attempts:          540 requests to the billing server")
+    expect(stdout).toContain("alerts delivered:  2")
+    expect(stdout).toContain("alerts suppressed: 7")
+    expect(stdout).toContain("🚨 CRITICAL")
+    expect(stdout).toContain("🚨 INFRASTRUCTURE")
+  })
+
+  it("delivers its alerts to the Discord webhook named by ALERT_DISCORD_WEBHOOK_URL", async () => {
+    const bodies: Array<{ path: string; body: { content: string; allowed_mentions: unknown } }> = []
+    const server = createServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => (body += chunk))
+      request.on("end", () => {
+        bodies.push({ path: request.url ?? "", body: JSON.parse(body) })
+        response.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done))
+    try {
+      const { port } = server.address() as AddressInfo
+      const secret = "s3cr3t-webhook-token"
+      const { stdout, stderr } = await run("examples/spend-credits.ts", {
+        ALERT_DISCORD_WEBHOOK_URL: `http://127.0.0.1:${port}/api/webhooks/123/${secret}`
+      })
+      expect(stdout).toContain("alerts delivered:  2")
+      expect(bodies).toHaveLength(2)
+      expect(bodies.every(({ path }) => path === `/api/v10/webhooks/123/${secret}`)).toBe(true)
+      expect(bodies.map(({ body }) => body.content.split("\n")[0]).sort()).toEqual([
+        '🚨 CRITICAL: operation "spend_credits" is failing repeatedly',
+        "🚨 INFRASTRUCTURE: billing is failing repeatedly"
+      ])
+      expect(bodies[0]!.body.allowed_mentions).toEqual({ parse: [] })
+      expect(stdout + stderr).not.toContain(secret)
+    } finally {
+      server.close()
+    }
+  })
+})
+
+describe("examples/plain-functions.ts", () => {
+  it("runs and exits 0", async () => {
+    await expect(run("examples/plain-functions.ts")).resolves.toBeDefined()
+  })
+})
