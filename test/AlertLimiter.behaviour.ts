@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type Duration, Effect, type Layer, TestClock } from "effect"
 import * as AlertLimiter from "../src/AlertLimiter.js"
-import { captureLogs } from "./support/redis.js"
+import { captureLimiterLogs } from "./support/redis.js"
 
 /** Builds a fresh limiter (fresh state) for one test. */
 export type MakeLayer = (options: LayerOptions) => Layer.Layer<AlertLimiter.AlertLimiter>
@@ -27,7 +27,7 @@ export const behaviourSuite = (name: string, makeLayer: MakeLayer): void => {
     body: Effect.Effect<A, E, AlertLimiter.AlertLimiter>,
     options: LayerOptions = {}
   ) => {
-    const logs = captureLogs()
+    const logs = captureLimiterLogs()
     return body.pipe(
       Effect.provide(makeLayer(options)),
       Effect.tap(() => expect(logs.limiterWarnings()).toEqual([])),

@@ -13,7 +13,6 @@ import {
   Exit,
   Fiber,
   Layer,
-  LogLevel,
   Option,
   Redacted,
   TestClock
@@ -21,7 +20,7 @@ import {
 import * as AlertLimiter from "../src/AlertLimiter.js"
 import { ceilingKeys, redisKey, TTL_MARGIN_MILLIS } from "../src/internal/redisLimiter.js"
 import {
-  captureLogs,
+  captureLimiterLogs,
   garbageServer,
   ownRedisServer,
   redisClient,
@@ -221,7 +220,7 @@ describe("AlertLimiter.layerRedis sharing", () => {
 
   it.scoped("a limiter waits for the window of another process's alert, and counts its suppressions", () =>
     Effect.gen(function* () {
-      const logs = captureLogs()
+      const logs = captureLimiterLogs()
       const prefix = uniquePrefix()
       const sig = "billing:charge:Error:HTTP 500"
       const a = yield* limiterAt(redisTestUrl(), { prefix, window: "1 minute" })
@@ -248,7 +247,7 @@ describe("AlertLimiter.layerRedis sharing", () => {
 describe("AlertLimiter.layerRedis outages", () => {
   it.scoped("closed port: builds, decides from memory, warns once per window, never logs the password", () =>
     Effect.gen(function* () {
-      const logs = captureLogs()
+      const logs = captureLimiterLogs()
       const password = "hunter2-secret"
       const port = yield* Effect.promise(() => freePort())
       const url = `redis://:${password}@127.0.0.1:${port}`
@@ -277,18 +276,18 @@ describe("AlertLimiter.layerRedis outages", () => {
         ])
         expect(server.port).toBe(port)
         expect(
-          logs.entries.some((e) => e.level === LogLevel.Info && e.message.includes("answers again"))
+          logs.lines.some((line) => line.level === "INFO" && line.message.includes("answers again"))
         ).toBe(true)
       })
       yield* Effect.provide(body, logs.layer)
       expect(logs.limiterWarnings()).toHaveLength(2)
-      expect(logs.entries.map((entry) => entry.message).join("\n")).not.toContain(password)
+      expect(logs.lines.map((line) => line.text).join("\n")).not.toContain(password)
     })
   )
 
   it.scoped("server stopped then restarted: decisions go on from memory, one warning, then Redis again", () =>
     Effect.gen(function* () {
-      const logs = captureLogs()
+      const logs = captureLimiterLogs()
       const first = yield* Effect.promise(() => startRedisServer())
       yield* Effect.addFinalizer(() => Effect.promise(() => first.stop()))
       const limiter = yield* limiterAt(first.url, { window: "1 minute" })
@@ -317,7 +316,7 @@ describe("AlertLimiter.layerRedis outages", () => {
 
   it.scoped("server paused: a storm waits no longer than the timeout, sends once, then Redis again", () =>
     Effect.gen(function* () {
-      const logs = captureLogs()
+      const logs = captureLimiterLogs()
       const server = yield* ownRedisServer()
       const admin = yield* redisClient(server.url)
       const limiter = yield* limiterAt(server.url, { window: "1 minute", timeout: "250 millis" })
@@ -343,7 +342,7 @@ describe("AlertLimiter.layerRedis outages", () => {
 
   it.scoped("an error reply (a foreign key of another type) falls back for that decision", () =>
     Effect.gen(function* () {
-      const logs = captureLogs()
+      const logs = captureLimiterLogs()
       const prefix = uniquePrefix()
       const client = yield* redisClient(redisTestUrl())
       yield* Effect.promise(() => client.set(redisKey(prefix, "taken"), "not a hash"))
@@ -362,7 +361,7 @@ describe("AlertLimiter.layerRedis outages", () => {
 
   it.scoped("a server answering garbage: the decision falls back, nothing raised, one warning", () =>
     Effect.gen(function* () {
-      const logs = captureLogs()
+      const logs = captureLimiterLogs()
       const peer = yield* garbageServer("+PONG\r\n")
       const limiter = yield* limiterAt(peer.url)
       const body = Effect.gen(function* () {
@@ -378,7 +377,7 @@ describe("AlertLimiter.layerRedis outages", () => {
 
   it.scoped("a wrong password: falls back without logging it; the right one is used", () =>
     Effect.gen(function* () {
-      const logs = captureLogs()
+      const logs = captureLimiterLogs()
       const server = yield* ownRedisServer({ args: ["--requirepass", "right-pass-word"] })
       const wrongUrl = `redis://:wrong-pass-word@127.0.0.1:${server.port}`
       const rightUrl = `redis://:right-pass-word@127.0.0.1:${server.port}`
@@ -395,7 +394,7 @@ describe("AlertLimiter.layerRedis outages", () => {
       expect(yield* Effect.promise(() => client.keys("retry-alerts:*"))).toEqual([
         redisKey("retry-alerts:", "b")
       ])
-      const logged = logs.entries.map((entry) => entry.message).join("\n")
+      const logged = logs.lines.map((line) => line.text).join("\n")
       expect(logged).not.toContain("wrong-pass-word")
       expect(logged).not.toContain("right-pass-word")
     })

@@ -1,14 +1,15 @@
 /**
  * Helpers for tests of the Redis limiter: the shared server's URL, fresh key prefixes, a plain
- * client to look at what the limiter wrote, captured logs, and servers of a test's own.
+ * client to look at what the limiter wrote, the limiter's warnings, and servers of a test's own.
  */
 import { randomUUID } from "node:crypto"
 import { type AddressInfo, createServer, type Socket } from "node:net"
-import { Effect, type Layer, Logger, LogLevel, Redacted } from "effect"
+import { Effect, type Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { inject } from "vitest"
 import * as AlertLimiter from "../../src/AlertLimiter.js"
 import { LOG_PREFIX } from "../../src/internal/redisLimiter.js"
+import { captureLogs } from "./logs.js"
 import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redisServer.js"
 
 /** The shared test server's URL; throws with the reason when there is none (never skips). */
@@ -45,20 +46,12 @@ export const ownRedisServer = (options: RedisServerOptions = {}) =>
     (server: RedisServer) => Effect.promise(() => server.stop())
   )
 
-export interface LogEntry {
-  readonly level: LogLevel.LogLevel
-  readonly message: string
-}
-
-/** Records every log line of the effects it is provided to. */
-export const captureLogs = () => {
-  const entries: Array<LogEntry> = []
-  const logger = Logger.make(({ logLevel, message }) => {
-    entries.push({ level: logLevel, message: Array.isArray(message) ? message.join(" ") : String(message) })
-  })
+/** The shared log capture, plus the limiter's own warnings (a warning means it fell back). */
+export const captureLimiterLogs = () => {
+  const { lines, layer } = captureLogs()
   const limiterWarnings = () =>
-    entries.filter((entry) => entry.level === LogLevel.Warning && entry.message.startsWith(LOG_PREFIX))
-  return { entries, limiterWarnings, layer: Logger.replace(Logger.defaultLogger, logger) }
+    lines.filter((line) => line.level === "WARN" && line.message.startsWith(LOG_PREFIX))
+  return { lines, layer, limiterWarnings }
 }
 
 /**
