@@ -393,3 +393,42 @@ export {
    */
   InvalidOptionError
 } from "./internal/options.js"
+
+export {
+  /**
+   * A limiter shared by many processes through Redis. See the README's "Many replicas" section.
+   *
+   * @example
+   * ```ts
+   * import { Redacted } from "effect"
+   * import { AlertLimiter } from "effect-retry-alerts"
+   *
+   * AlertLimiter.layerRedis({ url: Redacted.make("redis://127.0.0.1:6379"), window: "5 minutes" })
+   * ```
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  layerRedis,
+  /**
+   * {@link layerRedis} with the URL read from the `REDIS_URL` configuration variable.
+   *
+   * @example
+   * ```ts
+   * import { AlertLimiter } from "effect-retry-alerts"
+   *
+   * AlertLimiter.layerRedisConfig({ prefix: "billing:" })
+   * ```
+   *
+   * @since 0.1.0
+   * @category layers
+   */
+  layerRedisConfig,
+  /**
+   * Options of {@link layerRedis}.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type RedisOptions
+} from "./internal/redisLimiter.js"

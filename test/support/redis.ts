@@ -1,0 +1,121 @@
+/**
+ * Helpers for tests of the Redis limiter: the shared server's URL, fresh key prefixes, a plain
+ * client to look at what the limiter wrote, the limiter's warnings, and servers of a test's own.
+ */
+import { randomUUID } from "node:crypto"
+import { type AddressInfo, createServer, type Socket } from "node:net"
+import { Effect, type Layer, Redacted } from "effect"
+import { Redis } from "ioredis"
+import { inject } from "vitest"
+import * as AlertLimiter from "../../src/AlertLimiter.js"
+import { LOG_PREFIX } from "../../src/internal/redisLimiter.js"
+import { captureLogs } from "./logs.js"
+import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redisServer.js"
+
+/** The shared test server's URL; throws with the reason when there is none (never skips). */
+export const redisTestUrl = (): string => {
+  const url = inject("redisUrl")
+  if (url === "") throw new Error(`The Redis tests need a Redis server: ${inject("redisProblem")}`)
+  return url
+}
+
+/** A prefix no other test uses, so tests share one server without sharing state. */
+export const uniquePrefix = (): string => `test:${randomUUID()}:`
+
+/** A Redis limiter on the shared server with a fresh prefix. */
+export const sharedRedisLayer = (
+  options: AlertLimiter.RedisOptions = {}
+): Layer.Layer<AlertLimiter.AlertLimiter> =>
+  AlertLimiter.layerRedis({ url: Redacted.make(redisTestUrl()), prefix: uniquePrefix(), ...options })
+
+/** A plain client, closed with the scope. */
+export const redisClient = (url: string) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 })
+      await client.connect()
+      return client
+    }),
+    (client) => Effect.promise(() => client.quit().catch(() => "closed"))
+  )
+
+/** A `redis-server` of the test's own, stopped with the scope. */
+export const ownRedisServer = (options: RedisServerOptions = {}) =>
+  Effect.acquireRelease(
+    Effect.promise(() => startRedisServer(options)),
+    (server: RedisServer) => Effect.promise(() => server.stop())
+  )
+
+/** The shared log capture, plus the limiter's own warnings (a warning means it fell back). */
+export const captureLimiterLogs = () => {
+  const { lines, layer } = captureLogs()
+  const limiterWarnings = () =>
+    lines.filter((line) => line.level === "WARN" && line.message.startsWith(LOG_PREFIX))
+  return { lines, layer, limiterWarnings }
+}
+
+/**
+ * A TCP peer on 127.0.0.1 that speaks just enough of Redis's protocol to be connected to, then
+ * answers every command with `reply` (raw RESP): a server answering garbage.
+ */
+export const garbageServer = (reply: string) =>
+  Effect.acquireRelease(
+    Effect.promise(
+      () =>
+        new Promise<{ readonly url: string; readonly close: () => Promise<void> }>((resolve) => {
+          const sockets = new Set<Socket>()
+          const server = createServer((socket) => {
+            sockets.add(socket)
+            socket.on("close", () => sockets.delete(socket))
+            socket.on("error", () => {})
+            let buffered = ""
+            socket.on("data", (chunk) => {
+              buffered += chunk.toString("latin1")
+              let command = readCommand(buffered)
+              while (command !== undefined) {
+                buffered = buffered.slice(command)
+                socket.write(reply)
+                command = readCommand(buffered)
+              }
+            })
+          })
+          server.listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as AddressInfo
+            resolve({
+              url: `redis://127.0.0.1:${port}`,
+              close: () =>
+                new Promise<void>((done) => {
+                  for (const socket of sockets) socket.destroy()
+                  server.close(() => done())
+                })
+            })
+          })
+        })
+    ),
+    (server) => Effect.promise(() => server.close())
+  )
+
+/** Length of the first complete request (`*N` then N bulk strings) in `input`, if any. */
+const readCommand = (input: string): number | undefined => {
+  const header = input.indexOf("\r\n")
+  if (header < 0 || input[0] !== "*") return undefined
+  let offset = header + 2
+  const count = Number(input.slice(1, header))
+  for (let i = 0; i < count; i++) {
+    const end = input.indexOf("\r\n", offset)
+    if (end < 0) return undefined
+    const length = Number(input.slice(offset + 1, end))
+    offset = end + 2 + length + 2
+    if (offset > input.length) return undefined
+  }
+  return offset
+}
+
+/** How many times the server ran the decision script (a round trip each). */
+export const scriptCalls = (client: Redis) =>
+  Effect.promise(async () => {
+    const stats = await client.info("commandstats")
+    let calls = 0
+    for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(match[1])
+    return calls
+  })
