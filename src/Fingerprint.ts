@@ -104,12 +104,24 @@ export const normalized = (name: string, error: unknown, context = ""): string =
   `${context}:${name}:${Describe.typeName(error)}:${normalize(Describe.message(error).slice(0, NORMALIZED_INPUT_LENGTH)).slice(0, MESSAGE_LENGTH)}`
 
 /**
- * The signature function of a {@link Fingerprint} strategy.
+ * The signature function of a {@link Fingerprint} strategy. A user function that throws or
+ * returns something other than a string falls back to {@link exact} for that alert, so a bug in
+ * it can't break the limiter.
  *
  * @since 0.1.0
  * @category signatures
  */
 export const toSignature = (
   fingerprint: Fingerprint
-): ((name: string, error: unknown, context: string) => string) =>
-  fingerprint === "exact" ? exact : fingerprint === "normalized" ? normalized : fingerprint
+): ((name: string, error: unknown, context: string) => string) => {
+  if (fingerprint === "exact") return exact
+  if (fingerprint === "normalized") return normalized
+  return (name, error, context) => {
+    try {
+      const signature = fingerprint(name, error, context)
+      return typeof signature === "string" ? signature : exact(name, error, context)
+    } catch {
+      return exact(name, error, context)
+    }
+  }
+}

@@ -112,6 +112,25 @@ describe("fingerprint strategies", () => {
     }).pipe(Effect.provide(AlertLimiter.layerMemory({ fingerprint: (_name, _error, context) => context })))
   )
 
+  it.effect("a user function that throws or returns a non-string falls back to the exact signature", () =>
+    Effect.gen(function* () {
+      const error = new Error("boom")
+      expect(yield* AlertLimiter.shouldSendAlert("charge", error)).toBe(true)
+      expect(yield* AlertLimiter.shouldSendAlert("charge", error)).toBe(false)
+      expect(yield* AlertLimiter.shouldSendAlert("refund", error)).toBe(true)
+      expect(yield* AlertLimiter.shouldSendAlert("refund", error)).toBe(false)
+    }).pipe(
+      Effect.provide(
+        AlertLimiter.layerMemory({
+          fingerprint: (name) => {
+            if (name === "charge") throw new Error("bug in fingerprint")
+            return undefined as unknown as string
+          }
+        })
+      )
+    )
+  )
+
   it("rejects an unknown strategy", () => {
     expect(() => AlertLimiter.layerMemory({ fingerprint: "fuzzy" as never })).toThrow(/"fingerprint"/)
   })
