@@ -5,11 +5,14 @@
  * a title, and `run(settings)` returning rows and notes), import it here and append it to
  * `scenarios`, then remove its line from `pending`.
  */
+
+import { scenario as limiter } from "./limiter.js"
 import type { Scenario } from "./report.js"
 import { scenario as successPath } from "./successPath.js"
 
 export const scenarios: ReadonlyArray<Scenario> = [
-  successPath
+  successPath,
+  limiter
   // PLACEHOLDER (issue 5, item 5): the Redis limiter's rows, from bench/redisLimiter.bench.ts.
   // PLACEHOLDER (issue 5, item 5): the plain-function adapter's rows, from bench/runtime.bench.ts.
 ]
