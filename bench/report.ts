@@ -64,15 +64,15 @@ const formatNumber = (value: number): string => {
   return value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
 }
 
-const formatTarget = (target: Target | undefined): string => {
+const formatTarget = (target: Target | undefined, unit: string): string => {
   if (target === undefined) return "—"
   switch (target.kind) {
     case "ratio":
       return `≤ ${target.max}x${target.stretch === undefined ? "" : ` (stretch ${target.stretch}x)`}`
     case "atMost":
-      return `≤ ${formatNumber(target.max)}${target.stretch === undefined ? "" : ` (stretch ${formatNumber(target.stretch)})`}`
+      return `≤ ${formatNumber(target.max)} ${unit}${target.stretch === undefined ? "" : ` (stretch ${formatNumber(target.stretch)})`}`
     case "equals":
-      return `= ${formatNumber(target.value)}`
+      return `= ${formatNumber(target.value)} ${unit}`
   }
 }
 
@@ -85,7 +85,7 @@ const cells = (row: Row): ReadonlyArray<string> => {
       ? "—"
       : `${row.baseline.name}: ${formatNumber(row.baseline.figure)} ${row.unit}`,
     ratio === undefined ? "—" : `${ratio.toFixed(2)}x`,
-    formatTarget(row.target),
+    formatTarget(row.target, row.unit),
     verdict(row)
   ]
 }
