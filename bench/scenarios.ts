@@ -9,12 +9,14 @@
 import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
 import type { Scenario } from "./report.js"
+import { scenario as storm } from "./storm.js"
 import { scenario as successPath } from "./successPath.js"
 
 export const scenarios: ReadonlyArray<Scenario> = [
   successPath,
   limiter,
-  memory
+  memory,
+  storm
   // PLACEHOLDER (issue 5, item 5): the Redis limiter's rows, from bench/redisLimiter.bench.ts.
   // PLACEHOLDER (issue 5, item 5): the plain-function adapter's rows, from bench/runtime.bench.ts.
 ]
