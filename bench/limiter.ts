@@ -5,7 +5,7 @@
 import { Effect } from "effect"
 import { AlertLimiter } from "../src/index.js"
 import { buildOnce, repeatInFiber } from "./fiber.js"
-import { type Case, compare, type Scenario, type Target } from "./report.js"
+import { type Case, compare, comparedRow, type Scenario, type Target } from "./report.js"
 
 const target: Target = { kind: "ratio", max: 4, stretch: 3 }
 
@@ -114,7 +114,7 @@ export const scenario: Scenario = {
       },
       { name: "live", ops: n, run: () => Effect.runPromise(liveProgram) }
     ]
-    const medians = await compare(cases, settings)
+    const measured = await compare(cases, settings)
 
     // Every live signature is still remembered, and still within its window: the rows measured
     // suppressed decisions over a full map, as they claim.
@@ -124,30 +124,31 @@ export const scenario: Scenario = {
     await liveLimiter.close()
     if (liveAfter !== live || hotAfter !== 1) throw new Error(`limiter sizes ${liveAfter} and ${hotAfter}`)
 
-    const m = (key: string) => medians.get(key)!
+    const hot = measured.median("hot")
+    const liveFigure = measured.median("live")
     return {
       rows: [
-        {
+        comparedRow(measured, {
           name: "limiter: shouldSendAlert, one hot signature",
-          figure: m("hot"),
           unit: "ns/decision",
-          baseline: { name: "bare loop", figure: m("bareHot") },
+          of: "hot",
+          baseline: { name: "bare loop", of: "bareHot" },
           target
-        },
-        {
+        }),
+        comparedRow(measured, {
           name: "limiter: shouldSendAlert, 100,000 live signatures",
-          figure: m("live"),
           unit: "ns/decision",
-          baseline: { name: "bare loop", figure: m("bareLive") },
+          of: "live",
+          baseline: { name: "bare loop", of: "bareLive" },
           target
-        }
+        })
       ],
       notes: [
-        `Each case makes ${n.toLocaleString("en-US")} decisions in a row; the figure is the median time of a batch divided by ${n.toLocaleString("en-US")}. Ours run inside one fiber, chained with \`flatMap\`, through the public \`AlertLimiter.shouldSendAlert(name, error, context)\` with the layer built once.`,
+        `Each case makes ${n.toLocaleString("en-US")} decisions in a row; the figure is the time of a batch divided by ${n.toLocaleString("en-US")}. Ours run inside one fiber, chained with \`flatMap\`, through the public \`AlertLimiter.shouldSendAlert(name, error, context)\` with the layer built once.`,
         "The bare loop does the same work per decision in plain JavaScript: builds the signature string inline (type name, message head), `Date.now()`, `Map` get/set with the window check and the size bound.",
         "One hot signature: `AlertLimiter.layer` (defaults); after the first decision every decision is suppressed.",
         `100,000 live signatures: \`AlertLimiter.layerMemory({ maxEntries: ${maxEntries.toLocaleString("en-US")} })\`, filled with ${live.toLocaleString("en-US")} distinct errors before measuring, then cycling through them (all within their window, so suppressed); the size is checked to still be ${live.toLocaleString("en-US")} afterwards.`,
-        `Reference, not measured here: the original Python limiter takes about ${PYTHON_NS_PER_DECISION} ns per decision on this machine (ours: ${m("hot").toFixed(0)} ns hot, ${m("live").toFixed(0)} ns with 100,000 live signatures).`
+        `Reference, not measured here: the original Python limiter takes about ${PYTHON_NS_PER_DECISION} ns per decision on this machine (ours: ${hot.toFixed(0)} ns hot, ${liveFigure.toFixed(0)} ns with 100,000 live signatures).`
       ]
     }
   }

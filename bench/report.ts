@@ -1,9 +1,9 @@
 /**
  * Shared pieces of the benchmark harness: settings, rows with their targets, interleaved
- * measurement with mitata, and the table / markdown output.
+ * measurement with tinybench, and the table / markdown output.
  */
 import * as os from "node:os"
-import { measure } from "mitata"
+import { Bench, hrtimeNow } from "tinybench"
 
 /** How hard to measure. Quick mode only proves that every scenario still runs. */
 export interface Settings {
@@ -26,6 +26,8 @@ export interface Row {
   readonly figure: number
   readonly unit: string
   readonly baseline?: { readonly name: string; readonly figure: number } | undefined
+  /** When measured in rounds: the median of the per-round ratios. Default: figure / baseline. */
+  readonly ratio?: number | undefined
   /** No target: the row is information for whoever optimizes. */
   readonly target?: Target | undefined
 }
@@ -46,7 +48,7 @@ export interface Scenario {
 export type Verdict = "PASS" | "PASS (stretch)" | "FAIL" | "info"
 
 export const ratioOf = (row: Row): number | undefined =>
-  row.baseline === undefined ? undefined : row.figure / row.baseline.figure
+  row.baseline === undefined ? undefined : (row.ratio ?? row.figure / row.baseline.figure)
 
 export const verdict = (row: Row): Verdict => {
   const target = row.target
@@ -124,6 +126,10 @@ export const environment = () => ({
   platform: `${os.platform()} ${os.arch()}`
 })
 
+/** How the timed rows are computed, for the results file. */
+export const method =
+  "Timed rows: each case is a batch of operations timed with tinybench, in interleaved rounds (every case once per round, 9 rounds in a full run). Median: the median over rounds of the case's median batch time, divided by the operations per batch. Ratio: the median over rounds of the ratio of the two medians measured in the same round, so it can differ slightly from Median / Baseline."
+
 /** The results file: environment, one table, and each scenario's notes. */
 export const markdown = (
   sections: ReadonlyArray<{ readonly title: string; readonly result: ScenarioResult }>,
@@ -137,6 +143,8 @@ export const markdown = (
     `Measured by \`npm run bench${options.quick ? ":quick" : ""}\` on ${env.date}: Node ${env.node}, ${env.cpu} (${env.cores} cores), ${env.platform}.`,
     options.quick ? "\n**Quick mode: small counts, not a measurement.**" : "",
     "Ratios to a baseline measured in the same run are the result; absolute times vary from run to run.",
+    "",
+    method,
     "",
     table(rows),
     "",
@@ -168,29 +176,71 @@ export interface Case {
 
 const collectGarbage = (globalThis as { gc?: () => void }).gc
 
-/**
- * Measures every case in interleaved rounds (case A, case B, ..., then again), so that a slow
- * spell of a noisy machine hits all cases alike, and returns the median time per operation (ns)
- * of each case over all samples of all rounds.
- */
-export const compare = async (
-  cases: ReadonlyArray<Case>,
-  settings: Settings
-): Promise<ReadonlyMap<string, number>> => {
-  const rounds = settings.quick ? 1 : 5
-  const options = {
-    // Without --expose-gc mitata would allocate 1 GB to force a collection: skip it instead.
-    gc: collectGarbage ?? false,
-    min_cpu_time: (settings.quick ? 30 : 400) * 1e6,
-    min_samples: settings.quick ? 3 : 12,
-    warmup_samples: settings.quick ? 1 : 2
-  }
-  const samples = new Map<string, Array<number>>(cases.map((c) => [c.name, []]))
-  for (let round = 0; round < rounds; round++) {
-    for (const c of cases) {
-      const stats = await measure(c.run, options)
-      samples.get(c.name)!.push(...stats.samples.map((ns) => ns / c.ops))
-    }
-  }
-  return new Map([...samples].map(([name, values]) => [name, median(values.sort((a, b) => a - b))] as const))
+/** The figures of {@link compare}, per case, in ns per operation. */
+export interface Comparison {
+  /** The median over rounds of the case's median in each round. */
+  readonly median: (name: string) => number
+  /** The median over rounds of the ratio of two cases measured in the same round. */
+  readonly ratio: (name: string, baseline: string) => number
 }
+
+/**
+ * Measures every case in interleaved rounds (case A, case B, ..., then again). Within one round
+ * the cases run close together in time, so a ratio taken within a round is little affected by the
+ * slow and fast spells of a shared machine; the result takes the median over rounds. Each sample
+ * times one call of `run`.
+ */
+export const compare = async (cases: ReadonlyArray<Case>, settings: Settings): Promise<Comparison> => {
+  const rounds = settings.quick ? 1 : 9
+  const bench = new Bench({
+    now: hrtimeNow,
+    time: settings.quick ? 30 : 150,
+    iterations: settings.quick ? 3 : 5,
+    warmupTime: settings.quick ? 20 : 300,
+    warmupIterations: 3,
+    throws: true,
+    // A collection before each case, when --expose-gc allows it, so no case pays for another's garbage.
+    setup: () => collectGarbage?.()
+  })
+  for (const c of cases) bench.add(c.name, c.run)
+  await bench.warmup()
+  const perRound: Array<ReadonlyMap<string, number>> = []
+  for (let round = 0; round < rounds; round++) {
+    const medians = new Map<string, number>()
+    for (const task of await bench.run()) {
+      const ops = cases.find((c) => c.name === task.name)!.ops
+      // tinybench reports milliseconds per call, its samples sorted.
+      medians.set(task.name, (median(task.result!.samples) * 1e6) / ops)
+    }
+    perRound.push(medians)
+    bench.reset()
+  }
+  const overRounds = (value: (round: ReadonlyMap<string, number>) => number) =>
+    median(perRound.map(value).sort((a, b) => a - b))
+  return {
+    median: (name) => overRounds((round) => round.get(name)!),
+    ratio: (name, baseline) => overRounds((round) => round.get(name)! / round.get(baseline)!)
+  }
+}
+
+/** A row of case `of` from a {@link Comparison}, with its ratio to the baseline case `to`. */
+export const comparedRow = (
+  comparison: Comparison,
+  row: {
+    readonly name: string
+    readonly unit: string
+    readonly of: string
+    readonly baseline?: { readonly name: string; readonly of: string } | undefined
+    readonly target?: Target | undefined
+  }
+): Row => ({
+  name: row.name,
+  figure: comparison.median(row.of),
+  unit: row.unit,
+  baseline:
+    row.baseline === undefined
+      ? undefined
+      : { name: row.baseline.name, figure: comparison.median(row.baseline.of) },
+  ratio: row.baseline === undefined ? undefined : comparison.ratio(row.of, row.baseline.of),
+  target: row.target
+})
