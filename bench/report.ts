@@ -123,7 +123,12 @@ export const environment = () => ({
   node: process.version,
   cpu: os.cpus()[0]?.model?.trim() ?? "unknown",
   cores: os.cpus().length,
-  platform: `${os.platform()} ${os.arch()}`
+  platform: `${os.platform()} ${os.arch()}`,
+  // Other jobs on a shared machine show here; the ratios are meant to survive them.
+  load: os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(", ")
 })
 
 /** How the timed rows are computed, for the results file. */
@@ -140,7 +145,7 @@ export const markdown = (
   return [
     "# Benchmark results",
     "",
-    `Measured by \`npm run bench${options.quick ? ":quick" : ""}\` on ${env.date}: Node ${env.node}, ${env.cpu} (${env.cores} cores), ${env.platform}.`,
+    `Measured by \`npm run bench${options.quick ? ":quick" : ""}\` on ${env.date}: Node ${env.node}, ${env.cpu} (${env.cores} cores), ${env.platform}, load average at the end ${env.load}.`,
     options.quick ? "\n**Quick mode: small counts, not a measurement.**" : "",
     "Ratios to a baseline measured in the same run are the result; absolute times vary from run to run.",
     "",

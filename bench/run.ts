@@ -13,7 +13,15 @@
 import { writeFile } from "node:fs/promises"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { markdown, type ScenarioResult, type Settings, summaryLine, table } from "./report.js"
+import {
+  environment,
+  markdown,
+  method,
+  type ScenarioResult,
+  type Settings,
+  summaryLine,
+  table
+} from "./report.js"
 import { pending, scenarios } from "./scenarios.js"
 
 const args = process.argv.slice(2)
@@ -34,6 +42,10 @@ if (only !== undefined && selected.length !== only.length) {
 const out = outArg ?? (quick || only !== undefined ? undefined : defaultOut)
 
 const settings: Settings = { quick }
+const env = environment()
+console.log(
+  `bench${quick ? " (quick: small counts, not a measurement)" : ""}: Node ${env.node}, ${env.cpu}, ${env.cores} cores, load average ${env.load}`
+)
 const sections: Array<{ title: string; result: ScenarioResult }> = []
 for (const scenario of selected) {
   const started = Date.now()
@@ -44,7 +56,7 @@ for (const scenario of selected) {
 }
 
 const rows = sections.flatMap((section) => section.result.rows)
-console.log(`\n${table(rows)}\n`)
+console.log(`\n${table(rows)}\n\n${method}`)
 for (const section of sections) for (const note of section.result.notes) console.log(`- ${note}`)
 for (const item of pending) console.log(`- not measured yet: ${item}`)
 if (out !== undefined) {
