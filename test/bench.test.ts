@@ -1,0 +1,56 @@
+import { execFile } from "node:child_process"
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+import { describe, expect, it } from "@effect/vitest"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+const committedResults = path.join(root, "bench", "results.md")
+
+const modifiedAt = (file: string) =>
+  stat(file).then(
+    (stats) => stats.mtimeMs,
+    () => undefined
+  )
+
+// Proves that the benchmark still runs, in quick mode. Its figures are noise here: only the
+// storm's notifier count, which is behaviour, is asserted.
+describe("npm run bench:quick", () => {
+  it("runs every scenario, prints their rows, and the storm sends one alert", {
+    timeout: 240_000
+  }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "bench-"))
+    const out = path.join(dir, "results.md")
+    const before = await modifiedAt(committedResults)
+    try {
+      // execFile rejects when the command exits non-zero.
+      const { stdout } = await promisify(execFile)("npm", ["run", "bench:quick", "--", `--out=${out}`], {
+        cwd: root,
+        maxBuffer: 16 * 1024 * 1024
+      })
+      for (const name of [
+        "success: Retry.retry ",
+        "success: Retry.connRetry ",
+        "success: naive Effect.retry(self, schedule)",
+        "limiter: shouldSendAlert, one hot signature",
+        "limiter: shouldSendAlert, 100,000 live signatures",
+        "memory: heap retained",
+        "storm: notifier calls",
+        "storm: wall time"
+      ]) {
+        expect(stdout).toContain(`| ${name}`)
+      }
+      expect(stdout).toMatch(/\| storm: notifier calls[^|\n]*\| 1 calls +\|[^\n]*\| PASS +\|/)
+      expect(stdout).toMatch(/^bench: /m)
+
+      const written = await readFile(out, "utf8")
+      expect(written).toContain("Quick mode")
+      expect(written).toContain("| storm: notifier calls")
+      expect(await modifiedAt(committedResults)).toBe(before)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
