@@ -86,6 +86,11 @@ export interface AlertLimiterService {
   /** Decides for one signature and records the decision. */
   readonly check: (signature: string) => Effect.Effect<Decision>
   /**
+   * Optional fast path of `check(signature)` that answers only `send`: {@link shouldSendAlert}
+   * uses it when present. It must record the decision exactly as `check` does.
+   */
+  readonly shouldSend?: ((signature: string) => Effect.Effect<boolean>) | undefined
+  /**
    * Asks the channel ceiling (at most N alerts per minute across all signatures) for room for
    * one alert that `check` allowed, and records it when admitted.
    */
@@ -165,7 +170,8 @@ const admittedClean: Admission = { admitted: true, heldBack: 0 }
 /**
  * Builds an in-memory limiter. The state is a `Map` held in a `Ref` created here, so every
  * call of `make` (and every build of {@link layerMemory}) has its own state. Time comes from
- * Effect's `Clock`, so `TestClock` drives it.
+ * the Effect `Clock` of the fiber that builds it, so a limiter built in a test reads the
+ * `TestClock`.
  *
  * The map is kept in the order of each signature's last sent alert, so its first entries are
  * both the oldest and the expired ones: past `maxEntries` the limiter drops from the front, at
@@ -202,26 +208,37 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
 
   // Runs inside `Ref.modify`, which is synchronous: no other fiber sees a half-made decision.
   // The map is updated in place; a persistent map would allocate on every decision for no gain
-  // in safety.
-  const decide = (entries: Map<string, Entry>, key: string, now: number): Decision => {
+  // in safety. Returns whether to send; allocates nothing on the hot (suppressed) path.
+  const decideSend = (entries: Map<string, Entry>, key: string, now: number): boolean => {
     const entry = entries.get(key)
     if (entry === undefined) {
       entries.set(key, { lastSentAt: now, suppressed: 0 })
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
       else Metrics.limiterEntries.unsafeUpdate(entries.size, [])
-      return firstSend
+      return true
     }
     if (now - entry.lastSentAt >= windowMillis) {
-      const decision: Decision = { send: true, suppressed: entry.suppressed, lastSentAt: entry.lastSentAt }
       entry.lastSentAt = now
       entry.suppressed = 0
       // Re-insert to move the key to the back: the map stays ordered by last send.
       entries.delete(key)
       entries.set(key, entry)
-      return decision
+      return true
     }
     entry.suppressed++
-    return { send: false, suppressed: entry.suppressed, lastSentAt: entry.lastSentAt }
+    return false
+  }
+
+  const decide = (entries: Map<string, Entry>, key: string, now: number): Decision => {
+    const before = entries.get(key)
+    if (before === undefined) {
+      decideSend(entries, key, now)
+      return firstSend
+    }
+    const { lastSentAt, suppressed } = before
+    return decideSend(entries, key, now)
+      ? { send: true, suppressed, lastSentAt }
+      : { send: false, suppressed: before.suppressed, lastSentAt }
   }
 
   // The ceiling is a sliding minute: a ring of the last `ceiling` admission times. The oldest
@@ -240,20 +257,21 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
   }
 
   return Effect.gen(function* () {
+    // The Clock of the fiber that builds the layer (the TestClock in a test). Taken once, so a
+    // decision is a single `Ref.modify`.
+    const clock = yield* Effect.clock
     const ref = yield* Ref.make(new Map<string, Entry>())
     const ceilingRef = yield* Ref.make<CeilingState>({ times: [], next: 0, heldBack: 0 })
     return {
       signature: toSignature,
       check: (key) =>
-        Effect.clockWith((clock) =>
-          Ref.modify(ref, (entries) => [decide(entries, key, clock.unsafeCurrentTimeMillis()), entries])
-        ),
+        Ref.modify(ref, (entries) => [decide(entries, key, clock.unsafeCurrentTimeMillis()), entries]),
+      shouldSend: (key) =>
+        Ref.modify(ref, (entries) => [decideSend(entries, key, clock.unsafeCurrentTimeMillis()), entries]),
       admit:
         ceiling === 0
           ? Effect.succeed(admittedClean)
-          : Effect.clockWith((clock) =>
-              Ref.modify(ceilingRef, (state) => [admitIn(state, clock.unsafeCurrentTimeMillis()), state])
-            ),
+          : Ref.modify(ceilingRef, (state) => [admitIn(state, clock.unsafeCurrentTimeMillis()), state]),
       reset: Effect.zipRight(
         Ref.set(ceilingRef, { times: [], next: 0, heldBack: 0 }),
         Ref.update(ref, () => new Map())
@@ -310,7 +328,17 @@ export const layer: Layer.Layer<AlertLimiter> = layerMemory()
  * @category accessors
  */
 export const check = (signature: string): Effect.Effect<Decision, never, AlertLimiter> =>
-  Effect.flatMap(AlertLimiter, (limiter) => limiter.check(signature))
+  withLimiter((limiter) => limiter.check(signature))
+
+// One step to reach the service (a tag lookup in the fiber's context) instead of two: the
+// limiter is asked in alert storms, where every step shows.
+const withLimiter = <A, E, R>(
+  f: (limiter: AlertLimiterService) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | AlertLimiter> =>
+  Effect.withFiberRuntime((fiber) => f(Context.unsafeGet(fiber.currentContext, AlertLimiter)))
+
+const sendTrue = Effect.succeed(true)
+const sendFalse = Effect.succeed(false)
 
 /**
  * Whether an alert for `error` in operation `name` (and `context`) may be sent now. Records the
@@ -337,9 +365,12 @@ export const shouldSendAlert = (
   error: unknown,
   context = ""
 ): Effect.Effect<boolean, never, AlertLimiter> =>
-  Effect.flatMap(AlertLimiter, (limiter) =>
-    Effect.map(limiter.check(limiter.signature(name, error, context)), (decision) => decision.send)
-  )
+  withLimiter((limiter) => {
+    const signature = limiter.signature(name, error, context)
+    return limiter.shouldSend === undefined
+      ? Effect.flatMap(limiter.check(signature), (decision) => (decision.send ? sendTrue : sendFalse))
+      : limiter.shouldSend(signature)
+  })
 
 /**
  * Asks the channel ceiling for room for one alert and records it when admitted. Call it after

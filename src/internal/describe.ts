@@ -9,14 +9,6 @@ import { redact } from "./redact.js"
  * @internal
  */
 
-const attempt = <A>(f: () => A): A | undefined => {
-  try {
-    return f()
-  } catch {
-    return undefined
-  }
-}
-
 const nonEmpty = (value: unknown): string | undefined =>
   typeof value === "string" && value.length > 0 ? value : undefined
 
@@ -27,16 +19,17 @@ const nonEmpty = (value: unknown): string | undefined =>
 export const typeName = (error: unknown): string => {
   if (error === null) return "null"
   if (typeof error !== "object" && typeof error !== "function") return typeof error
-  return (
-    attempt(() => {
-      const tag = nonEmpty((error as { _tag?: unknown })._tag)
-      if (tag !== undefined) return tag
-      const ctor = nonEmpty(Object.getPrototypeOf(error)?.constructor?.name)
-      // An `Error` subclass that only sets `name` keeps the class `Error`: prefer the name then.
-      if (ctor !== undefined && ctor !== "Object" && ctor !== "Error") return ctor
-      return nonEmpty((error as { name?: unknown }).name) ?? ctor ?? typeof error
-    }) ?? typeof error
-  )
+  // try/catch inline rather than through `attempt`: this runs on every limiter decision.
+  try {
+    const tag = nonEmpty((error as { _tag?: unknown })._tag)
+    if (tag !== undefined) return tag
+    const ctor = nonEmpty(Object.getPrototypeOf(error)?.constructor?.name)
+    // An `Error` subclass that only sets `name` keeps the class `Error`: prefer the name then.
+    if (ctor !== undefined && ctor !== "Object" && ctor !== "Error") return ctor
+    return nonEmpty((error as { name?: unknown }).name) ?? ctor ?? typeof error
+  } catch {
+    return typeof error
+  }
 }
 
 const MAX_FIELDS = 8
@@ -65,17 +58,20 @@ const fields = (error: object): string =>
 export const message = (error: unknown): string => {
   if (typeof error === "string") return error
   if (error === null || (typeof error !== "object" && typeof error !== "function")) return String(error)
-  return (
-    attempt(() => {
-      const own = (error as { message?: unknown }).message
-      if (typeof own === "string" && own !== "") return own
-      const described = fields(error)
-      if (described !== "") return described
-      return typeof own === "string" ? own : String(error)
-    }) ??
-    attempt(() => Object.prototype.toString.call(error)) ??
-    "[unprintable value]"
-  )
+  try {
+    const own = (error as { message?: unknown }).message
+    if (typeof own === "string" && own !== "") return own
+    const described = fields(error)
+    if (described !== "") return described
+    return typeof own === "string" ? own : String(error)
+  } catch {
+    // A throwing getter or `toString`: fall back to the plainest description.
+  }
+  try {
+    return Object.prototype.toString.call(error)
+  } catch {
+    return "[unprintable value]"
+  }
 }
 
 /**
