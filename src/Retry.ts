@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Cause, Config, type Duration, Effect, Schedule } from "effect"
+import { Cause, Config, type Duration, Effect, LogLevel, Schedule } from "effect"
 import * as Alert from "./Alert.js"
 import * as Describe from "./internal/describe.js"
 import * as Options from "./internal/options.js"
@@ -182,7 +182,7 @@ export const connRetry = (
   const maxRetry = Options.wholeNumber("maxRetry", options.maxRetry ?? 100, 0, MAX_ATTEMPTS_LIMIT - 1)
   const name = Options.nonEmptyString("name", options.name ?? actionName)
   const maxAttempts = maxRetry + 1
-  const retried = Policy.retryWith<unknown>({
+  const continueAfter = Policy.continueWith<unknown>({
     name,
     maxAttempts,
     maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
@@ -193,19 +193,30 @@ export const connRetry = (
   })
   const connectionId = globalThis.crypto.randomUUID().slice(0, 8)
   const label = `${resourceName} ${actionName}`
-  return (self) =>
+  const annotated = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     Effect.flatMap(serviceName, (service) =>
-      Effect.logDebug(`${label} started`).pipe(
-        Effect.zipRight(retried(self)),
-        Effect.tap(() => Effect.logDebug(`${label} completed successfully`)),
-        Effect.tapError((error) =>
-          Effect.logError(
-            `${label} failed after retries (${maxAttempts} attempts): ${Describe.summary(error)}`
-          )
-        ),
-        Effect.annotateLogs({ resource: resourceName, action: actionName, connectionId, service, pid })
+      Effect.annotateLogs(effect, { resource: resourceName, action: actionName, connectionId, service, pid })
+    )
+  const started = Effect.logDebug(`${label} started`)
+  const completed = Effect.logDebug(`${label} completed successfully`)
+  const failed = (error: unknown) =>
+    Effect.logError(`${label} failed after retries (${maxAttempts} attempts): ${Describe.summary(error)}`)
+  return <A, E, R>(self: Effect.Effect<A, E, R>) => {
+    const retryAfter = (first: E) => Effect.tapError(continueAfter(self, first), failed)
+    // With debug logs on, every call logs "started" and "completed", annotated.
+    const verbose = annotated(
+      started.pipe(
+        Effect.zipRight(Effect.catchAll(self, retryAfter)),
+        Effect.tap(() => completed)
       )
     )
+    // With debug logs off (the default) a call that succeeds at once logs nothing, so it costs
+    // one `catchAll`; the config read and the annotations are paid after a failure only.
+    const quiet = Effect.catchAll(self, (first) => annotated(retryAfter(first)))
+    return Effect.withFiberRuntime<A, E, R | Requirements>((fiber) =>
+      Policy.logsAt(fiber, LogLevel.Debug) ? verbose : quiet
+    )
+  }
 }
 
 /**

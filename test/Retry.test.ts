@@ -1,5 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Data, Duration, Effect, Exit, Fiber, Layer, Option, Ref, TestClock } from "effect"
+import {
+  Cause,
+  Clock,
+  Data,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Ref,
+  TestClock
+} from "effect"
 import { AlertLimiter, Notifier, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
 import { captureLogs } from "./support/logs.js"
@@ -288,6 +302,22 @@ describe("Retry.connRetry", () => {
       // One connection id per combinator.
       expect(started[0]!.annotations.connectionId).not.toBe(started[1]!.annotations.connectionId)
     }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
+  })
+
+  it.effect("with debug logs off, logs nothing on success and annotates the retries and the failure", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      const ok = yield* flaky(0, new Error("refused"))
+      yield* ok.effect.pipe(Retry.connRetry("postgres", "connect", { maxRetry: 2 }))
+      expect(logs.lines).toEqual([])
+
+      const down = yield* flaky(Number.POSITIVE_INFINITY, new Error("refused"))
+      yield* runPastBackoff(down.effect.pipe(Retry.connRetry("postgres", "connect", { maxRetry: 2 })))
+      const ours = logs.lines.filter((line) => line.annotations.resource === "postgres")
+      expect(ours.map((line) => line.level)).toEqual(["WARN", "WARN", "ERROR"])
+      expect(ours[2]!.message).toMatch(/^postgres connect failed after retries \(3 attempts\)/)
+      expect(ours[2]!.annotations).toMatchObject({ action: "connect", service: "unknown", pid: process.pid })
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Info), Effect.provide(Layer.mergeAll(services(), logs.layer)))
   })
 
   it.effect("sends the infrastructure alert at attempt 50 with context {resource}_infrastructure", () =>

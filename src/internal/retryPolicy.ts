@@ -3,7 +3,18 @@
  *
  * @internal
  */
-import { Cause, type Duration, Effect, Exit, Metric, Schedule, type ScheduleDecision } from "effect"
+import {
+  Cause,
+  type Duration,
+  Effect,
+  Exit,
+  type Fiber,
+  FiberRef,
+  LogLevel,
+  Metric,
+  Schedule,
+  type ScheduleDecision
+} from "effect"
 import * as Alert from "../Alert.js"
 import type * as AlertLimiter from "../AlertLimiter.js"
 import * as Backoff from "../Backoff.js"
@@ -98,9 +109,15 @@ const onDecision = <E>(
   decision: ScheduleDecision.ScheduleDecision
 ): Effect.Effect<void, never, Requirements> => {
   if (decision._tag === "Continue") {
-    const warn = Effect.logWarning(
-      `${plan.name} failed on attempt ${attempt}/${plan.maxAttempts}; retrying in ${Describe.duration(delay)}: ${Describe.summary(error)}`
-    ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }), Effect.zipRight(counters.retries))
+    // The message (with its redaction) is built only when a warning would be written: in an
+    // alert storm with warnings filtered out, that is most of the work.
+    const warn = Effect.withFiberRuntime((fiber) =>
+      logsAt(fiber, LogLevel.Warning)
+        ? Effect.logWarning(
+            `${plan.name} failed on attempt ${attempt}/${plan.maxAttempts}; retrying in ${Describe.duration(delay)}: ${Describe.summary(error)}`
+          ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }))
+        : Effect.void
+    ).pipe(Effect.zipRight(counters.retries))
     return attempt === Alert.EXCESSIVE_RETRY_THRESHOLD
       ? Effect.zipRight(warn, plan.alert(attempt, error))
       : warn
@@ -169,11 +186,29 @@ export const retryAfterFailure = <A, E, R, R2>(
     )
   })
 
+/**
+ * Continues a retry loop for `plan` after a first failure (see {@link retryAfterFailure}). The
+ * schedule is built on the first failure, not when the combinator is made: a combinator made
+ * per call and never failing costs no schedule.
+ */
+export const continueWith = <E>(plan: Plan<E>) => {
+  let schedule: Schedule.Schedule<unknown, E, Requirements> | undefined
+  return <A, E2 extends E, R>(
+    self: Effect.Effect<A, E2, R>,
+    first: E2
+  ): Effect.Effect<A, E2, R | Requirements> => {
+    schedule ??= policy(plan)
+    return retryAfterFailure(self, first, schedule as Schedule.Schedule<unknown, E2, Requirements>, plan.name)
+  }
+}
+
 /** The retry combinator for `plan`: one `catchAll` on the success path, the policy after. */
 export const retryWith = <E>(plan: Plan<E>) => {
-  const schedule = policy(plan)
+  const continueAfter = continueWith(plan)
   return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> =>
-    Effect.catchAll(self, (first) =>
-      retryAfterFailure(self, first, schedule as Schedule.Schedule<unknown, E2, Requirements>, plan.name)
-    )
+    Effect.catchAll(self, (first) => continueAfter(self, first))
 }
+
+/** Whether a log line at `level` would be written: the fiber's minimum level lets it through. */
+export const logsAt = (fiber: Fiber.RuntimeFiber<unknown, unknown>, level: LogLevel.LogLevel): boolean =>
+  LogLevel.greaterThanEqual(level, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
