@@ -119,6 +119,14 @@ export const sendRateLimited = (
  * excessive-retry threshold: operation, context, attempt, error type and message, and a call to
  * investigate.
  *
+ * @example
+ * ```ts
+ * import { Alert } from "effect-retry-alerts"
+ *
+ * const text = Alert.criticalRetryMessage("spend_credits", 50, new Error("HTTP 500"), "billing")
+ * // "🚨 CRITICAL: operation \"spend_credits\" is failing repeatedly\n\nOperation: spend_credits\n..."
+ * ```
+ *
  * @since 0.1.0
  * @category formatting
  */
@@ -179,6 +187,20 @@ export interface InfrastructureAlert {
  * The text of an infrastructure alert: resource, action, operation, attempt `N/max` and the
  * error cut to 200 characters.
  *
+ * @example
+ * ```ts
+ * import { Alert } from "effect-retry-alerts"
+ *
+ * const text = Alert.infrastructureMessage({
+ *   resourceName: "postgres",
+ *   actionName: "connect",
+ *   name: "connectDb",
+ *   attempt: 50,
+ *   maxAttempts: 101,
+ *   error: new Error("ECONNREFUSED")
+ * })
+ * ```
+ *
  * @since 0.1.0
  * @category formatting
  */
@@ -197,6 +219,21 @@ export const infrastructureMessage = (alert: InfrastructureAlert): string =>
 
 /**
  * Sends an infrastructure alert, rate limited with the context `"{resourceName}_infrastructure"`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
+ *
+ * const program = Alert.sendInfrastructureAlert({
+ *   resourceName: "postgres",
+ *   actionName: "connect",
+ *   name: "connectDb",
+ *   attempt: 50,
+ *   maxAttempts: 101,
+ *   error: new Error("ECONNREFUSED")
+ * }).pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
+ * ```
  *
  * @since 0.1.0
  * @category alerts

@@ -104,6 +104,17 @@ export interface AlertLimiterService {
 /**
  * The alert limiter service tag.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const limiter = yield* AlertLimiter.AlertLimiter
+ *   return yield* limiter.check(limiter.signature("charge", new Error("HTTP 500"), "billing"))
+ * }).pipe(Effect.provide(AlertLimiter.layer))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -184,6 +195,24 @@ const admittedClean: Admission = { admitted: true, heldBack: 0 }
  * Throws {@link InvalidOptionError} when `window` is not a positive finite duration,
  * `maxEntries` is not a whole number >= 1, `ceiling` is not a whole number >= 0, or
  * `fingerprint` is not a strategy.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * // A limiter layer that counts its decisions, built on the memory limiter.
+ * let suppressed = 0
+ * const layerCounting = Layer.effect(
+ *   AlertLimiter.AlertLimiter,
+ *   Effect.map(AlertLimiter.make({ window: "10 minutes" }), (limiter) => ({
+ *     ...limiter,
+ *     shouldSend: undefined,
+ *     check: (signature: string) =>
+ *       Effect.tap(limiter.check(signature), (decision) => Effect.sync(() => decision.send || suppressed++))
+ *   }))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -303,6 +332,16 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AlertLimit
 /**
  * The default limiter: {@link layerMemory} with its defaults (5 minute window, 10,000 entries).
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500")).pipe(
+ *   Effect.provide(AlertLimiter.layer)
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category layers
  */
@@ -398,6 +437,18 @@ export const admit: Effect.Effect<Admission, never, AlertLimiter> = Effect.flatM
 /**
  * Forgets every signature.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"))
+ *   yield* AlertLimiter.reset
+ *   return yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500")) // true again
+ * }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+ * ```
+ *
  * @since 0.1.0
  * @category accessors
  */
@@ -408,6 +459,14 @@ export const reset: Effect.Effect<void, never, AlertLimiter> = Effect.flatMap(
 
 /**
  * How many signatures the limiter remembers.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ *
+ * const remembered = AlertLimiter.size.pipe(Effect.provide(AlertLimiter.layer)) // 0
+ * ```
  *
  * @since 0.1.0
  * @category accessors

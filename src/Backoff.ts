@@ -30,6 +30,14 @@ export interface ExponentialOptions {
  * `[maxWait - j, maxWait]`, where `j = min(jitter, maxWait / 2)`: never above `maxWait`, never
  * below half of it. Below the cap, with `jitter <= maxWait / 2`, it is tenacity's formula.
  *
+ * @example
+ * ```ts
+ * import { Backoff } from "effect-retry-alerts"
+ *
+ * Backoff.exponentialDelayMillis(3, 0.5, 1000, 30_000, 1000) // 8500: 1 s * 2^3 + half of 1 s
+ * Backoff.exponentialDelayMillis(10, 0.5, 1000, 30_000, 1000) // 29500: capped, still jittered
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */

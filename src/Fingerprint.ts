@@ -97,6 +97,14 @@ const NORMALIZED_INPUT_LENGTH = 4 * MESSAGE_LENGTH
  * `HTTP 500 for request 8f3e1a2b9c` and `HTTP 500 for request 1a2b3c4d5e` share one signature.
  * Only the head of long messages is normalized, so the cost stays bounded.
  *
+ * @example
+ * ```ts
+ * import { Fingerprint } from "effect-retry-alerts"
+ *
+ * Fingerprint.normalized("charge", new Error("HTTP 500 for request 8f3e1a2b9c"), "billing")
+ * // "billing:charge:Error:HTTP 500 for request <hex>"
+ * ```
+ *
  * @since 0.1.0
  * @category signatures
  */
@@ -107,6 +115,14 @@ export const normalized = (name: string, error: unknown, context = ""): string =
  * The signature function of a {@link Fingerprint} strategy. A user function that throws or
  * returns something other than a string falls back to {@link exact} for that alert, so a bug in
  * it can't break the limiter.
+ *
+ * @example
+ * ```ts
+ * import { Fingerprint } from "effect-retry-alerts"
+ *
+ * const byCode = Fingerprint.toSignature((name, error, context) => `${context}:${name}:${(error as any)?.code}`)
+ * byCode("query", Object.assign(new Error("timeout"), { code: "ETIMEDOUT" }), "db") // "db:query:ETIMEDOUT"
+ * ```
  *
  * @since 0.1.0
  * @category signatures

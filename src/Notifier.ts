@@ -29,6 +29,14 @@ import * as Slack from "./internal/slack.js"
  * A notifier could not deliver an alert. `message` says why; it never contains a webhook URL.
  * `status` is the HTTP status of the answer that made a webhook notifier give up, if any.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const failed = Effect.fail(new Notifier.NotifierError({ message: "pager answered 503", status: 503 }))
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
@@ -70,6 +78,14 @@ export class Notifier extends Context.Tag("effect-retry-alerts/Notifier")<Notifi
 /**
  * Sends an alert through the current notifier.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const program = Notifier.alert("Nightly export failed", "ops").pipe(Effect.provide(Notifier.layerLog))
+ * ```
+ *
  * @since 0.1.0
  * @category accessors
  */
@@ -79,6 +95,16 @@ export const alert = (message: string, channel?: string): Effect.Effect<void, No
 /**
  * Writes every alert through Effect's logger at error level, annotated with its channel. The
  * embedded default: alerts are never lost, even with no chat channel configured.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
+ *
+ * const program = Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed").pipe(
+ *   Effect.provide([AlertLimiter.layer, Notifier.layerLog])
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category layers
@@ -122,6 +148,18 @@ export interface NotifierTestService {
 /**
  * The test notifier's controls, provided by {@link layerTest}.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const test = yield* Notifier.NotifierTest
+ *   yield* Notifier.alert("hello")
+ *   return yield* test.sent // [{ message: "hello", channel: undefined }]
+ * }).pipe(Effect.provide(Notifier.layerTest))
+ * ```
+ *
  * @since 0.1.0
  * @category tags
  */
@@ -132,6 +170,20 @@ export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest"
 
 /**
  * Builds a recording notifier and its controls.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * // The recording notifier as a plain service, e.g. to wrap it.
+ * const layerUpperCase = Layer.effect(
+ *   Notifier.Notifier,
+ *   Effect.map(Notifier.makeTest, ([notifier]) => ({
+ *     alert: (message: string, channel?: string) => notifier.alert(message.toUpperCase(), channel)
+ *   }))
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category constructors
@@ -191,6 +243,17 @@ export const layerTest: Layer.Layer<Notifier | NotifierTest> = Layer.effectConte
 /**
  * Alerts delivered by the test notifier, oldest first.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* Notifier.alert("one")
+ *   return (yield* Notifier.sent).length // 1
+ * }).pipe(Effect.provide(Notifier.layerTest))
+ * ```
+ *
  * @since 0.1.0
  * @category test
  */
@@ -201,6 +264,18 @@ export const sent: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> 
 
 /**
  * Every call made to the test notifier, delivered or not, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { Cause, Effect } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* Notifier.setFailure(Cause.die("socket closed"))
+ *   yield* Effect.exit(Notifier.alert("one"))
+ *   return [(yield* Notifier.sent).length, (yield* Notifier.attempts).length] // [0, 1]
+ * }).pipe(Effect.provide(Notifier.layerTest))
+ * ```
  *
  * @since 0.1.0
  * @category test
@@ -213,6 +288,15 @@ export const attempts: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTe
 /**
  * Makes the test notifier end every following call with `cause`, or deliver again with
  * `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { Cause, Effect } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const failing = Notifier.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook deleted", status: 404 })))
+ * const healthy = Notifier.setFailure(undefined)
+ * ```
  *
  * @since 0.1.0
  * @category test

@@ -90,6 +90,16 @@ export const retry: {
 /**
  * Builds the combinator of {@link retry}, validating the options now.
  *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "effect-retry-alerts"
+ *
+ * declare const charge: Effect.Effect<string, Error>
+ * const withRetry = Retry.make({ name: "charge", maxAttempts: 10 }) // throws here on a bad option
+ * const retried = withRetry(charge)
+ * ```
+ *
  * @since 0.1.0
  * @category constructors
  */

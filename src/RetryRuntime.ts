@@ -22,6 +22,16 @@ export type Requirements = Retry.Requirements
  * Rejects a call made on a disposed {@link RetryRuntime}, and every retry still waiting when
  * `dispose` was called.
  *
+ * @example
+ * ```ts
+ * import { RetryRuntime } from "effect-retry-alerts"
+ *
+ * const retries = RetryRuntime.make()
+ * const fetchRetried = retries.retry(async () => fetch("http://127.0.0.1:8080/health"))
+ * await retries.dispose()
+ * await fetchRetried().catch((error) => error instanceof RetryRuntime.DisposedError) // true
+ * ```
+ *
  * @since 0.1.0
  * @category errors
  */
