@@ -43,6 +43,11 @@ describe("npm run bench:quick", () => {
         "runtime: Retry.retry via runtime.runPromise, async fn",
         "limiter: shouldSendAlert, one hot signature",
         "limiter: shouldSendAlert, 100,000 live signatures",
+        "redis: decision p50, new signature each time (one round trip)",
+        "redis: decision p99, new signature each time (one round trip)",
+        "redis: decision p50, repeated signature (answered in process)",
+        "redis: decision p99, repeated signature (answered in process)",
+        "redis: decisions/s, new signatures, 64 at a time",
         "memory: heap retained",
         "storm: notifier calls",
         "storm: wall time"
