@@ -190,7 +190,7 @@ const attempt = (fn: AnyFunction, self: unknown, args: Array<unknown>): Effect.E
   Effect.flatten(
     Effect.try({
       try: () => {
-        const result = fn.apply(self, args)
+        const result = Reflect.apply(fn, self, args)
         return isThenable(result)
           ? Effect.tryPromise({ try: () => result, catch: keep })
           : Effect.succeed(result)
@@ -255,6 +255,19 @@ const checkSignal = (signal: unknown): AbortSignal | undefined => {
   }
   return signal as AbortSignal
 }
+
+/**
+ * The rejection handler of a first attempt, made outside the wrapper so that the wrapper's own
+ * frame keeps no closure for it.
+ */
+const retryHandler =
+  (
+    retryAfter: (self: unknown, args: Array<unknown>, first: unknown) => Promise<unknown>,
+    self: unknown,
+    args: Array<unknown>
+  ) =>
+  (first: unknown): Promise<unknown> =>
+    retryAfter(self, args, first)
 
 const defaultName = (fn: AnyFunction): string => (fn.name === "" ? "anonymous" : fn.name)
 
@@ -354,7 +367,9 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       if (logsOnSuccess && debugLogging !== false) return run(combinator(attempt(fn, this, args)), signal)
       let result: unknown
       try {
-        result = fn.apply(this, args)
+        // Reflect.apply calls the function without looking up its own `apply`: faster, and
+        // right even for a function that defines an `apply` property.
+        result = Reflect.apply(fn, this, args)
       } catch (first) {
         return retryAfter(this, args, first)
       }
@@ -362,7 +377,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       if (result === null || (typeof result !== "object" && typeof result !== "function")) {
         return Promise.resolve(result)
       }
-      return Promise.resolve(result).then(undefined, (first: unknown) => retryAfter(this, args, first))
+      return Promise.resolve(result).then(undefined, retryHandler(retryAfter, this, args))
     }, fn)
   }
 
