@@ -83,7 +83,7 @@ export const scenario: Scenario = {
       notes: [
         `Each case runs ${n.toLocaleString("en-US")} times in sequence inside one fiber (one \`Effect.runPromise\`, runs chained with \`flatMap\`); the figure is the time of a batch divided by ${n.toLocaleString("en-US")}. The bare baseline runs the same loop.`,
         "Services come from `AlertLimiter.layer` and `Notifier.layerLog`, built once and given with `Effect.provide` outside the loop. The default logger and minimum level (Info) are in place; the success path logs only at Debug.",
-        "`Retry.connRetry` is measured as is: it reads config `SERVICE_NAME` (unset here) and annotates its logs on every call.",
+        "`Retry.connRetry` is measured as is, under the default Info minimum: it checks the log level on every call (debug logs on would add its started/completed lines and annotations); the config read and annotations come only after a failure.",
         "Naive `Effect.retry`: `Backoff.exponential({ maxWait: '30 seconds' })` intersected with `Schedule.recurs(4)`, the same policy without alerting.",
         "Rows without a target are information: the floor of the design (one `catchAll`), the cost of building the combinator on each call, and the same wrapper in an `Effect.gen` loop, where `yield*` of a completed effect skips the run loop, so the bare baseline there is only a generator step."
       ]
