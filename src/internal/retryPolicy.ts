@@ -211,4 +211,5 @@ export const retryWith = <E>(plan: Plan<E>) => {
 
 /** Whether a log line at `level` would be written: the fiber's minimum level lets it through. */
 export const logsAt = (fiber: Fiber.RuntimeFiber<unknown, unknown>, level: LogLevel.LogLevel): boolean =>
-  LogLevel.greaterThanEqual(level, fiber.getFiberRef(FiberRef.currentMinimumLogLevel))
+  // Ordinals compared directly: this runs on connRetry's success path.
+  level.ordinal >= fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal
