@@ -226,14 +226,7 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
     Number.MAX_SAFE_INTEGER
   )
   const ceiling = Options.wholeNumber("ceiling", options.ceiling ?? DEFAULT_CEILING, 0, 1_000_000)
-  const fingerprint = options.fingerprint ?? "exact"
-  if (fingerprint !== "exact" && fingerprint !== "normalized" && typeof fingerprint !== "function") {
-    throw new Options.InvalidOptionError({
-      option: "fingerprint",
-      reason: `must be "exact", "normalized" or a function`
-    })
-  }
-  const toSignature = Fingerprint.toSignature(fingerprint)
+  const toSignature = Fingerprint.toSignature(options.fingerprint ?? "exact")
 
   // Runs inside `Ref.modify`, which is synchronous: no other fiber sees a half-made decision.
   // The map is updated in place; a persistent map would allocate on every decision for no gain
@@ -264,10 +257,11 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
       decideSend(entries, key, now)
       return firstSend
     }
+    // Read before deciding: a send reports the counts it resets.
     const { lastSentAt, suppressed } = before
     return decideSend(entries, key, now)
       ? { send: true, suppressed, lastSentAt }
-      : { send: false, suppressed: before.suppressed, lastSentAt }
+      : { send: false, suppressed: before.suppressed, lastSentAt } // the entry, now counting this one
   }
 
   // The ceiling is a sliding minute: a ring of the last `ceiling` admission times. The oldest

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Describe from "./internal/describe.js"
+import * as Options from "./internal/options.js"
 
 /**
  * A signature strategy: `"exact"` (the default), `"normalized"`, or your own function of the
@@ -114,7 +115,8 @@ export const normalized = (name: string, error: unknown, context = ""): string =
 /**
  * The signature function of a {@link Fingerprint} strategy. A user function that throws or
  * returns something other than a string falls back to {@link exact} for that alert, so a bug in
- * it can't break the limiter.
+ * it can't break the limiter. Throws `InvalidOptionError` (option `fingerprint`) for anything
+ * that is not a strategy.
  *
  * @example
  * ```ts
@@ -132,6 +134,12 @@ export const toSignature = (
 ): ((name: string, error: unknown, context: string) => string) => {
   if (fingerprint === "exact") return exact
   if (fingerprint === "normalized") return normalized
+  if (typeof fingerprint !== "function") {
+    throw new Options.InvalidOptionError({
+      option: "fingerprint",
+      reason: `must be "exact", "normalized" or a function`
+    })
+  }
   return (name, error, context) => {
     try {
       const signature = fingerprint(name, error, context)

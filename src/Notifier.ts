@@ -594,26 +594,21 @@ const fromConfig = <A>(name: string, build: () => A): Effect.Effect<A, ConfigErr
 export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError, HttpClient.HttpClient> =
   Layer.unwrapEffect(
     Effect.gen(function* () {
-      const discordUrl = yield* webhookUrlConfig(DISCORD_WEBHOOK_URL_ENV)
-      const slackUrl = yield* webhookUrlConfig(SLACK_WEBHOOK_URL_ENV)
-      const layers: Array<Layer.Layer<Notifier, never, HttpClient.HttpClient>> = []
-      if (Option.isSome(discordUrl)) {
-        layers.push(
-          yield* fromConfig(DISCORD_WEBHOOK_URL_ENV, () => layerDiscord({ webhookUrl: discordUrl.value }))
-        )
+      const services = [
+        { name: "Discord", env: DISCORD_WEBHOOK_URL_ENV, layer: layerDiscord },
+        { name: "Slack", env: SLACK_WEBHOOK_URL_ENV, layer: layerSlack }
+      ]
+      const chosen: Array<{ name: string; layer: Layer.Layer<Notifier, never, HttpClient.HttpClient> }> = []
+      for (const service of services) {
+        const url = yield* webhookUrlConfig(service.env)
+        if (Option.isNone(url)) continue
+        const layer = yield* fromConfig(service.env, () => service.layer({ webhookUrl: url.value }))
+        chosen.push({ name: service.name, layer })
       }
-      if (Option.isSome(slackUrl)) {
-        layers.push(
-          yield* fromConfig(SLACK_WEBHOOK_URL_ENV, () => layerSlack({ webhookUrl: slackUrl.value }))
-        )
-      }
-      const names = [
-        Option.isSome(discordUrl) ? "Discord" : [],
-        Option.isSome(slackUrl) ? "Slack" : []
-      ].flat()
-      yield* Effect.logDebug(`Alerts go to ${names.length === 0 ? "the log" : names.join(" and ")}`)
-      const [only] = layers
-      if (layers.length === 0 || only === undefined) return layerLog
-      return layers.length === 1 ? only : layerFanOut(...layers)
+      yield* Effect.logDebug(
+        `Alerts go to ${chosen.length === 0 ? "the log" : chosen.map((each) => each.name).join(" and ")}`
+      )
+      if (chosen.length === 0) return layerLog
+      return chosen.length === 1 ? chosen[0]!.layer : layerFanOut(...chosen.map((each) => each.layer))
     })
   )

@@ -75,15 +75,16 @@ export const message = (error: unknown): string => {
 }
 
 /**
- * Cuts `text` to at most `max` characters, marking the cut with an ellipsis. Never splits a
- * surrogate pair.
+ * Cuts `text` to at most `max` UTF-16 units, keeping the head and ending with `marker` (an
+ * ellipsis by default). Never splits a surrogate pair: a lone half would show as a broken
+ * character.
  */
-export const truncate = (text: string, max: number): string => {
+export const truncate = (text: string, max: number, marker = "…"): string => {
   if (text.length <= max) return text
-  let end = Math.max(0, max - 1)
+  let end = Math.max(0, max - marker.length)
   const last = text.charCodeAt(end - 1)
   if (last >= 0xd800 && last <= 0xdbff) end--
-  return `${text.slice(0, end)}…`
+  return text.slice(0, end) + marker
 }
 
 /**

@@ -6,15 +6,13 @@
 import { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import type { DiscordOptions, NotifierService } from "../Notifier.js"
-import { DISCORD_CONTENT_LENGTH, NotifierError } from "../Notifier.js"
+import { DISCORD_CONTENT_LENGTH } from "../Notifier.js"
+import * as Describe from "./describe.js"
 import * as Options from "./options.js"
 import * as Webhook from "./webhook.js"
 
 /** Discord rejects a username longer than this. */
 const USERNAME_LENGTH = 80
-
-/** Ends a message cut to fit `DISCORD_CONTENT_LENGTH`. */
-export const TRUNCATION_MARKER = "\n… [truncated]"
 
 // Every form users paste: discord.com, discordapp.com, ptb. and canary. hosts, with or without an
 // API version (`/api/webhooks/...`, `/api/v9/webhooks/...`), with or without a trailing slash.
@@ -39,17 +37,13 @@ export const webhookEndpoint = (option: string, value: unknown): Webhook.Endpoin
 
 /** The message text as Discord accepts it: at most `DISCORD_CONTENT_LENGTH`, the head kept. */
 export const content = (text: string): string =>
-  Webhook.truncateHead(text, DISCORD_CONTENT_LENGTH, TRUNCATION_MARKER)
+  Describe.truncate(text, DISCORD_CONTENT_LENGTH, Webhook.TRUNCATION_MARKER)
 
 const classify = (answer: Webhook.Answer): Webhook.Verdict => {
   const { status } = answer
   if (status >= 200 && status < 300) return Webhook.delivered
   const json = Webhook.parseJson(answer.body) as { message?: unknown; code?: unknown; retry_after?: unknown }
-  const error = (detail: string) =>
-    new NotifierError({
-      message: `Discord webhook answered ${Webhook.statusText(status)}${detail === "" ? "" : `: ${detail}`}`,
-      status
-    })
+  const error = (detail: string) => Webhook.answered("Discord", status, detail)
   if (status === 429) {
     // The body's `retry_after` is exact (float seconds); the header is rounded up to whole seconds.
     const delay =

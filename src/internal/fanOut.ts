@@ -7,14 +7,13 @@ import { Cause, Effect, Exit } from "effect"
 import type { NotifierService } from "../Notifier.js"
 import { NotifierError } from "../Notifier.js"
 import * as Describe from "./describe.js"
-import * as Redact from "./redact.js"
 
 const reason = (cause: Cause.Cause<NotifierError>): string => {
   const failure = Cause.failureOption(cause)
   if (failure._tag === "Some") return failure.value.message
   if (Cause.isInterruptedOnly(cause)) return "interrupted"
-  // A defect in a notifier of the user's: its text may be anything, so it is scrubbed.
-  return Redact.redact(Describe.summary(Cause.squash(cause), 200))
+  // A defect in a notifier of the user's: its text may be anything; `summary` scrubs it.
+  return Describe.summary(Cause.squash(cause), 200)
 }
 
 /**

@@ -24,6 +24,7 @@ import {
 import type * as Fingerprint from "../Fingerprint.js"
 import * as Describe from "./describe.js"
 import * as Options from "./options.js"
+import * as Redact from "./redact.js"
 
 /**
  * Options of {@link layerRedis} and {@link layerRedisConfig}.
@@ -167,7 +168,10 @@ const isRedisUrl = (url: string): boolean => {
 
 const URL_REASON = "must be a Redacted redis:// or rediss:// URL (the value is secret and not shown)"
 
-/** Hides the URL's credentials in a text that came from the client (an error message). */
+/**
+ * Hides the URL's credentials in a text that came from the client (an error message): the URL,
+ * its user and password as written and decoded, then every other secret shape `redact` knows.
+ */
 const scrubber = (url: string): ((text: string) => string) => {
   const secrets = new Set<string>([url])
   try {
@@ -181,12 +185,9 @@ const scrubber = (url: string): ((text: string) => string) => {
   } catch {
     // An unparsable URL was rejected before: nothing more to hide.
   }
-  const ordered = [...secrets].filter((secret) => secret.length > 0).sort((a, b) => b.length - a.length)
-  return (text) => {
-    let scrubbed = text
-    for (const secret of ordered) scrubbed = scrubbed.split(secret).join("<redacted>")
-    return scrubbed.replace(/\/\/[^/@\s]*@/g, "//<redacted>@")
-  }
+  // Longest first, so a password inside the URL does not leave the rest of the URL behind.
+  const ordered = [...secrets].sort((a, b) => b.length - a.length)
+  return (text) => Redact.scrub(text, ordered)
 }
 
 interface Settings {

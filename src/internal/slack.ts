@@ -6,11 +6,9 @@
 import { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import type { NotifierService, SlackOptions } from "../Notifier.js"
-import { NotifierError, SLACK_TEXT_LENGTH } from "../Notifier.js"
+import { SLACK_TEXT_LENGTH } from "../Notifier.js"
+import * as Describe from "./describe.js"
 import * as Webhook from "./webhook.js"
-
-/** Ends a message cut to fit `SLACK_TEXT_LENGTH`. */
-export const TRUNCATION_MARKER = "\n… [truncated]"
 
 const EXPECTED = "a Slack webhook URL like https://hooks.slack.com/services/T…/B…/…"
 
@@ -32,16 +30,12 @@ export const escapeControl = (text: string): string =>
 
 /** The message text as posted: cut to `SLACK_TEXT_LENGTH` (head kept), then escaped. */
 export const text = (message: string): string =>
-  escapeControl(Webhook.truncateHead(message, SLACK_TEXT_LENGTH, TRUNCATION_MARKER))
+  escapeControl(Describe.truncate(message, SLACK_TEXT_LENGTH, Webhook.TRUNCATION_MARKER))
 
 const classify = (answer: Webhook.Answer): Webhook.Verdict => {
   const { status } = answer
   // Slack's error strings are short and plain: `invalid_payload`, `channel_not_found`, ...
-  const error = (detail: string) =>
-    new NotifierError({
-      message: `Slack webhook answered ${Webhook.statusText(status)}${detail === "" ? "" : `: ${detail}`}`,
-      status
-    })
+  const error = (detail: string) => Webhook.answered("Slack", status, detail)
   if (status === 200) {
     return answer.body.trim() === "ok" ? Webhook.delivered : Webhook.fail(error(answer.quote(answer.body)))
   }

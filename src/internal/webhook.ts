@@ -112,17 +112,15 @@ export const parseJson = (body: string): unknown => {
   }
 }
 
-/**
- * Cuts `text` to at most `max` UTF-16 units, keeping the head and ending with `marker`, and never
- * splitting a surrogate pair (a lone half would be sent as a replacement character).
- */
-export const truncateHead = (text: string, max: number, marker: string): string => {
-  if (text.length <= max) return text
-  let cut = Math.max(0, max - marker.length)
-  const last = text.charCodeAt(cut - 1)
-  if (last >= 0xd800 && last <= 0xdbff) cut--
-  return text.slice(0, cut) + marker
-}
+/** Ends a message cut to fit a chat service's length limit. */
+export const TRUNCATION_MARKER = "\n… [truncated]"
+
+/** The error of a webhook that answered `status`, with an optional detail already quoted. */
+export const answered = (service: string, status: number, detail = ""): NotifierError =>
+  new NotifierError({
+    message: `${service} webhook answered ${statusText(status)}${detail === "" ? "" : `: ${detail}`}`,
+    status
+  })
 
 /** The options every webhook notifier takes, validated. */
 export interface Settings {
