@@ -9,7 +9,6 @@
  */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { FetchHttpClient } from "@effect/platform"
 import { Console, Data, Effect, Layer, Logger, LogLevel, Metric } from "effect"
 import { AlertLimiter, Metrics, Notifier, Retry } from "../src/index.js"
 
@@ -122,10 +121,7 @@ const program = Effect.gen(function* () {
 
 // Alerts go to the log, or to Discord and/or Slack when ALERT_DISCORD_WEBHOOK_URL or
 // ALERT_SLACK_WEBHOOK_URL is set. The limiter is the embedded in-memory default.
-const Alerts = Layer.mergeAll(
-  AlertLimiter.layer,
-  Notifier.layerConfig.pipe(Layer.provide(FetchHttpClient.layer))
-)
+const Alerts = Layer.mergeAll(AlertLimiter.layer, Notifier.layerConfig)
 
 program
   .pipe(Effect.provide(Layer.mergeAll(Alerts, Logger.minimumLogLevel(LogLevel.Error))), Effect.runPromise)

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 
-import type { HttpClient } from "@effect/platform"
+import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import {
   type Cause,
   Config,
@@ -574,24 +574,44 @@ const fromConfig = <A>(name: string, build: () => A): Effect.Effect<A, ConfigErr
  * - both: every alert goes to both ({@link layerFanOut});
  * - neither (or empty): {@link layerLog}.
  *
- * Needs an `HttpClient` (used only when a webhook is set). A malformed URL fails the layer with a
+ * Brings its own `HttpClient` (`FetchHttpClient` from `@effect/platform`, on the global `fetch`);
+ * {@link layerConfigWithoutClient} takes yours instead. A malformed URL fails the layer with a
  * `ConfigError` naming the variable, not its value.
  *
  * @example
  * ```ts
- * import { FetchHttpClient } from "@effect/platform"
- * import { Effect, Layer } from "effect"
+ * import { Effect } from "effect"
  * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
  *
  * const program = Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "Charging fails").pipe(
- *   Effect.provide([AlertLimiter.layer, Notifier.layerConfig.pipe(Layer.provide(FetchHttpClient.layer))])
+ *   Effect.provide([AlertLimiter.layer, Notifier.layerConfig])
  * )
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError, HttpClient.HttpClient> =
+export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError> = Layer.suspend(() =>
+  layerConfigWithoutClient.pipe(Layer.provide(FetchHttpClient.layer))
+)
+
+/**
+ * {@link layerConfig} with the `HttpClient` left to you (a Node client, a client with a proxy or
+ * extra headers); it is used only when a webhook is configured.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const Alerts = Notifier.layerConfigWithoutClient.pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfigWithoutClient: Layer.Layer<Notifier, ConfigError.ConfigError, HttpClient.HttpClient> =
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const services = [

@@ -19,7 +19,6 @@ const sendWithEnv = (env: Record<string, string>) =>
   Effect.gen(function* () {
     const capture = yield* makeLogCapture
     const notifier = Notifier.layerConfig.pipe(
-      Layer.provide(FetchHttpClient.layer),
       Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
     )
     const fiber = yield* Effect.fork(
