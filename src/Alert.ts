@@ -273,4 +273,6 @@ export const sendInfrastructureAlert = (
  * @since 0.1.0
  * @category formatting
  */
-export const redact: (text: string) => string = Redact.redact
+export const redact = (text: string): string =>
+  // Total even for untyped callers: a non-string is described first.
+  Redact.redact(typeof text === "string" ? text : Describe.message(text))

@@ -8,8 +8,6 @@
  *
  * @internal
  */
-import * as Describe from "./describe.js"
-
 /** What replaces a secret. */
 export const PLACEHOLDER = "[REDACTED]"
 
@@ -102,10 +100,10 @@ const RULES: ReadonlyArray<Rule> = [
 
 /**
  * Replaces the secrets found in `text` by a visible placeholder, keeping the rest readable.
- * Pure and total: a non-string input is described first, and no input makes it throw.
+ * Pure; the public `Alert.redact` also accepts a non-string from untyped callers.
  */
 export const redact = (text: string): string => {
-  let result = typeof text === "string" ? text : Describe.message(text)
+  let result = text
   for (const rule of RULES) {
     // `replace` with a global regex restarts at index 0 itself; no state leaks between calls.
     result = result.replace(rule.pattern, rule.replace)
