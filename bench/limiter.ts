@@ -9,7 +9,7 @@ import { type Case, compare, comparedRow, type Scenario, type Target } from "./r
 
 const target: Target = { kind: "ratio", max: 4, stretch: 3 }
 
-/** The original Python limiter, measured once on this machine (issue 5). */
+/** The original Python limiter, measured once on this machine. */
 const PYTHON_NS_PER_DECISION = 660
 
 const WINDOW_MILLIS = 5 * 60 * 1000

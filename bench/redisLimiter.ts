@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks"
 import { Effect, FiberRef, HashSet, Logger, LogLevel, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { AlertLimiter } from "../src/index.js"
+import { RedisAlertLimiter } from "../src/redis.js"
 import { startRedisServer } from "../test/support/redisServer.js"
 import { buildOnce, repeatInFiber } from "./fiber.js"
 import { type Case, compare, type Row, type Scenario } from "./report.js"
@@ -85,7 +86,7 @@ export const scenario: Scenario = {
         built.set(`memory ${kind}`, await buildOnce(AlertLimiter.layerMemory()))
         built.set(
           `redis ${kind}`,
-          await buildOnce(AlertLimiter.layerRedis({ url: Redacted.make(url), prefix }))
+          await buildOnce(RedisAlertLimiter.layer({ url: Redacted.make(url), prefix }))
         )
       }
       const version = await serverVersion(url)
@@ -215,12 +216,12 @@ export const scenario: Scenario = {
       return {
         rows,
         notes: [
-          `Redis ${version}: ${server === undefined ? "the server given by REDIS_BENCH_URL or REDIS_TEST_URL" : "a private `redis-server` started for this scenario on a free 127.0.0.1 port, without persistence, stopped at the end"}. The limiters have their defaults: \`AlertLimiter.layerMemory()\`, and \`AlertLimiter.layerRedis({ url, prefix })\` (250 ms timeout); one instance of each per kind of decision, built once, so the new signatures never push the repeated one out of an in-process map.`,
+          `Redis ${version}: ${server === undefined ? "the server given by REDIS_BENCH_URL or REDIS_TEST_URL" : "a private `redis-server` started for this scenario on a free 127.0.0.1 port, without persistence, stopped at the end"}. The limiters have their defaults: \`AlertLimiter.layerMemory()\`, and \`RedisAlertLimiter.layer({ url, prefix })\` (250 ms timeout); one instance of each per kind of decision, built once, so the new signatures never push the repeated one out of an in-process map.`,
           `Latency: decisions through \`AlertLimiter.check(signature)\` one after another inside one fiber, each timed alone with \`performance.now()\`, from the ask to the fiber holding the answer. ${rounds} interleaved rounds of ${perRound.toLocaleString("en-US")} decisions per case, after a warm-up; p50 and p99 are taken over all ${samplesPerCase} samples of a case, and the ratio is Redis's percentile over the memory limiter's.`,
           "New signature each time: every decision is sent; the Redis limiter makes one round trip (its Lua script) per decision, the memory limiter evicts its oldest entry past 10,000. Repeated signature: one signature asked again and again, every decision suppressed; the Redis limiter's in-process front answers without a round trip.",
           `Decisions per second: ${throughputOps.toLocaleString("en-US")} new signatures per batch through \`Effect.forEach(..., { concurrency: ${CONCURRENCY} })\`, timed like the other timed rows (batches in interleaved rounds); the figure is the inverse of the median time per decision, the ratio the inverse of the median per-round time ratio.`,
           "Checked after measuring: every signature the Redis limiters were asked about is a key under their prefix (read with a separate client), no warning was logged (a warning means a decision made without Redis), every new signature was sent and every repeat suppressed. The prefix's keys are deleted at the end.",
-          "The Redis limiter's issue asks for these figures and sets no target for them: the rows are information."
+          "These rows have no target: they are information for whoever deploys the Redis limiter."
         ]
       }
     } finally {

@@ -1,6 +1,6 @@
 /**
  * Scenario: the plain-function adapter (`RetryRuntime`) on a function that always succeeds,
- * against a bare `await fn()` and other retry libraries (issue 6: at most 1.5x a bare `await fn()`).
+ * against a bare `await fn()` and other retry libraries (target: at most 1.5x a bare `await fn()`).
  *
  * Alone: `npm run bench:runtime` (`bench/run.ts --only=runtime`).
  */

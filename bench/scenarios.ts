@@ -16,5 +16,5 @@ import { scenario as successPath } from "./successPath.js"
 
 export const scenarios: ReadonlyArray<Scenario> = [successPath, runtime, limiter, redisLimiter, memory, storm]
 
-/** Scenarios the issue asks for whose code does not exist yet: listed in the results file. */
+/** Scenarios planned whose code does not exist yet: listed in the results file. */
 export const pending: ReadonlyArray<string> = []

@@ -3,12 +3,12 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Metric } from "effect"
-import * as AlertLimiter from "./AlertLimiter.js"
+import type { Effect } from "effect"
+import * as Internal from "./internal/alert.js"
 import * as Describe from "./internal/describe.js"
+import type { AlertLimiter } from "./internal/limiter.js"
+import type { Notifier } from "./internal/notifier.js"
 import * as Redact from "./internal/redact.js"
-import * as Metrics from "./Metrics.js"
-import * as Notifier from "./Notifier.js"
 
 /**
  * The attempt number at which a retry loop sends its critical alert: 50.
@@ -16,7 +16,7 @@ import * as Notifier from "./Notifier.js"
  * @since 0.1.0
  * @category constants
  */
-export const EXCESSIVE_RETRY_THRESHOLD = 50
+export const EXCESSIVE_RETRY_THRESHOLD: number = Internal.EXCESSIVE_RETRY_THRESHOLD
 
 /**
  * Longest error text quoted in a critical retry alert.
@@ -24,7 +24,7 @@ export const EXCESSIVE_RETRY_THRESHOLD = 50
  * @since 0.1.0
  * @category constants
  */
-export const ERROR_TEXT_LENGTH = 500
+export const ERROR_TEXT_LENGTH: number = Internal.ERROR_TEXT_LENGTH
 
 /**
  * Longest error text quoted in an infrastructure alert.
@@ -32,24 +32,7 @@ export const ERROR_TEXT_LENGTH = 500
  * @since 0.1.0
  * @category constants
  */
-export const INFRASTRUCTURE_ERROR_TEXT_LENGTH = 200
-
-const plural = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : `${n} ${many}`)
-
-/** The lines that tell the reader what the limiter kept from them since the last alert. */
-const notes = (decision: AlertLimiter.Decision, admission: AlertLimiter.Admission): string => {
-  let text = ""
-  if (decision.suppressed > 0 && decision.lastSentAt !== undefined) {
-    text += `\n\n(${plural(decision.suppressed, "identical alert was", "identical alerts were")} suppressed since ${new Date(decision.lastSentAt).toISOString()})`
-  }
-  if (admission.heldBack > 0) {
-    text += `\n\n(${plural(admission.heldBack, "other alert was", "other alerts were")} held back by the channel ceiling)`
-  }
-  return text
-}
-
-const count = (metric: typeof Metrics.alertsSent, name: string) =>
-  Metric.increment(Metric.tagged(metric, "operation", name))
+export const INFRASTRUCTURE_ERROR_TEXT_LENGTH: number = Internal.INFRASTRUCTURE_ERROR_TEXT_LENGTH
 
 /**
  * Sends `message` unless an alert with the same signature (`name`, `error`, `context`) went out
@@ -82,37 +65,13 @@ const count = (metric: typeof Metrics.alertsSent, name: string) =>
  * @since 0.1.0
  * @category alerts
  */
-export const sendRateLimited = (
+export const sendRateLimited: (
   name: string,
   error: unknown,
   context: string,
   message: string,
   channel?: string
-): Effect.Effect<boolean, never, AlertLimiter.AlertLimiter | Notifier.Notifier> =>
-  Effect.flatMap(AlertLimiter.AlertLimiter, (limiter) =>
-    Effect.flatMap(limiter.check(limiter.signature(name, error, context)), (decision) => {
-      if (!decision.send) return Effect.as(count(Metrics.alertsSuppressed, name), false)
-      return Effect.flatMap(limiter.admit, (admission) => {
-        if (!admission.admitted) return Effect.as(count(Metrics.alertsHeldBack, name), false)
-        const text = redact(message + notes(decision, admission))
-        return Notifier.alert(text, channel).pipe(
-          Effect.zipRight(count(Metrics.alertsSent, name)),
-          Effect.as(true),
-          Effect.catchAllCause((cause) =>
-            // The cause is logged scrubbed too: a notifier's defect may quote a secret.
-            Effect.logError(
-              `Alert could not be delivered: ${text}`,
-              Cause.die(redact(Cause.pretty(cause)))
-            ).pipe(
-              Effect.annotateLogs({ alert: name, context }),
-              Effect.zipRight(count(Metrics.alertsFailed, name)),
-              Effect.as(false)
-            )
-          )
-        )
-      })
-    })
-  )
+) => Effect.Effect<boolean, never, AlertLimiter | Notifier> = Internal.sendRateLimited
 
 /**
  * The text of the critical alert sent when an operation reaches attempt `attempt` of the
@@ -130,17 +89,12 @@ export const sendRateLimited = (
  * @since 0.1.0
  * @category formatting
  */
-export const criticalRetryMessage = (name: string, attempt: number, error: unknown, context = ""): string =>
-  [
-    `🚨 CRITICAL: operation "${name}" is failing repeatedly`,
-    "",
-    `Operation: ${name}`,
-    `Context: ${context === "" ? "(none)" : context}`,
-    `Current attempt: ${attempt}/${EXCESSIVE_RETRY_THRESHOLD}`,
-    `Error: ${Describe.summary(error, ERROR_TEXT_LENGTH)}`,
-    "",
-    "This operation has failed an excessive number of times and is still retrying. Investigate the failing dependency now."
-  ].join("\n")
+export const criticalRetryMessage: (
+  name: string,
+  attempt: number,
+  error: unknown,
+  context?: string
+) => string = Internal.criticalRetryMessage
 
 /**
  * Sends the critical retry alert of {@link criticalRetryMessage}, rate limited by signature.
@@ -159,13 +113,12 @@ export const criticalRetryMessage = (name: string, attempt: number, error: unkno
  * @since 0.1.0
  * @category alerts
  */
-export const sendCriticalRetryAlert = (
+export const sendCriticalRetryAlert: (
   name: string,
   attempt: number,
   error: unknown,
-  context = ""
-): Effect.Effect<boolean, never, AlertLimiter.AlertLimiter | Notifier.Notifier> =>
-  sendRateLimited(name, error, context, criticalRetryMessage(name, attempt, error, context))
+  context?: string
+) => Effect.Effect<boolean, never, AlertLimiter | Notifier> = Internal.sendCriticalRetryAlert
 
 /**
  * What an infrastructure alert is about: the resource and action of a `Retry.connRetry`.
@@ -173,15 +126,7 @@ export const sendCriticalRetryAlert = (
  * @since 0.1.0
  * @category models
  */
-export interface InfrastructureAlert {
-  readonly resourceName: string
-  readonly actionName: string
-  /** The operation (function) name. */
-  readonly name: string
-  readonly attempt: number
-  readonly maxAttempts: number
-  readonly error: unknown
-}
+export type InfrastructureAlert = Internal.InfrastructureAlert
 
 /**
  * The text of an infrastructure alert: resource, action, operation, attempt `N/max` and the
@@ -204,18 +149,7 @@ export interface InfrastructureAlert {
  * @since 0.1.0
  * @category formatting
  */
-export const infrastructureMessage = (alert: InfrastructureAlert): string =>
-  [
-    `🚨 INFRASTRUCTURE: ${alert.resourceName} is failing repeatedly`,
-    "",
-    `Resource: ${alert.resourceName}`,
-    `Action: ${alert.actionName}`,
-    `Operation: ${alert.name}`,
-    `Current attempt: ${alert.attempt}/${alert.maxAttempts}`,
-    `Error: ${Describe.summary(alert.error, INFRASTRUCTURE_ERROR_TEXT_LENGTH)}`,
-    "",
-    `Connections to ${alert.resourceName} keep failing. Check that it is up and reachable.`
-  ].join("\n")
+export const infrastructureMessage: (alert: InfrastructureAlert) => string = Internal.infrastructureMessage
 
 /**
  * Sends an infrastructure alert, rate limited with the context `"{resourceName}_infrastructure"`.
@@ -238,15 +172,9 @@ export const infrastructureMessage = (alert: InfrastructureAlert): string =>
  * @since 0.1.0
  * @category alerts
  */
-export const sendInfrastructureAlert = (
+export const sendInfrastructureAlert: (
   alert: InfrastructureAlert
-): Effect.Effect<boolean, never, AlertLimiter.AlertLimiter | Notifier.Notifier> =>
-  sendRateLimited(
-    alert.name,
-    alert.error,
-    `${alert.resourceName}_infrastructure`,
-    infrastructureMessage(alert)
-  )
+) => Effect.Effect<boolean, never, AlertLimiter | Notifier> = Internal.sendInfrastructureAlert
 
 /**
  * Scrubs secrets out of alert text, replacing each by a visible `[REDACTED…]` placeholder and

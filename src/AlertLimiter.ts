@@ -3,10 +3,10 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Ref } from "effect"
+import { Context, type Duration, Effect, Layer } from "effect"
 import * as Fingerprint from "./Fingerprint.js"
-import * as Options from "./internal/options.js"
-import * as Metrics from "./Metrics.js"
+import * as Internal from "./internal/limiter.js"
+import { type Admission, AlertLimiter, type AlertLimiterService, type Decision } from "./internal/limiter.js"
 
 /**
  * Minimum time between two alerts with the same signature: 5 minutes.
@@ -14,7 +14,7 @@ import * as Metrics from "./Metrics.js"
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_WINDOW: Duration.Duration = Duration.minutes(5)
+export const DEFAULT_WINDOW: Duration.Duration = Internal.DEFAULT_WINDOW
 
 /**
  * Default bound on the number of signatures the memory limiter remembers.
@@ -22,7 +22,7 @@ export const DEFAULT_WINDOW: Duration.Duration = Duration.minutes(5)
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_MAX_ENTRIES = 10_000
+export const DEFAULT_MAX_ENTRIES: number = Internal.DEFAULT_MAX_ENTRIES
 
 /**
  * How many characters of the error message take part in a signature.
@@ -38,90 +38,68 @@ export const SIGNATURE_MESSAGE_LENGTH: number = Fingerprint.MESSAGE_LENGTH
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_CEILING = 20
+export const DEFAULT_CEILING: number = Internal.DEFAULT_CEILING
 
-/**
- * The outcome of asking the limiter about one signature.
- *
- * - `send`: whether this alert may go out.
- * - `suppressed`: when `send` is true, how many alerts with this signature were suppressed since
- *   the previous one went out; when `send` is false, how many have been suppressed so far,
- *   this one included.
- * - `lastSentAt`: clock time (epoch millis) of the previous alert with this signature, if any.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Decision {
-  readonly send: boolean
-  readonly suppressed: number
-  readonly lastSentAt: number | undefined
-}
-
-/**
- * The outcome of asking the channel ceiling for room for one more alert.
- *
- * - `admitted`: whether the alert may go out now.
- * - `heldBack`: when admitted, how many alerts the ceiling held back since the previous admitted
- *   one; when not admitted, how many have been held back so far, this one included.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Admission {
-  readonly admitted: boolean
-  readonly heldBack: number
-}
-
-/**
- * The limiter service. Implementations must decide atomically: of many fibers asking at once
- * for one signature, exactly one is told to send.
- *
- * @since 0.1.0
- * @category models
- */
-export interface AlertLimiterService {
-  /** Builds the key that identifies "the same alert". */
-  readonly signature: (name: string, error: unknown, context: string) => string
-  /** Decides for one signature and records the decision. */
-  readonly check: (signature: string) => Effect.Effect<Decision>
+export {
   /**
-   * Optional fast path of `check(signature)` that answers only `send`: {@link shouldSendAlert}
-   * uses it when present. It must record the decision exactly as `check` does.
+   * The outcome of asking the channel ceiling for room for one more alert.
+   *
+   * - `admitted`: whether the alert may go out now.
+   * - `heldBack`: when admitted, how many alerts the ceiling held back since the previous admitted
+   *   one; when not admitted, how many have been held back so far, this one included.
+   *
+   * @since 0.1.0
+   * @category models
    */
-  readonly shouldSend?: ((signature: string) => Effect.Effect<boolean>) | undefined
+  type Admission,
   /**
-   * Asks the channel ceiling (at most N alerts per minute across all signatures) for room for
-   * one alert that `check` allowed, and records it when admitted.
+   * The alert limiter service tag.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { AlertLimiter } from "effect-retry-alerts"
+   *
+   * const program = Effect.gen(function* () {
+   *   const limiter = yield* AlertLimiter.AlertLimiter
+   *   return yield* limiter.check(limiter.signature("charge", new Error("HTTP 500"), "billing"))
+   * }).pipe(Effect.provide(AlertLimiter.layer))
+   * ```
+   *
+   * @since 0.1.0
+   * @category tags
    */
-  readonly admit: Effect.Effect<Admission>
-  /** Forgets every signature. */
-  readonly reset: Effect.Effect<void>
-  /** How many signatures are remembered. */
-  readonly size: Effect.Effect<number>
-}
-
-/**
- * The alert limiter service tag.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { AlertLimiter } from "effect-retry-alerts"
- *
- * const program = Effect.gen(function* () {
- *   const limiter = yield* AlertLimiter.AlertLimiter
- *   return yield* limiter.check(limiter.signature("charge", new Error("HTTP 500"), "billing"))
- * }).pipe(Effect.provide(AlertLimiter.layer))
- * ```
- *
- * @since 0.1.0
- * @category tags
- */
-export class AlertLimiter extends Context.Tag("effect-retry-alerts/AlertLimiter")<
   AlertLimiter,
-  AlertLimiterService
->() {}
+  /**
+   * The limiter service. Implementations must decide atomically: of many fibers asking at once
+   * for one signature, exactly one is told to send.
+   *
+   * - `signature(name, error, context)` builds the key that identifies "the same alert".
+   * - `check(signature)` decides for one signature and records the decision.
+   * - `shouldSend(signature)`, optional: a fast path of `check` that answers only `send`, and
+   *   records the decision exactly as `check` does; {@link shouldSendAlert} uses it when present.
+   * - `admit` asks the channel ceiling (at most N alerts per minute across all signatures) for
+   *   room for one alert that `check` allowed, and records it when admitted.
+   * - `reset` forgets every signature; `size` tells how many are remembered.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type AlertLimiterService,
+  /**
+   * The outcome of asking the limiter about one signature.
+   *
+   * - `send`: whether this alert may go out.
+   * - `suppressed`: when `send` is true, how many alerts with this signature were suppressed since
+   *   the previous one went out; when `send` is false, how many have been suppressed so far,
+   *   this one included.
+   * - `lastSentAt`: clock time (epoch millis) of the previous alert with this signature, if any.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type Decision
+} from "./internal/limiter.js"
 
 /**
  * The signature of an alert, `"{context}:{name}:{type}:{message head}"`: the context, the
@@ -162,22 +140,6 @@ export interface MemoryOptions {
   readonly ceiling?: number | undefined
 }
 
-interface Entry {
-  lastSentAt: number
-  suppressed: number
-}
-
-interface CeilingState {
-  readonly times: Array<number>
-  next: number
-  heldBack: number
-}
-
-const CEILING_PERIOD_MILLIS = 60_000
-
-const firstSend: Decision = { send: true, suppressed: 0, lastSentAt: undefined }
-const admittedClean: Admission = { admitted: true, heldBack: 0 }
-
 /**
  * Builds an in-memory limiter. The state is a `Map` held in a `Ref` created here, so every
  * call of `make` (and every build of {@link layerMemory}) has its own state. Time comes from
@@ -217,92 +179,8 @@ const admittedClean: Admission = { admitted: true, heldBack: 0 }
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterService> => {
-  const windowMillis = Duration.toMillis(Options.duration("window", options.window ?? DEFAULT_WINDOW))
-  const maxEntries = Options.wholeNumber(
-    "maxEntries",
-    options.maxEntries ?? DEFAULT_MAX_ENTRIES,
-    1,
-    Number.MAX_SAFE_INTEGER
-  )
-  const ceiling = Options.wholeNumber("ceiling", options.ceiling ?? DEFAULT_CEILING, 0, 1_000_000)
-  const toSignature = Fingerprint.toSignature(options.fingerprint ?? "exact")
-
-  // Runs inside `Ref.modify`, which is synchronous: no other fiber sees a half-made decision.
-  // The map is updated in place; a persistent map would allocate on every decision for no gain
-  // in safety. Returns whether to send; allocates nothing on the hot (suppressed) path.
-  const decideSend = (entries: Map<string, Entry>, key: string, now: number): boolean => {
-    const entry = entries.get(key)
-    if (entry === undefined) {
-      entries.set(key, { lastSentAt: now, suppressed: 0 })
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!)
-      else Metrics.limiterEntries.unsafeUpdate(entries.size, [])
-      return true
-    }
-    if (now - entry.lastSentAt >= windowMillis) {
-      entry.lastSentAt = now
-      entry.suppressed = 0
-      // Re-insert to move the key to the back: the map stays ordered by last send.
-      entries.delete(key)
-      entries.set(key, entry)
-      return true
-    }
-    entry.suppressed++
-    return false
-  }
-
-  const decide = (entries: Map<string, Entry>, key: string, now: number): Decision => {
-    const before = entries.get(key)
-    if (before === undefined) {
-      decideSend(entries, key, now)
-      return firstSend
-    }
-    // Read before deciding: a send reports the counts it resets.
-    const { lastSentAt, suppressed } = before
-    return decideSend(entries, key, now)
-      ? { send: true, suppressed, lastSentAt }
-      : { send: false, suppressed: before.suppressed, lastSentAt } // the entry, now counting this one
-  }
-
-  // The ceiling is a sliding minute: a ring of the last `ceiling` admission times. The oldest
-  // one, at `next`, must be a minute old before another alert is admitted.
-  const admitIn = (state: CeilingState, now: number): Admission => {
-    const oldest = state.times[state.next]
-    if (oldest !== undefined && now - oldest < CEILING_PERIOD_MILLIS) {
-      state.heldBack++
-      return { admitted: false, heldBack: state.heldBack }
-    }
-    state.times[state.next] = now
-    state.next = (state.next + 1) % ceiling
-    const heldBack = state.heldBack
-    state.heldBack = 0
-    return heldBack === 0 ? admittedClean : { admitted: true, heldBack }
-  }
-
-  return Effect.gen(function* () {
-    // The Clock of the fiber that builds the layer (the TestClock in a test). Taken once, so a
-    // decision is a single `Ref.modify`.
-    const clock = yield* Effect.clock
-    const ref = yield* Ref.make(new Map<string, Entry>())
-    const ceilingRef = yield* Ref.make<CeilingState>({ times: [], next: 0, heldBack: 0 })
-    return {
-      signature: toSignature,
-      check: (key) =>
-        Ref.modify(ref, (entries) => [decide(entries, key, clock.unsafeCurrentTimeMillis()), entries]),
-      shouldSend: (key) =>
-        Ref.modify(ref, (entries) => [decideSend(entries, key, clock.unsafeCurrentTimeMillis()), entries]),
-      admit:
-        ceiling === 0
-          ? Effect.succeed(admittedClean)
-          : Ref.modify(ceilingRef, (state) => [admitIn(state, clock.unsafeCurrentTimeMillis()), state]),
-      reset: Effect.zipRight(
-        Ref.set(ceilingRef, { times: [], next: 0, heldBack: 0 }),
-        Ref.update(ref, () => new Map())
-      ),
-      size: Effect.map(Ref.get(ref), (entries) => entries.size)
-    } satisfies AlertLimiterService
-  })
-}
+export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterService> =>
+  Internal.makeMemory(options)
 
 /**
  * An in-memory limiter layer: one alert per signature per `window`, at most `maxEntries`
@@ -477,42 +355,3 @@ export {
    */
   InvalidOptionError
 } from "./internal/options.js"
-
-export {
-  /**
-   * A limiter shared by many processes through Redis. See the README's "Many replicas" section.
-   *
-   * @example
-   * ```ts
-   * import { Redacted } from "effect"
-   * import { AlertLimiter } from "effect-retry-alerts"
-   *
-   * AlertLimiter.layerRedis({ url: Redacted.make("redis://127.0.0.1:6379"), window: "5 minutes" })
-   * ```
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  layerRedis,
-  /**
-   * {@link layerRedis} with the URL read from the `REDIS_URL` configuration variable.
-   *
-   * @example
-   * ```ts
-   * import { AlertLimiter } from "effect-retry-alerts"
-   *
-   * AlertLimiter.layerRedisConfig({ prefix: "billing:" })
-   * ```
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  layerRedisConfig,
-  /**
-   * Options of {@link layerRedis}.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  type RedisOptions
-} from "./internal/redisLimiter.js"

@@ -1,79 +1,64 @@
 /**
  * Where alerts go: a `Notifier` service, with a log notifier (the default), Discord and Slack
- * webhook notifiers, a fan-out over several, a layer configured from the environment, and a
- * test notifier.
+ * webhook notifiers, a fan-out over several and a layer configured from the environment. The
+ * test notifier is `NotifierTest`.
  *
  * @since 0.1.0
  */
 
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
-import {
-  type Cause,
-  Config,
-  ConfigError,
-  Context,
-  Data,
-  Duration,
-  Effect,
-  Layer,
-  Option,
-  Redacted,
-  Ref
-} from "effect"
-import * as Discord from "./internal/discord.js"
-import * as FanOut from "./internal/fanOut.js"
+import { Config, ConfigError, Context, type Duration, Effect, Layer, Option, Redacted } from "effect"
+import * as Internal from "./internal/notifier.js"
+import { Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
+import * as Discord from "./internal/notifiers/discord.js"
+import * as FanOut from "./internal/notifiers/fanOut.js"
+import * as Slack from "./internal/notifiers/slack.js"
+import * as Webhook from "./internal/notifiers/webhook.js"
 import * as Options from "./internal/options.js"
-import * as Slack from "./internal/slack.js"
 
-/**
- * A notifier could not deliver an alert. `message` says why; it never contains a webhook URL.
- * `status` is the HTTP status of the answer that made a webhook notifier give up, if any.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Notifier } from "effect-retry-alerts"
- *
- * const failed = Effect.fail(new Notifier.NotifierError({ message: "pager answered 503", status: 503 }))
- * ```
- *
- * @since 0.1.0
- * @category errors
- */
-export class NotifierError extends Data.TaggedError("NotifierError")<{
-  readonly message: string
-  readonly cause?: unknown
-  readonly status?: number | undefined
-}> {}
-
-/**
- * The notifier service: delivers one alert text, optionally to a named channel.
- *
- * @since 0.1.0
- * @category models
- */
-export interface NotifierService {
-  readonly alert: (message: string, channel?: string) => Effect.Effect<void, NotifierError>
-}
-
-/**
- * The notifier service tag. Provide {@link layerLog}, {@link layerTest} or your own layer.
- *
- * @example
- * ```ts
- * import { Effect, Layer } from "effect"
- * import { Notifier } from "effect-retry-alerts"
- *
- * // A notifier of your own: anything that can deliver a string.
- * const layerConsole = Layer.succeed(Notifier.Notifier, {
- *   alert: (message, channel) => Effect.sync(() => console.error(`[${channel ?? "alerts"}] ${message}`))
- * })
- * ```
- *
- * @since 0.1.0
- * @category tags
- */
-export class Notifier extends Context.Tag("effect-retry-alerts/Notifier")<Notifier, NotifierService>() {}
+export {
+  /**
+   * The notifier service tag. Provide {@link layerLog}, `NotifierTest.layer` or your own layer.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Layer } from "effect"
+   * import { Notifier } from "effect-retry-alerts"
+   *
+   * // A notifier of your own: anything that can deliver a string.
+   * const layerConsole = Layer.succeed(Notifier.Notifier, {
+   *   alert: (message, channel) => Effect.sync(() => console.error(`[${channel ?? "alerts"}] ${message}`))
+   * })
+   * ```
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  Notifier,
+  /**
+   * A notifier could not deliver an alert. `message` says why; it never contains a webhook URL.
+   * `status` is the HTTP status of the answer that made a webhook notifier give up, if any.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { Notifier } from "effect-retry-alerts"
+   *
+   * const failed = Effect.fail(new Notifier.NotifierError({ message: "pager answered 503", status: 503 }))
+   * ```
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  NotifierError,
+  /**
+   * The notifier service: delivers one alert text, optionally to a named channel.
+   *
+   * @since 0.1.0
+   * @category models
+   */
+  type NotifierService
+} from "./internal/notifier.js"
 
 /**
  * Sends an alert through the current notifier.
@@ -109,201 +94,7 @@ export const alert = (message: string, channel?: string): Effect.Effect<void, No
  * @since 0.1.0
  * @category layers
  */
-export const layerLog: Layer.Layer<Notifier> = Layer.succeed(Notifier, {
-  alert: (message, channel) =>
-    Effect.logError(message).pipe(Effect.annotateLogs({ alert: true, channel: channel ?? "default" }))
-})
-
-/**
- * One alert recorded by {@link layerTest}.
- *
- * @since 0.1.0
- * @category models
- */
-export interface SentAlert {
-  readonly message: string
-  readonly channel: string | undefined
-}
-
-/**
- * The controls of the test notifier.
- *
- * @since 0.1.0
- * @category models
- */
-export interface NotifierTestService {
-  /** Alerts delivered (calls that succeeded), oldest first. */
-  readonly sent: Effect.Effect<ReadonlyArray<SentAlert>>
-  /** Every call, delivered or not, oldest first. */
-  readonly attempts: Effect.Effect<ReadonlyArray<SentAlert>>
-  /**
-   * Makes every following call end with `cause` (`Cause.fail(new NotifierError(...))` for a
-   * failure, `Cause.die(defect)` for a defect), or deliver again with `undefined`.
-   */
-  readonly setFailure: (cause: Cause.Cause<NotifierError> | undefined) => Effect.Effect<void>
-  /** Forgets what was sent. */
-  readonly clear: Effect.Effect<void>
-}
-
-/**
- * The test notifier's controls, provided by {@link layerTest}.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Notifier } from "effect-retry-alerts"
- *
- * const program = Effect.gen(function* () {
- *   const test = yield* Notifier.NotifierTest
- *   yield* Notifier.alert("hello")
- *   return yield* test.sent // [{ message: "hello", channel: undefined }]
- * }).pipe(Effect.provide(Notifier.layerTest))
- * ```
- *
- * @since 0.1.0
- * @category tags
- */
-export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest")<
-  NotifierTest,
-  NotifierTestService
->() {}
-
-/**
- * Builds a recording notifier and its controls.
- *
- * @example
- * ```ts
- * import { Effect, Layer } from "effect"
- * import { Notifier } from "effect-retry-alerts"
- *
- * // The recording notifier as a plain service, e.g. to wrap it.
- * const layerUpperCase = Layer.effect(
- *   Notifier.Notifier,
- *   Effect.map(Notifier.makeTest, ([notifier]) => ({
- *     alert: (message: string, channel?: string) => notifier.alert(message.toUpperCase(), channel)
- *   }))
- * )
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const makeTest: Effect.Effect<readonly [NotifierService, NotifierTestService]> = Effect.gen(
-  function* () {
-    const sent = yield* Ref.make<ReadonlyArray<SentAlert>>([])
-    const attempts = yield* Ref.make<ReadonlyArray<SentAlert>>([])
-    const failure = yield* Ref.make<Cause.Cause<NotifierError> | undefined>(undefined)
-    const notifier: NotifierService = {
-      alert: (message, channel) => {
-        const record: SentAlert = { message, channel }
-        return Ref.update(attempts, (all) => [...all, record]).pipe(
-          Effect.zipRight(Ref.get(failure)),
-          Effect.flatMap((cause) =>
-            cause === undefined ? Ref.update(sent, (all) => [...all, record]) : Effect.failCause(cause)
-          )
-        )
-      }
-    }
-    const controls: NotifierTestService = {
-      sent: Ref.get(sent),
-      attempts: Ref.get(attempts),
-      setFailure: (cause) => Ref.set(failure, cause),
-      clear: Effect.zipRight(Ref.set(sent, []), Ref.set(attempts, []))
-    }
-    return [notifier, controls] as const
-  }
-)
-
-/**
- * A notifier for tests: records every alert and can be told to fail. Provides both
- * {@link Notifier} and {@link NotifierTest}; each build has its own records.
- *
- * @example
- * ```ts
- * import { Cause, Effect } from "effect"
- * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
- *
- * const program = Effect.gen(function* () {
- *   yield* Notifier.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook down" })))
- *   const delivered = yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "text")
- *   const attempts = yield* Notifier.attempts
- *   return [delivered, attempts.length] // [false, 1]
- * }).pipe(Effect.provide([Notifier.layerTest, AlertLimiter.layer]))
- * ```
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerTest: Layer.Layer<Notifier | NotifierTest> = Layer.effectContext(
-  Effect.map(makeTest, ([notifier, controls]) =>
-    Context.make(Notifier, notifier).pipe(Context.add(NotifierTest, controls))
-  )
-)
-
-/**
- * Alerts delivered by the test notifier, oldest first.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Notifier } from "effect-retry-alerts"
- *
- * const program = Effect.gen(function* () {
- *   yield* Notifier.alert("one")
- *   return (yield* Notifier.sent).length // 1
- * }).pipe(Effect.provide(Notifier.layerTest))
- * ```
- *
- * @since 0.1.0
- * @category test
- */
-export const sent: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> = Effect.flatMap(
-  NotifierTest,
-  (test) => test.sent
-)
-
-/**
- * Every call made to the test notifier, delivered or not, oldest first.
- *
- * @example
- * ```ts
- * import { Cause, Effect } from "effect"
- * import { Notifier } from "effect-retry-alerts"
- *
- * const program = Effect.gen(function* () {
- *   yield* Notifier.setFailure(Cause.die("socket closed"))
- *   yield* Effect.exit(Notifier.alert("one"))
- *   return [(yield* Notifier.sent).length, (yield* Notifier.attempts).length] // [0, 1]
- * }).pipe(Effect.provide(Notifier.layerTest))
- * ```
- *
- * @since 0.1.0
- * @category test
- */
-export const attempts: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> = Effect.flatMap(
-  NotifierTest,
-  (test) => test.attempts
-)
-
-/**
- * Makes the test notifier end every following call with `cause`, or deliver again with
- * `undefined`.
- *
- * @example
- * ```ts
- * import { Cause, Effect } from "effect"
- * import { Notifier } from "effect-retry-alerts"
- *
- * const failing = Notifier.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook deleted", status: 404 })))
- * const healthy = Notifier.setFailure(undefined)
- * ```
- *
- * @since 0.1.0
- * @category test
- */
-export const setFailure = (
-  cause: Cause.Cause<NotifierError> | undefined
-): Effect.Effect<void, never, NotifierTest> => Effect.flatMap(NotifierTest, (test) => test.setFailure(cause))
+export const layerLog: Layer.Layer<Notifier> = Internal.layerLog
 
 /**
  * Longest `content` Discord accepts: 2,000 characters. Longer alert text is cut, keeping the head,
@@ -312,7 +103,7 @@ export const setFailure = (
  * @since 0.1.0
  * @category constants
  */
-export const DISCORD_CONTENT_LENGTH = 2000
+export const DISCORD_CONTENT_LENGTH: number = Discord.CONTENT_LENGTH
 
 /**
  * Longest alert text sent to Slack (before escaping): 4,000 characters, Slack's advice for one
@@ -321,7 +112,7 @@ export const DISCORD_CONTENT_LENGTH = 2000
  * @since 0.1.0
  * @category constants
  */
-export const SLACK_TEXT_LENGTH = 4000
+export const SLACK_TEXT_LENGTH: number = Slack.TEXT_LENGTH
 
 /**
  * Default deadline of one webhook delivery, every try and wait included: 10 seconds.
@@ -329,7 +120,7 @@ export const SLACK_TEXT_LENGTH = 4000
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_WEBHOOK_TIMEOUT: Duration.Duration = Duration.seconds(10)
+export const DEFAULT_WEBHOOK_TIMEOUT: Duration.Duration = Webhook.DEFAULT_TIMEOUT
 
 /**
  * Default number of tries of one webhook delivery (rate-limited, server-error and network-error
@@ -338,7 +129,7 @@ export const DEFAULT_WEBHOOK_TIMEOUT: Duration.Duration = Duration.seconds(10)
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_WEBHOOK_MAX_ATTEMPTS = 4
+export const DEFAULT_WEBHOOK_MAX_ATTEMPTS: number = Webhook.DEFAULT_MAX_ATTEMPTS
 
 /**
  * Options shared by the webhook notifiers.

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Cause, Config, type Duration, Effect, LogLevel, Schedule } from "effect"
-import * as Alert from "./Alert.js"
+import * as Alert from "./internal/alert.js"
 import * as Describe from "./internal/describe.js"
 import * as Options from "./internal/options.js"
 import * as Policy from "./internal/retryPolicy.js"
@@ -187,10 +187,10 @@ export const connRetry = (
   actionName: string,
   options: ConnRetryOptions = {}
 ): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) => {
-  Options.nonEmptyString("resourceName", resourceName)
-  Options.nonEmptyString("actionName", actionName)
+  Options.name("resourceName", resourceName)
+  Options.name("actionName", actionName)
   const maxRetry = Options.wholeNumber("maxRetry", options.maxRetry ?? 100, 0, MAX_ATTEMPTS_LIMIT - 1)
-  const name = Options.nonEmptyString("name", options.name ?? actionName)
+  const name = Options.name("name", options.name ?? actionName)
   const maxAttempts = maxRetry + 1
   const continueAfter = Policy.continueWith<unknown>({
     name,
@@ -262,7 +262,7 @@ export interface ContinuousOptions {
 export const continuous = (
   options: ContinuousOptions
 ): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, never, R>) => {
-  const name = Options.nonEmptyString("name", options?.name)
+  const name = Options.name("name", options?.name)
   const retryDelay = Options.duration("retryDelay", options.retryDelay ?? "1 second")
   const schedule = Schedule.spaced(retryDelay).pipe(
     Schedule.intersect(Schedule.identity<unknown>()),

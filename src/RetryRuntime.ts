@@ -381,42 +381,43 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
     }, fn)
   }
 
-  const retry = (fn: unknown, options?: RetryOptions) => {
-    const f = checkFunction(fn)
-    const { signal, ...rest } = checkOptions(options)
-    const checkedSignal = checkSignal(signal)
-    const combinator = Retry.retry({ ...rest, name: rest.name ?? defaultName(f) })
-    return wrap(f, combinator, checkedSignal)
-  }
-
-  const funcRetry = (fn: unknown, options?: FuncRetryOptions) => {
-    const f = checkFunction(fn)
-    const { signal, name } = checkOptions(options)
-    const checkedSignal = checkSignal(signal)
-    return wrap(f, Retry.funcRetry(Options.nonEmptyString("name", name ?? defaultName(f))), checkedSignal)
-  }
-
-  const continuous = (fn: unknown, options?: ContinuousOptions) => {
-    const f = checkFunction(fn)
-    const { signal, ...rest } = checkOptions(options)
-    const checkedSignal = checkSignal(signal)
-    const combinator = Retry.continuous({ ...rest, name: rest.name ?? defaultName(f) })
-    return wrap(f, combinator, checkedSignal)
-  }
-
-  const connRetry = (resourceName: string, actionName: string, options?: ConnRetryOptions) => {
-    const { signal, ...rest } = checkOptions(options)
-    const checkedSignal = checkSignal(signal)
-    // Validates the options now, before any function is given.
-    const validated = Retry.connRetry(resourceName, actionName, rest)
-    return (fn: unknown) => {
+  /**
+   * The wrapper of one combinator: checks the function and the options now, takes the signal
+   * out, and builds the combinator for that function (its name is the default operation name).
+   */
+  const wrapperOf =
+    <O extends AbortOptions>(
+      combinatorFor: (fn: AnyFunction, options: Partial<O>) => Combinator,
+      logsOnSuccess = false
+    ) =>
+    (fn: unknown, options?: O) => {
       const f = checkFunction(fn)
-      const combinator =
+      const { signal, ...rest } = checkOptions(options)
+      const checkedSignal = checkSignal(signal)
+      return wrap(f, combinatorFor(f, rest as Partial<O>), checkedSignal, logsOnSuccess)
+    }
+
+  const retry = wrapperOf<RetryOptions>((f, options) =>
+    Retry.retry({ ...options, name: options.name ?? defaultName(f) })
+  )
+  const funcRetry = wrapperOf<FuncRetryOptions>((f, options) =>
+    Retry.funcRetry(options.name ?? defaultName(f))
+  )
+  const continuous = wrapperOf<ContinuousOptions>((f, options) =>
+    Retry.continuous({ ...options, name: options.name ?? defaultName(f) })
+  )
+  const connRetry = (resourceName: string, actionName: string, options?: ConnRetryOptions) => {
+    // Validates the options now, before any function is given.
+    const validated = Retry.connRetry(resourceName, actionName, checkOptions(options))
+    checkSignal(options?.signal)
+    const wrapper = wrapperOf<ConnRetryOptions>(
+      (f, rest) =>
         rest.name === undefined && f.name !== ""
           ? Retry.connRetry(resourceName, actionName, { ...rest, name: f.name })
-          : validated
-      return wrap(f, combinator, checkedSignal, true)
-    }
+          : validated,
+      true
+    )
+    return (fn: unknown) => wrapper(fn, options)
   }
 
   const dispose = (): Promise<void> => {

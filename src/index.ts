@@ -19,6 +19,8 @@ export { InvalidOptionError } from "./internal/options.js"
 export * as Metrics from "./Metrics.js"
 /** @since 0.1.0 */
 export * as Notifier from "./Notifier.js"
+/** @since 0.2.0 */
+export * as NotifierTest from "./NotifierTest.js"
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
 /** @since 0.1.0 */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Layer } from "effect"
-import { Alert, AlertLimiter, Notifier } from "../src/index.js"
+import { Alert, AlertLimiter, Notifier, NotifierTest } from "../src/index.js"
 import { makeLogCapture } from "./support/logs.js"
 
 describe("Alert.redact", () => {
@@ -151,20 +151,20 @@ describe("Alert.sendRateLimited redaction", () => {
     Effect.gen(function* () {
       const delivered = yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", secretError)
       expect(delivered).toBe(true)
-      const sent = yield* Notifier.sent
+      const sent = yield* NotifierTest.sent
       expect(sent.map((alert) => alert.message)).toEqual([
         "POST https://[REDACTED]@api.example.com/charge failed with Authorization: Bearer [REDACTED]"
       ])
-    }).pipe(Effect.provide([Notifier.layerTest, AlertLimiter.layerMemory()]))
+    }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layerMemory()]))
   )
 
   it.effect("the failure log carries the scrubbed text, not the secret", () =>
     Effect.gen(function* () {
       const capture = yield* makeLogCapture
       const delivered = yield* Effect.gen(function* () {
-        yield* Notifier.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook down" })))
+        yield* NotifierTest.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook down" })))
         return yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", secretError)
-      }).pipe(Effect.provide(Layer.mergeAll(Notifier.layerTest, AlertLimiter.layerMemory(), capture.layer)))
+      }).pipe(Effect.provide(Layer.mergeAll(NotifierTest.layer, AlertLimiter.layerMemory(), capture.layer)))
       expect(delivered).toBe(false)
       const logs = yield* capture.logs
       const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))

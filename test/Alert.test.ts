@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Layer, TestClock } from "effect"
-import { Alert, AlertLimiter, Notifier } from "../src/index.js"
+import { Alert, AlertLimiter, NotifierTest } from "../src/index.js"
 import { captureLogs } from "./support/logs.js"
 
-const services = () => Layer.merge(AlertLimiter.layerMemory(), Notifier.layerTest)
+const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
 
 describe("Alert.sendRateLimited", () => {
   it.effect("delivers the first alert, suppresses the duplicate", () =>
@@ -11,7 +11,7 @@ describe("Alert.sendRateLimited", () => {
       const error = new Error("HTTP 500")
       expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(true)
       expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(false)
-      expect(yield* Notifier.sent).toEqual([{ message: "Charging fails", channel: "ops" }])
+      expect(yield* NotifierTest.sent).toEqual([{ message: "Charging fails", channel: "ops" }])
     }).pipe(Effect.provide(services()))
   )
 
@@ -20,11 +20,11 @@ describe("Alert.sendRateLimited", () => {
     () => {
       const logs = captureLogs()
       return Effect.gen(function* () {
-        yield* Notifier.setFailure(Cause.die(new Error("socket exploded")))
+        yield* NotifierTest.setFailure(Cause.die(new Error("socket exploded")))
         const error = new Error("HTTP 500")
         expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(false)
         expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(false)
-        expect(yield* Notifier.attempts).toHaveLength(1)
+        expect(yield* NotifierTest.attempts).toHaveLength(1)
         const failures = logs.lines.filter((line) => line.level === "ERROR")
         expect(failures).toHaveLength(1)
         expect(failures[0]!.message).toContain("Alert could not be delivered: Charging fails")
@@ -49,7 +49,7 @@ describe("Alert.sendRateLimited", () => {
       for (const error of hostile) {
         expect(yield* Alert.sendCriticalRetryAlert("f", 50, error, "ctx")).toBe(true)
       }
-      const sent = yield* Notifier.sent
+      const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(hostile.length)
       // The 1 MB message is quoted, not pasted.
       expect(sent[4]!.message.length).toBeLessThan(2_000)
@@ -64,7 +64,7 @@ describe("Alert.sendRateLimited", () => {
       yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")
       yield* TestClock.adjust("5 minutes")
       expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(true)
-      const sent = yield* Notifier.sent
+      const sent = yield* NotifierTest.sent
       expect(sent[0]!.message).toBe("Charging fails")
       expect(sent[1]!.message).toBe(
         "Charging fails\n\n(2 identical alerts were suppressed since 1970-01-01T00:00:00.000Z)"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Data, Duration, Effect, Layer, TestClock } from "effect"
-import { Alert, AlertLimiter, Notifier } from "../src/index.js"
+import { Alert, AlertLimiter, NotifierTest } from "../src/index.js"
 
 class DbError extends Error {}
 class Timeout extends Data.TaggedError("Timeout")<{ readonly message: string }> {}
@@ -191,7 +191,7 @@ describe("the channel ceiling", () => {
         expect(yield* Alert.sendRateLimited("f", distinct(5), "", "alert 5")).toBe(false)
         yield* TestClock.adjust("1 second")
         expect(yield* Alert.sendRateLimited("f", distinct(6), "", "alert 6")).toBe(true)
-        const sent = yield* Notifier.sent
+        const sent = yield* NotifierTest.sent
         expect(sent.map((alert) => alert.message.split("\n")[0])).toEqual([
           "alert 0",
           "alert 1",
@@ -201,8 +201,8 @@ describe("the channel ceiling", () => {
         expect(sent[3]!.message).toContain("3 other alerts were held back by the channel ceiling")
         // The count starts again after it is reported.
         expect(yield* Alert.sendRateLimited("f", distinct(7), "", "alert 7")).toBe(true)
-        expect((yield* Notifier.sent)[4]!.message).toBe("alert 7")
-      }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 3 }), Notifier.layerTest)))
+        expect((yield* NotifierTest.sent)[4]!.message).toBe("alert 7")
+      }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 3 }), NotifierTest.layer)))
   )
 
   it.effect("is a sliding minute: each slot frees a minute after its own alert", () =>

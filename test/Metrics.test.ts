@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Metric, Ref } from "effect"
-import { Alert, AlertLimiter, Metrics, Notifier, Retry } from "../src/index.js"
+import { Alert, AlertLimiter, Metrics, Notifier, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
 import { makeSpanRecorder } from "./support/spans.js"
 
@@ -8,7 +8,7 @@ import { makeSpanRecorder } from "./support/spans.js"
 const countOf = (metric: typeof Metrics.retries, operation: string) =>
   Effect.map(Metric.value(Metric.tagged(metric, "operation", operation)), (state) => state.count)
 
-const services = () => Layer.merge(AlertLimiter.layerMemory(), Notifier.layerTest)
+const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
 
 const failing = (failures: number) =>
   Effect.map(Ref.make(0), (calls) =>
@@ -42,7 +42,7 @@ describe("metrics", () => {
       yield* Alert.sendRateLimited("metrics-alerts", error, "", "text")
       yield* Alert.sendRateLimited("metrics-alerts", error, "", "text")
       yield* Alert.sendRateLimited("metrics-alerts", new Error("other"), "", "text") // over the ceiling of 1
-      yield* Notifier.setFailure(Cause.fail(new Notifier.NotifierError({ message: "down" })))
+      yield* NotifierTest.setFailure(Cause.fail(new Notifier.NotifierError({ message: "down" })))
       yield* Effect.provide(
         Alert.sendRateLimited("metrics-alerts", new Error("third"), "", "text"),
         AlertLimiter.layerMemory()
@@ -51,7 +51,7 @@ describe("metrics", () => {
       expect(yield* countOf(Metrics.alertsSuppressed, "metrics-alerts")).toBe(2)
       expect(yield* countOf(Metrics.alertsHeldBack, "metrics-alerts")).toBe(1)
       expect(yield* countOf(Metrics.alertsFailed, "metrics-alerts")).toBe(1)
-    }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 1 }), Notifier.layerTest)))
+    }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 1 }), NotifierTest.layer)))
   )
 
   it.effect("gauge the limiter's size", () =>

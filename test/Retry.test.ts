@@ -14,7 +14,7 @@ import {
   Ref,
   TestClock
 } from "effect"
-import { AlertLimiter, Notifier, Retry } from "../src/index.js"
+import { AlertLimiter, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
 import { captureLogs } from "./support/logs.js"
 
@@ -25,7 +25,7 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
 
 /** Fresh limiter and recording notifier for each test. */
-const services = () => Layer.merge(AlertLimiter.layerMemory(), Notifier.layerTest)
+const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
 
 /** An operation that fails `failures` times with `error`, then succeeds with "ok"; counts attempts. */
 const flaky = <E>(failures: number, error: E) =>
@@ -212,7 +212,7 @@ describe("Retry.retry", () => {
         )
       )
       expect(yield* op.attempts).toBe(60)
-      const sent = yield* Notifier.sent
+      const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
       expect(sent[0]!.message).toContain("spend_credits")
       expect(sent[0]!.message).toContain("billing")
@@ -226,7 +226,7 @@ describe("Retry.retry", () => {
       const op = yield* flaky(Number.POSITIVE_INFINITY, new Error("HTTP 500"))
       yield* runPastBackoff(op.effect.pipe(Retry.retry({ name: "f", maxAttempts: 50, maxWait: "1 second" })))
       expect(yield* op.attempts).toBe(50)
-      expect(yield* Notifier.attempts).toHaveLength(0)
+      expect(yield* NotifierTest.attempts).toHaveLength(0)
     }).pipe(Effect.provide(services()))
   )
 
@@ -238,7 +238,7 @@ describe("Retry.retry", () => {
         )
       )
       yield* runPastBackoff(Effect.all(loops, { concurrency: "unbounded", mode: "either" }))
-      expect(yield* Notifier.sent).toHaveLength(1)
+      expect(yield* NotifierTest.sent).toHaveLength(1)
     }).pipe(Effect.provide(services()))
   )
 
@@ -253,6 +253,8 @@ describe("Retry.retry", () => {
       [{ name: "f", maxWait: Duration.infinity }, /"maxWait"/],
       [{ name: "f", maxWait: 0 }, /"maxWait"/],
       [{ name: "" }, /"name"/],
+      [{ name: "   " }, /"name": must be a non-blank string, got " {3}"/],
+      [{ name: "\t\n" }, /"name"/],
       [{ name: "f", while: "yes" as never }, /"while"/]
     ]
     for (const [options, message] of bad) {
@@ -263,6 +265,8 @@ describe("Retry.retry", () => {
     expect(() => Retry.connRetry("db", "connect", { maxRetry: 1.5 })).toThrow(/"maxRetry"/)
     expect(() => Retry.connRetry("db", "connect", { maxWait: "-3 seconds" })).toThrow(/"maxWait"/)
     expect(() => Retry.connRetry("", "connect")).toThrow(/"resourceName"/)
+    expect(() => Retry.connRetry("db", "  ")).toThrow(/"actionName"/)
+    expect(() => Retry.continuous({ name: " " })).toThrow(/"name"/)
     expect(() => Retry.continuous({ name: "w", retryDelay: Number.NaN })).toThrow(/"retryDelay"/)
     expect(() => Retry.continuous({ name: "w", retryDelay: Duration.infinity })).toThrow(/"retryDelay"/)
   })
@@ -328,7 +332,7 @@ describe("Retry.connRetry", () => {
         "2 hours"
       )
       expect(yield* op.attempts).toBe(101)
-      const sent = yield* Notifier.sent
+      const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
       const text = sent[0]!.message
       expect(text).toContain("Resource: redis")

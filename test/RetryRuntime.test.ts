@@ -5,7 +5,7 @@
  */
 import { Chunk, type Duration, Effect, Layer, Logger, TestClock, TestContext } from "effect"
 import { describe, expect, it } from "vitest"
-import { AlertLimiter, InvalidOptionError, Notifier, RetryRuntime } from "../src/index.js"
+import { AlertLimiter, InvalidOptionError, Notifier, NotifierTest, RetryRuntime } from "../src/index.js"
 import { captureLogs } from "./support/logs.js"
 
 class ValueError extends Error {
@@ -13,7 +13,7 @@ class ValueError extends Error {
 }
 
 type TestRuntime = RetryRuntime.RetryRuntime<
-  AlertLimiter.AlertLimiter | Notifier.Notifier | Notifier.NotifierTest,
+  AlertLimiter.AlertLimiter | Notifier.Notifier | NotifierTest.NotifierTest,
   never
 >
 
@@ -23,7 +23,7 @@ const testRuntime = (logs: Layer.Layer<never> = Layer.empty): TestRuntime =>
     Layer.mergeAll(
       TestContext.TestContext,
       AlertLimiter.layerMemory(),
-      Notifier.layerTest,
+      NotifierTest.layer,
       Logger.remove(Logger.defaultLogger),
       logs
     )
@@ -94,7 +94,7 @@ describe("RetryRuntime.retry", () => {
       Layer.mergeAll(
         TestContext.TestContext,
         AlertLimiter.layerMemory(),
-        Notifier.layerTest,
+        NotifierTest.layer,
         Logger.remove(Logger.defaultLogger),
         counted
       )
@@ -342,8 +342,8 @@ describe("RetryRuntime.retry", () => {
     await passTime(retries, "2 hours")
     for (const outcome of await loops) expect(outcome.ok).toBe(false)
     expect(calls).toBe(120)
-    expect(await retries.runtime.runPromise(Notifier.attempts)).toHaveLength(1)
-    const sent = await retries.runtime.runPromise(Notifier.sent)
+    expect(await retries.runtime.runPromise(NotifierTest.attempts)).toHaveLength(1)
+    const sent = await retries.runtime.runPromise(NotifierTest.sent)
     expect(sent).toHaveLength(1)
     expect(sent[0]!.message).toContain('operation "spend_credits"')
     expect(sent[0]!.message).toContain("Context: billing")
@@ -509,7 +509,7 @@ describe("RetryRuntime.connRetry", () => {
     await passTime(retries, "2 hours")
     expect((await call).ok).toBe(false)
     expect(calls).toBe(101)
-    const sent = await retries.runtime.runPromise(Notifier.sent)
+    const sent = await retries.runtime.runPromise(NotifierTest.sent)
     expect(sent).toHaveLength(1)
     expect(sent[0]!.message).toContain("Resource: redis")
     expect(sent[0]!.message).toContain("Action: health")

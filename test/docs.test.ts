@@ -47,7 +47,10 @@ describe("the JSDoc examples", () => {
           skipLibCheck: true,
           allowImportingTsExtensions: true,
           types: ["node"],
-          paths: { "effect-retry-alerts": [join(root, "src", "index.ts")] }
+          paths: {
+            "effect-retry-alerts": [join(root, "src", "index.ts")],
+            "effect-retry-alerts/redis": [join(root, "src", "redis.ts")]
+          }
         },
         include: ["*.ts"]
       })

@@ -60,7 +60,15 @@ describe("npm start (examples/spend-credits.ts)", () => {
 })
 
 describe("examples/plain-functions.ts", () => {
-  it("runs and exits 0", async () => {
-    await expect(run("examples/plain-functions.ts")).resolves.toBeDefined()
+  it("retries, passes `this` through, rejects with the error itself, and stops on abort", async () => {
+    const { stdout, stderr } = await run("examples/plain-functions.ts")
+    expect(stdout).toContain('fetchQuote("ACME") = 101.5 after 3 calls')
+    expect(stdout).toContain("pool.open(4) = 4")
+    expect(stdout).toContain("rejected with the thrown error itself: true")
+    expect(stdout).toContain("worker ended with: shutting down")
+    // The two failed quotes were retried with warnings, and the market status gave up once.
+    const logs = stdout + stderr
+    expect(logs.match(/fetchQuote failed on attempt \d\/5/g)).toHaveLength(2)
+    expect(logs).toContain("marketStatus gave up after 2 attempts: QuoteError: market closed")
   })
 })

@@ -1,9 +1,10 @@
 /**
  * The published artifact works: `npm pack` builds `dist/`, the tarball installs into a scratch
- * project, and `import { Retry } from "effect-retry-alerts"` type-checks and runs there.
+ * project, and both entry points type-check and run there, imported from ES modules and required
+ * from CommonJS.
  */
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -32,6 +33,29 @@ const result: string = await flaky.pipe(
 console.log(JSON.stringify({ result, attempts }))
 `
 
+// A CommonJS project requires both entries (Node's require of ES modules, 20.19 and later).
+const commonJsProgram = `
+const { Effect, Layer, Redacted } = require("effect")
+const { AlertLimiter, Notifier, Retry } = require("effect-retry-alerts")
+const { RedisAlertLimiter } = require("effect-retry-alerts/redis")
+
+let attempts = 0
+const flaky = Effect.suspend(() => (++attempts < 3 ? Effect.fail(new Error("not yet")) : Effect.succeed("ok")))
+Effect.runPromise(
+  flaky.pipe(
+    Retry.retry({ name: "flaky", maxWait: "10 millis" }),
+    Effect.provide(Layer.merge(AlertLimiter.layer, Notifier.layerLog))
+  )
+).then(async (result) => {
+  const ioredisLoaded = () => Object.keys(require.cache).some((path) => path.includes("ioredis"))
+  const beforeRedisLayer = ioredisLoaded()
+  // Building the Redis layer (nothing listens on port 1: it builds anyway) loads ioredis.
+  const limiter = RedisAlertLimiter.layer({ url: Redacted.make("redis://127.0.0.1:1"), timeout: "50 millis" })
+  await Effect.runPromise(Effect.scoped(Layer.build(limiter)))
+  console.log(JSON.stringify({ result, attempts, beforeRedisLayer, afterRedisLayer: ioredisLoaded() }))
+})
+`
+
 describe("the packed tarball", () => {
   beforeAll(() => {
     const tarball = run("npm", ["pack", "--silent", "--pack-destination", scratch], root)
@@ -52,6 +76,7 @@ describe("the packed tarball", () => {
         join(scratch, tarball),
         `effect@${installed("effect")}`,
         `@effect/platform@${installed("@effect/platform")}`,
+        `ioredis@${installed("ioredis")}`,
         `typescript@${installed("typescript")}`,
         `@types/node@${installed("@types/node")}`
       ],
@@ -75,6 +100,24 @@ describe("the packed tarball", () => {
   }, 180_000)
 
   afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+  it("is required from a CommonJS project, both entry points, without loading ioredis", () => {
+    const project = join(scratch, "commonjs")
+    mkdirSync(project)
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "cjs", private: true, type: "commonjs" })
+    )
+    writeFileSync(join(project, "main.js"), commonJsProgram)
+    // The scratch project's node_modules, one level up, resolve as they would for a user.
+    const output = run("node", [join(project, "main.js")], project)
+    expect(JSON.parse(output.trim().split("\n").pop()!)).toEqual({
+      result: "ok",
+      attempts: 3,
+      beforeRedisLayer: false,
+      afterRedisLayer: true
+    })
+  })
 
   it("ships only dist, src and the README besides package.json", () => {
     const manifest = JSON.parse(run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], root))[0]

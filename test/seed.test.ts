@@ -1,13 +1,13 @@
 /**
- * The original module's test list (SEMANTICS.md, "The seed's test list"), case by case, adapted
- * to Effect: no global state (each test builds its own layers), time moved with TestClock.
+ * The test list of the original Python module, case by case (numbered as there), adapted to
+ * Effect: no global state (each test builds its own layers), time moved with TestClock.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, TestClock } from "effect"
-import { Alert, AlertLimiter, Notifier, Retry } from "../src/index.js"
+import { Alert, AlertLimiter, Notifier, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
 
-const services = () => Layer.merge(AlertLimiter.layerMemory(), Notifier.layerTest)
+const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
 
 class ValueError extends Error {
   override name = "ValueError"
@@ -146,25 +146,27 @@ describe("seed 11-15: sending alerts", () => {
         expect(yield* Alert.sendCriticalRetryAlert("spend_credits", 50, exc, "Service communication")).toBe(
           true
         )
-        expect(yield* Notifier.sent).toHaveLength(1)
+        expect(yield* NotifierTest.sent).toHaveLength(1)
         expect(yield* Alert.sendCriticalRetryAlert("spend_credits", 50, exc, "Service communication")).toBe(
           false
         )
-        expect(yield* Notifier.sent).toHaveLength(1)
+        expect(yield* NotifierTest.sent).toHaveLength(1)
         const exc2 = new ValueError("different API error")
         expect(yield* Alert.sendCriticalRetryAlert("spend_credits", 50, exc2, "Service communication")).toBe(
           true
         )
-        expect(yield* Notifier.sent).toHaveLength(2)
+        expect(yield* NotifierTest.sent).toHaveLength(2)
       }).pipe(Effect.provide(services()))
   )
 
   it.effect("12. a notifier failure does not escape, and the limiter still records the alert", () =>
     Effect.gen(function* () {
-      yield* Notifier.setFailure(Cause.fail(new Notifier.NotifierError({ message: "Discord unavailable" })))
+      yield* NotifierTest.setFailure(
+        Cause.fail(new Notifier.NotifierError({ message: "Discord unavailable" }))
+      )
       const exc = new ValueError("test error")
       expect(yield* Alert.sendCriticalRetryAlert("test_func", 50, exc, "test_context")).toBe(false)
-      expect(yield* Notifier.attempts).toHaveLength(1)
+      expect(yield* NotifierTest.attempts).toHaveLength(1)
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(false)
     }).pipe(Effect.provide(services()))
   )
@@ -190,7 +192,7 @@ describe("seed 11-15: sending alerts", () => {
           yield* Alert.sendCriticalRetryAlert("_call_method_sync", 50, exc, "Service communication")
         ).toBe(false)
       }
-      expect(yield* Notifier.attempts).toHaveLength(1)
+      expect(yield* NotifierTest.attempts).toHaveLength(1)
     }).pipe(Effect.provide(services()))
   )
 
@@ -209,7 +211,7 @@ describe("seed 11-15: sending alerts", () => {
       )
       expect(Exit.isFailure(exit)).toBe(true)
       expect(calls).toBe(60)
-      expect(yield* Notifier.attempts).toHaveLength(1)
+      expect(yield* NotifierTest.attempts).toHaveLength(1)
     }).pipe(Effect.provide(services()))
   )
 })

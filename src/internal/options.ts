@@ -89,3 +89,18 @@ export const nonEmptyString = (option: string, value: unknown): string => {
   }
   return value
 }
+
+const visible = /\S/
+
+/**
+ * A name shown to people (an operation, a resource): a string with at least one character that
+ * is not white space.
+ *
+ * @internal
+ */
+export const name = (option: string, value: unknown): string => {
+  if (typeof value !== "string" || !visible.test(value)) {
+    throw new InvalidOptionError({ option, reason: `must be a non-blank string, got ${show(value)}` })
+  }
+  return value
+}

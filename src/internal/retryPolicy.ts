@@ -15,16 +15,16 @@ import {
   Schedule,
   type ScheduleDecision
 } from "effect"
-import * as Alert from "../Alert.js"
-import type * as AlertLimiter from "../AlertLimiter.js"
 import * as Backoff from "../Backoff.js"
 import * as Metrics from "../Metrics.js"
-import type * as Notifier from "../Notifier.js"
+import * as Alert from "./alert.js"
 import * as Describe from "./describe.js"
+import type { AlertLimiter } from "./limiter.js"
+import type { Notifier } from "./notifier.js"
 import * as Options from "./options.js"
 
 /** The services a retry with alerting needs. */
-export type Requirements = AlertLimiter.AlertLimiter | Notifier.Notifier
+export type Requirements = AlertLimiter | Notifier
 
 /** The largest `maxAttempts` accepted: one less than 2^31. */
 export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
@@ -67,7 +67,7 @@ export const resolve = <E>(
     throw new Options.InvalidOptionError({ option: "while", reason: "must be a function" })
   }
   return {
-    name: Options.nonEmptyString("name", options.name),
+    name: Options.name("name", options.name),
     context: options.context ?? "",
     maxAttempts: Options.wholeNumber(
       "maxAttempts",

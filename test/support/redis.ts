@@ -7,26 +7,23 @@ import { type AddressInfo, createServer, type Socket } from "node:net"
 import { Effect, type Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { inject } from "vitest"
-import * as AlertLimiter from "../../src/AlertLimiter.js"
-import { LOG_PREFIX } from "../../src/internal/redisLimiter.js"
+import type * as AlertLimiter from "../../src/AlertLimiter.js"
+import { LOG_PREFIX } from "../../src/internal/redis/limiter.js"
+import * as RedisAlertLimiter from "../../src/RedisAlertLimiter.js"
 import { captureLogs } from "./logs.js"
 import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redisServer.js"
 
-/** The shared test server's URL; throws with the reason when there is none (never skips). */
-export const redisTestUrl = (): string => {
-  const url = inject("redisUrl")
-  if (url === "") throw new Error(`The Redis tests need a Redis server: ${inject("redisProblem")}`)
-  return url
-}
+/** The shared test server's URL (the global setup started it, or it came from REDIS_TEST_URL). */
+export const redisTestUrl = (): string => inject("redisUrl")
 
 /** A prefix no other test uses, so tests share one server without sharing state. */
 export const uniquePrefix = (): string => `test:${randomUUID()}:`
 
 /** A Redis limiter on the shared server with a fresh prefix. */
 export const sharedRedisLayer = (
-  options: AlertLimiter.RedisOptions = {}
+  options: RedisAlertLimiter.RedisOptions = {}
 ): Layer.Layer<AlertLimiter.AlertLimiter> =>
-  AlertLimiter.layerRedis({ url: Redacted.make(redisTestUrl()), prefix: uniquePrefix(), ...options })
+  RedisAlertLimiter.layer({ url: Redacted.make(redisTestUrl()), prefix: uniquePrefix(), ...options })
 
 /** A plain client, closed with the scope. */
 export const redisClient = (url: string) =>

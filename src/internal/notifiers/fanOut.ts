@@ -4,9 +4,8 @@
  * @internal
  */
 import { Cause, Effect, Exit } from "effect"
-import type { NotifierService } from "../Notifier.js"
-import { NotifierError } from "../Notifier.js"
-import * as Describe from "./describe.js"
+import * as Describe from "../describe.js"
+import { NotifierError, type NotifierService } from "../notifier.js"
 
 const reason = (cause: Cause.Cause<NotifierError>): string => {
   const failure = Cause.failureOption(cause)

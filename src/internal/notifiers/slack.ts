@@ -5,10 +5,13 @@
  */
 import { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
-import type { NotifierService, SlackOptions } from "../Notifier.js"
-import { SLACK_TEXT_LENGTH } from "../Notifier.js"
-import * as Describe from "./describe.js"
+import type { SlackOptions } from "../../Notifier.js"
+import * as Describe from "../describe.js"
+import type { NotifierService } from "../notifier.js"
 import * as Webhook from "./webhook.js"
+
+/** Longest text posted (before escaping): Slack's advice for one message. */
+export const TEXT_LENGTH = 4000
 
 const EXPECTED = "a Slack webhook URL like https://hooks.slack.com/services/T…/B…/…"
 
@@ -28,9 +31,9 @@ export const webhookEndpoint = (option: string, value: unknown): Webhook.Endpoin
 export const escapeControl = (text: string): string =>
   text.replace(/[&<>]/g, (char) => (char === "&" ? "&amp;" : char === "<" ? "&lt;" : "&gt;"))
 
-/** The message text as posted: cut to `SLACK_TEXT_LENGTH` (head kept), then escaped. */
+/** The message text as posted: cut to `TEXT_LENGTH` (head kept), then escaped. */
 export const text = (message: string): string =>
-  escapeControl(Describe.truncate(message, SLACK_TEXT_LENGTH, Webhook.TRUNCATION_MARKER))
+  escapeControl(Describe.truncate(message, TEXT_LENGTH, Webhook.TRUNCATION_MARKER))
 
 const classify = (answer: Webhook.Answer): Webhook.Verdict => {
   const { status } = answer

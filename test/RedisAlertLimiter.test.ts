@@ -18,7 +18,8 @@ import {
   TestClock
 } from "effect"
 import * as AlertLimiter from "../src/AlertLimiter.js"
-import { ceilingKeys, redisKey, TTL_MARGIN_MILLIS } from "../src/internal/redisLimiter.js"
+import { ceilingKeys, signatureKey, TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
+import * as RedisAlertLimiter from "../src/RedisAlertLimiter.js"
 import {
   captureLimiterLogs,
   garbageServer,
@@ -33,8 +34,8 @@ import { freePort, startRedisServer } from "./support/redisServer.js"
 const buildLimiter = <E>(layer: Layer.Layer<AlertLimiter.AlertLimiter, E>) =>
   Effect.map(Layer.build(layer), Context.get(AlertLimiter.AlertLimiter))
 
-const limiterAt = (url: string, options: AlertLimiter.RedisOptions = {}) =>
-  buildLimiter(AlertLimiter.layerRedis({ url: Redacted.make(url), ...options }))
+const limiterAt = (url: string, options: RedisAlertLimiter.RedisOptions = {}) =>
+  buildLimiter(RedisAlertLimiter.layer({ url: Redacted.make(url), ...options }))
 
 /** Waits until some fiber sleeps on the TestClock until `at` (a decision waiting on Redis). */
 const awaitSleepUntil = (at: number) =>
@@ -52,14 +53,14 @@ const storm = (limiter: AlertLimiter.AlertLimiterService, sig: string, count: nu
     (decisions) => decisions.filter((decision) => decision.send).length
   )
 
-describe("AlertLimiter.layerRedis options", () => {
+describe("RedisAlertLimiter.layer options", () => {
   it("rejects invalid options when the layer is built, naming the option", () => {
     const url = Redacted.make("redis://127.0.0.1:6379")
-    expect(() => AlertLimiter.layerRedis({ url, prefix: "" })).toThrow(/"prefix"/)
-    expect(() => AlertLimiter.layerRedis({ url, window: "-1 seconds" })).toThrow(/"window"/)
-    expect(() => AlertLimiter.layerRedis({ url, timeout: 0 })).toThrow(/"timeout"/)
-    expect(() => AlertLimiter.layerRedis({ url, maxEntries: 0 })).toThrow(/"maxEntries"/)
-    expect(() => AlertLimiter.layerRedisConfig({ window: Number.NaN })).toThrow(
+    expect(() => RedisAlertLimiter.layer({ url, prefix: "" })).toThrow(/"prefix"/)
+    expect(() => RedisAlertLimiter.layer({ url, window: "-1 seconds" })).toThrow(/"window"/)
+    expect(() => RedisAlertLimiter.layer({ url, timeout: 0 })).toThrow(/"timeout"/)
+    expect(() => RedisAlertLimiter.layer({ url, maxEntries: 0 })).toThrow(/"maxEntries"/)
+    expect(() => RedisAlertLimiter.layerConfig({ window: Number.NaN })).toThrow(
       AlertLimiter.InvalidOptionError
     )
   })
@@ -73,7 +74,7 @@ describe("AlertLimiter.layerRedis options", () => {
     ]) {
       let thrown: unknown
       try {
-        AlertLimiter.layerRedis({ url })
+        RedisAlertLimiter.layer({ url })
       } catch (error) {
         thrown = error
       }
@@ -84,16 +85,16 @@ describe("AlertLimiter.layerRedis options", () => {
   })
 })
 
-describe("AlertLimiter.layerRedisConfig", () => {
+describe("RedisAlertLimiter.layerConfig", () => {
   it.scoped("reads REDIS_URL and decides in Redis", () =>
     Effect.gen(function* () {
       const prefix = uniquePrefix()
-      const limiter = yield* buildLimiter(AlertLimiter.layerRedisConfig({ prefix })).pipe(
+      const limiter = yield* buildLimiter(RedisAlertLimiter.layerConfig({ prefix })).pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["REDIS_URL", redisTestUrl()]])))
       )
       expect((yield* limiter.check("sig")).send).toBe(true)
       const client = yield* redisClient(redisTestUrl())
-      expect(yield* Effect.promise(() => client.exists(redisKey(prefix, "sig")))).toBe(1)
+      expect(yield* Effect.promise(() => client.exists(signatureKey(prefix, "sig")))).toBe(1)
     })
   )
 
@@ -101,7 +102,7 @@ describe("AlertLimiter.layerRedisConfig", () => {
     Effect.gen(function* () {
       const build = (entries: Array<[string, string]>) =>
         Effect.exit(
-          Layer.build(AlertLimiter.layerRedisConfig()).pipe(
+          Layer.build(RedisAlertLimiter.layerConfig()).pipe(
             Effect.withConfigProvider(ConfigProvider.fromMap(new Map(entries)))
           )
         )
@@ -115,7 +116,7 @@ describe("AlertLimiter.layerRedisConfig", () => {
   )
 })
 
-describe("AlertLimiter.layerRedis storage", () => {
+describe("RedisAlertLimiter.layer storage", () => {
   it.scoped("stores one hash per signature under prefix + SHA-256, with a TTL of window + margin", () =>
     Effect.gen(function* () {
       const prefix = uniquePrefix()
@@ -128,7 +129,7 @@ describe("AlertLimiter.layerRedis storage", () => {
       yield* TestClock.adjust("1 minute")
       // The second window's ask reports the suppression counted in this process.
       expect(yield* limiter.check(longSignature)).toEqual({ send: true, suppressed: 1, lastSentAt: 42 })
-      const key = redisKey(prefix, longSignature)
+      const key = signatureKey(prefix, longSignature)
       expect(key).toBe(prefix + createHash("sha256").update(longSignature).digest("hex"))
       expect(yield* Effect.promise(() => client.keys(`${prefix}*`))).toEqual([key])
       expect(yield* Effect.promise(() => client.hgetall(key))).toEqual({ last: "60042", suppressed: "0" })
@@ -153,7 +154,7 @@ describe("AlertLimiter.layerRedis storage", () => {
   )
 })
 
-describe("AlertLimiter.layerRedis sharing", () => {
+describe("RedisAlertLimiter.layer sharing", () => {
   it.scoped("a signature the front forgot (maxEntries) is still decided by Redis", () =>
     Effect.gen(function* () {
       const server = yield* ownRedisServer()
@@ -244,7 +245,7 @@ describe("AlertLimiter.layerRedis sharing", () => {
   )
 })
 
-describe("AlertLimiter.layerRedis outages", () => {
+describe("RedisAlertLimiter.layer outages", () => {
   it.scoped("closed port: builds, decides from memory, warns once per window, never logs the password", () =>
     Effect.gen(function* () {
       const logs = captureLimiterLogs()
@@ -272,7 +273,7 @@ describe("AlertLimiter.layerRedis outages", () => {
         expect((yield* limiter.check("d")).send).toBe(true)
         const client = yield* redisClient(url)
         expect(yield* Effect.promise(() => client.keys("retry-alerts:*"))).toEqual([
-          redisKey("retry-alerts:", "d")
+          signatureKey("retry-alerts:", "d")
         ])
         expect(server.port).toBe(port)
         expect(
@@ -294,7 +295,7 @@ describe("AlertLimiter.layerRedis outages", () => {
       const body = Effect.gen(function* () {
         expect((yield* limiter.check("before")).send).toBe(true)
         const client = yield* redisClient(first.url)
-        expect(yield* Effect.promise(() => client.exists(redisKey("retry-alerts:", "before")))).toBe(1)
+        expect(yield* Effect.promise(() => client.exists(signatureKey("retry-alerts:", "before")))).toBe(1)
         yield* Effect.promise(() => client.quit())
 
         yield* Effect.promise(() => first.stop())
@@ -307,7 +308,7 @@ describe("AlertLimiter.layerRedis outages", () => {
         const second = yield* ownRedisServer({ port: first.port })
         expect((yield* limiter.check("after")).send).toBe(true)
         const fresh = yield* redisClient(second.url)
-        expect(yield* Effect.promise(() => fresh.exists(redisKey("retry-alerts:", "after")))).toBe(1)
+        expect(yield* Effect.promise(() => fresh.exists(signatureKey("retry-alerts:", "after")))).toBe(1)
       })
       yield* Effect.provide(body, logs.layer)
       expect(logs.limiterWarnings()).toHaveLength(1)
@@ -333,7 +334,7 @@ describe("AlertLimiter.layerRedis outages", () => {
 
         yield* Effect.promise(() => admin.call("CLIENT", "UNPAUSE"))
         expect((yield* limiter.check("after")).send).toBe(true)
-        expect(yield* Effect.promise(() => admin.exists(redisKey("retry-alerts:", "after")))).toBe(1)
+        expect(yield* Effect.promise(() => admin.exists(signatureKey("retry-alerts:", "after")))).toBe(1)
       })
       yield* Effect.provide(body, logs.layer)
       expect(logs.limiterWarnings()).toHaveLength(1)
@@ -345,13 +346,13 @@ describe("AlertLimiter.layerRedis outages", () => {
       const logs = captureLimiterLogs()
       const prefix = uniquePrefix()
       const client = yield* redisClient(redisTestUrl())
-      yield* Effect.promise(() => client.set(redisKey(prefix, "taken"), "not a hash"))
+      yield* Effect.promise(() => client.set(signatureKey(prefix, "taken"), "not a hash"))
       const limiter = yield* limiterAt(redisTestUrl(), { prefix })
       const body = Effect.gen(function* () {
         expect((yield* limiter.check("taken")).send).toBe(true)
         expect((yield* limiter.check("taken")).send).toBe(false)
         expect((yield* limiter.check("other")).send).toBe(true)
-        expect(yield* Effect.promise(() => client.exists(redisKey(prefix, "other")))).toBe(1)
+        expect(yield* Effect.promise(() => client.exists(signatureKey(prefix, "other")))).toBe(1)
       })
       yield* Effect.provide(body, logs.layer)
       expect(logs.limiterWarnings()).toHaveLength(1)
@@ -392,7 +393,7 @@ describe("AlertLimiter.layerRedis outages", () => {
       yield* Effect.provide(body, logs.layer)
       const client = yield* redisClient(rightUrl)
       expect(yield* Effect.promise(() => client.keys("retry-alerts:*"))).toEqual([
-        redisKey("retry-alerts:", "b")
+        signatureKey("retry-alerts:", "b")
       ])
       const logged = logs.lines.map((line) => line.text).join("\n")
       expect(logged).not.toContain("wrong-pass-word")

@@ -5,11 +5,14 @@
  */
 import { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
-import type { DiscordOptions, NotifierService } from "../Notifier.js"
-import { DISCORD_CONTENT_LENGTH } from "../Notifier.js"
-import * as Describe from "./describe.js"
-import * as Options from "./options.js"
+import type { DiscordOptions } from "../../Notifier.js"
+import * as Describe from "../describe.js"
+import type { NotifierService } from "../notifier.js"
+import * as Options from "../options.js"
 import * as Webhook from "./webhook.js"
+
+/** Longest `content` Discord accepts. */
+export const CONTENT_LENGTH = 2000
 
 /** Discord rejects a username longer than this. */
 const USERNAME_LENGTH = 80
@@ -35,9 +38,9 @@ export const webhookEndpoint = (option: string, value: unknown): Webhook.Endpoin
   return Webhook.endpoint(url, [original.href, token])
 }
 
-/** The message text as Discord accepts it: at most `DISCORD_CONTENT_LENGTH`, the head kept. */
+/** The message text as Discord accepts it: at most `CONTENT_LENGTH`, the head kept. */
 export const content = (text: string): string =>
-  Describe.truncate(text, DISCORD_CONTENT_LENGTH, Webhook.TRUNCATION_MARKER)
+  Describe.truncate(text, CONTENT_LENGTH, Webhook.TRUNCATION_MARKER)
 
 const classify = (answer: Webhook.Answer): Webhook.Verdict => {
   const { status } = answer

@@ -8,7 +8,7 @@ import { Duration } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DEFAULT_WINDOW } from "../src/AlertLimiter.js"
-import { redisKey, TTL_MARGIN_MILLIS } from "../src/internal/redisLimiter.js"
+import { signatureKey, TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
 import { type Compiled, compileForNode } from "./support/compileForNode.js"
 import { redisTestUrl, uniquePrefix } from "./support/redis.js"
 
@@ -33,7 +33,7 @@ const startReplica = (url: string, prefix: string, signature: string, asks: numb
   return { child, nextLine, exitCode }
 }
 
-describe("AlertLimiter.layerRedis across processes", () => {
+describe("RedisAlertLimiter.layer across processes", () => {
   it("8 processes asking 1,000 times each at once send one alert in total; the key has a TTL", async () => {
     const url = redisTestUrl()
     const prefix = uniquePrefix()
@@ -52,7 +52,7 @@ describe("AlertLimiter.layerRedis across processes", () => {
 
     const client = new Redis(url)
     try {
-      const ttl = await client.pttl(redisKey(prefix, signature))
+      const ttl = await client.pttl(signatureKey(prefix, signature))
       expect(ttl).toBeGreaterThan(0)
       expect(ttl).toBeLessThanOrEqual(Duration.toMillis(DEFAULT_WINDOW) + TTL_MARGIN_MILLIS)
     } finally {

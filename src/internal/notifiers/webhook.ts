@@ -1,7 +1,7 @@
 /**
- * The delivery loop shared by the chat webhooks: one JSON POST, tried again on rate limits (after
- * the wait the server asks for), server errors and network errors (with backoff), within a number
- * of tries and a total deadline. Every wait goes through Effect's `Clock`.
+ * The delivery shared by the chat webhooks: one JSON POST, retried with `Effect.retry` on rate
+ * limits (after the wait the server asks for), server errors and network errors (with backoff),
+ * within a number of tries and a total deadline. Every wait goes through Effect's `Clock`.
  *
  * The webhook URL is a secret: it is unwrapped only to build the request, the HTTP client's own
  * span (which records the full URL) is turned off, and the client's errors (whose messages contain
@@ -11,17 +11,22 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
-import { Clock, Duration, Effect, Redacted } from "effect"
-import type { NotifierService } from "../Notifier.js"
-// Notifier.ts imports this module too. The cycle is safe because neither side reads the other's
-// bindings at module evaluation, only inside functions.
-import { DEFAULT_WEBHOOK_MAX_ATTEMPTS, DEFAULT_WEBHOOK_TIMEOUT, NotifierError } from "../Notifier.js"
-import * as Describe from "./describe.js"
-import * as Options from "./options.js"
-import * as Redact from "./redact.js"
+import { Clock, Duration, Effect, Redacted, Schedule } from "effect"
+import * as Backoff from "../../Backoff.js"
+import * as Describe from "../describe.js"
+import { NotifierError, type NotifierService } from "../notifier.js"
+import * as Options from "../options.js"
+import * as Redact from "../redact.js"
+import * as RetrySchedule from "../schedule.js"
+
+/** Default deadline of one delivery, every try and wait included. */
+export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(10)
+
+/** Default number of tries of one delivery. */
+export const DEFAULT_MAX_ATTEMPTS = 4
 
 /** Wait before the second try after a server or network error; doubled for each later try. */
-const INITIAL_BACKOFF_MILLIS = 500
+const INITIAL_BACKOFF: Duration.Duration = Duration.millis(500)
 
 /** Longest piece of a server's answer quoted in an error message. */
 const QUOTED_BODY_LENGTH = 200
@@ -132,8 +137,8 @@ export const settings = (options: {
   readonly timeout?: Duration.DurationInput | undefined
   readonly maxAttempts?: number | undefined
 }): Settings => ({
-  timeout: Options.duration("timeout", options.timeout ?? DEFAULT_WEBHOOK_TIMEOUT),
-  maxAttempts: Options.wholeNumber("maxAttempts", options.maxAttempts ?? DEFAULT_WEBHOOK_MAX_ATTEMPTS, 1, 100)
+  timeout: Options.duration("timeout", options.timeout ?? DEFAULT_TIMEOUT),
+  maxAttempts: Options.wholeNumber("maxAttempts", options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, 1, 100)
 })
 
 /**
@@ -229,8 +234,6 @@ export interface Target {
   readonly classify: (answer: Answer) => Verdict
 }
 
-const backoffMillis = (attempt: number): number => INITIAL_BACKOFF_MILLIS * 2 ** (attempt - 1)
-
 const withNote = (error: NotifierError, note: string): NotifierError =>
   new NotifierError({
     message: `${error.message} (${note})`,
@@ -238,6 +241,14 @@ const withNote = (error: NotifierError, note: string): NotifierError =>
   })
 
 const seconds = (millis: number): string => `${Number((millis / 1000).toFixed(3))} s`
+
+/** A try that may be worth another: the error, and the wait the server asked for, if any. */
+class Retryable {
+  constructor(
+    readonly error: NotifierError,
+    readonly delay: Duration.Duration | undefined
+  ) {}
+}
 
 /**
  * Posts `body` as JSON to `endpoint`, trying again as described above. Fails only with a
@@ -252,7 +263,8 @@ export const post = (
   const { maxAttempts, timeout } = target.settings
   const timeoutMillis = Duration.toMillis(timeout)
 
-  const once: Effect.Effect<Verdict> = Effect.suspend(() =>
+  // One try: delivered, a `Retryable` failure, or a final `NotifierError`.
+  const once: Effect.Effect<void, Retryable | NotifierError> = Effect.suspend(() =>
     client.execute(
       HttpClientRequest.post(Redacted.value(endpoint.url)).pipe(HttpClientRequest.bodyUnsafeJson(body))
     )
@@ -279,45 +291,47 @@ export const post = (
       return Effect.succeed(
         error._tag === "RequestError" && error.reason === "Transport" ? retry(failure) : fail(failure)
       )
-    })
+    }),
+    Effect.flatMap(
+      (verdict): Effect.Effect<void, Retryable | NotifierError> =>
+        verdict._tag === "Delivered"
+          ? Effect.void
+          : Effect.fail(verdict._tag === "Fail" ? verdict.error : new Retryable(verdict.error, verdict.delay))
+    )
   )
 
-  const loop = (attempt: number, startedAt: number): Effect.Effect<void, NotifierError> =>
-    Effect.flatMap(once, (verdict) => {
-      switch (verdict._tag) {
-        case "Delivered":
-          return Effect.void
-        case "Fail":
-          return Effect.fail(verdict.error)
-        case "Retry":
-          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            if (attempt >= maxAttempts) {
-              return Effect.fail(
-                withNote(verdict.error, `gave up after ${attempt} attempt${attempt === 1 ? "" : "s"}`)
-              )
-            }
-            const waitMillis =
-              verdict.delay === undefined ? backoffMillis(attempt) : Duration.toMillis(verdict.delay)
-            const left = startedAt + timeoutMillis - now
-            if (waitMillis >= left) {
-              return Effect.fail(
-                withNote(
-                  verdict.error,
-                  `retrying in ${seconds(waitMillis)} would pass the ${seconds(timeoutMillis)} deadline`
-                )
-              )
-            }
-            return Effect.logDebug(
-              `${verdict.error.message}; trying again in ${seconds(waitMillis)} (attempt ${attempt + 1}/${maxAttempts})`
-            ).pipe(
-              Effect.zipRight(Effect.sleep(Duration.millis(waitMillis))),
-              Effect.zipRight(loop(attempt + 1, startedAt))
-            )
-          })
-      }
-    })
+  const giveUp = (error: Retryable | NotifierError, step: RetrySchedule.Step<unknown> | undefined) => {
+    if (!(error instanceof Retryable)) return Effect.fail(error)
+    const note =
+      step?.stop === "deadline"
+        ? `retrying in ${seconds(Duration.toMillis(step.delay))} would pass the ${seconds(timeoutMillis)} deadline`
+        : `gave up after ${step?.attempt ?? 1} attempt${step?.attempt === 1 ? "" : "s"}`
+    return Effect.fail(withNote(error.error, note))
+  }
 
-  return Effect.flatMap(Clock.currentTimeMillis, (startedAt) => loop(1, startedAt)).pipe(
+  return Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+    // Backoff.exponential without jitter: 0.5 s, 1 s, 2 s... A server's wait replaces it.
+    const policy = RetrySchedule.limit(
+      Backoff.exponential({ initial: INITIAL_BACKOFF, maxWait: timeout, jitter: Duration.zero }),
+      {
+        maxAttempts,
+        shouldRetry: (error: Retryable | NotifierError) => error instanceof Retryable,
+        requestedDelay: (error) => (error instanceof Retryable ? error.delay : undefined),
+        // A wait must end before the deadline, with room for the next try.
+        maxElapsedMillis: timeoutMillis - 1,
+        startedAt
+      }
+    ).pipe(
+      Schedule.tapOutput((step) =>
+        step.stop === undefined && step.input instanceof Retryable
+          ? Effect.logDebug(
+              `${step.input.error.message}; trying again in ${seconds(Duration.toMillis(step.delay))} (attempt ${step.attempt + 1}/${maxAttempts})`
+            )
+          : Effect.void
+      )
+    )
+    return Effect.retryOrElse(once, policy, giveUp)
+  }).pipe(
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () =>

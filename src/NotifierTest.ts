@@ -1,0 +1,222 @@
+/**
+ * A notifier for tests, as `TestClock` is a clock for tests: it records every alert and can be
+ * told to fail. `NotifierTest.layer` provides both the `Notifier` and the controls.
+ *
+ * @since 0.2.0
+ */
+import { type Cause, Context, Effect, Layer, Ref } from "effect"
+import { Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
+
+/**
+ * One alert recorded by the test notifier.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface SentAlert {
+  readonly message: string
+  readonly channel: string | undefined
+}
+
+/**
+ * The controls of the test notifier.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface NotifierTestService {
+  /** Alerts delivered (calls that succeeded), oldest first. */
+  readonly sent: Effect.Effect<ReadonlyArray<SentAlert>>
+  /** Every call, delivered or not, oldest first. */
+  readonly attempts: Effect.Effect<ReadonlyArray<SentAlert>>
+  /**
+   * Makes every following call end with `cause` (`Cause.fail(new NotifierError(...))` for a
+   * failure, `Cause.die(defect)` for a defect), or deliver again with `undefined`.
+   */
+  readonly setFailure: (cause: Cause.Cause<NotifierError> | undefined) => Effect.Effect<void>
+  /** Forgets what was sent. */
+  readonly clear: Effect.Effect<void>
+}
+
+/**
+ * The test notifier's controls, provided by {@link layer}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   const test = yield* NotifierTest.NotifierTest
+ *   yield* Notifier.alert("hello")
+ *   return yield* test.sent // [{ message: "hello", channel: undefined }]
+ * }).pipe(Effect.provide(NotifierTest.layer))
+ * ```
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest")<
+  NotifierTest,
+  NotifierTestService
+>() {}
+
+/**
+ * Builds a recording notifier and its controls.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ *
+ * // The recording notifier as a plain service, e.g. to wrap it.
+ * const layerUpperCase = Layer.effect(
+ *   Notifier.Notifier,
+ *   Effect.map(NotifierTest.make, ([notifier]) => ({
+ *     alert: (message: string, channel?: string) => notifier.alert(message.toUpperCase(), channel)
+ *   }))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make: Effect.Effect<readonly [NotifierService, NotifierTestService]> = Effect.gen(function* () {
+  const sent = yield* Ref.make<ReadonlyArray<SentAlert>>([])
+  const attempts = yield* Ref.make<ReadonlyArray<SentAlert>>([])
+  const failure = yield* Ref.make<Cause.Cause<NotifierError> | undefined>(undefined)
+  const notifier: NotifierService = {
+    alert: (message, channel) => {
+      const record: SentAlert = { message, channel }
+      return Ref.update(attempts, (all) => [...all, record]).pipe(
+        Effect.zipRight(Ref.get(failure)),
+        Effect.flatMap((cause) =>
+          cause === undefined ? Ref.update(sent, (all) => [...all, record]) : Effect.failCause(cause)
+        )
+      )
+    }
+  }
+  const controls: NotifierTestService = {
+    sent: Ref.get(sent),
+    attempts: Ref.get(attempts),
+    setFailure: (cause) => Ref.set(failure, cause),
+    clear: Effect.zipRight(Ref.set(sent, []), Ref.set(attempts, []))
+  }
+  return [notifier, controls] as const
+})
+
+/**
+ * A notifier for tests: records every alert and can be told to fail. Provides both `Notifier`
+ * and {@link NotifierTest}; each build has its own records, so give each test its own.
+ *
+ * @example
+ * ```ts
+ * import { Cause, Effect } from "effect"
+ * import { Alert, AlertLimiter, Notifier, NotifierTest } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* NotifierTest.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook down" })))
+ *   const delivered = yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "text")
+ *   const attempts = yield* NotifierTest.attempts
+ *   return [delivered, attempts.length] // [false, 1]
+ * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Notifier | NotifierTest> = Layer.effectContext(
+  Effect.map(make, ([notifier, controls]) =>
+    Context.make(Notifier, notifier).pipe(Context.add(NotifierTest, controls))
+  )
+)
+
+/**
+ * Alerts delivered by the test notifier, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* Notifier.alert("one")
+ *   return (yield* NotifierTest.sent).length // 1
+ * }).pipe(Effect.provide(NotifierTest.layer))
+ * ```
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const sent: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> = Effect.flatMap(
+  NotifierTest,
+  (test) => test.sent
+)
+
+/**
+ * Every call made to the test notifier, delivered or not, oldest first.
+ *
+ * @example
+ * ```ts
+ * import { Cause, Effect } from "effect"
+ * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* NotifierTest.setFailure(Cause.die("socket closed"))
+ *   yield* Effect.exit(Notifier.alert("one"))
+ *   return [(yield* NotifierTest.sent).length, (yield* NotifierTest.attempts).length] // [0, 1]
+ * }).pipe(Effect.provide(NotifierTest.layer))
+ * ```
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const attempts: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> = Effect.flatMap(
+  NotifierTest,
+  (test) => test.attempts
+)
+
+/**
+ * Makes the test notifier end every following call with `cause`, or deliver again with
+ * `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { Cause } from "effect"
+ * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ *
+ * const failing = NotifierTest.setFailure(
+ *   Cause.fail(new Notifier.NotifierError({ message: "webhook deleted", status: 404 }))
+ * )
+ * const healthy = NotifierTest.setFailure(undefined)
+ * ```
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const setFailure = (
+  cause: Cause.Cause<NotifierError> | undefined
+): Effect.Effect<void, never, NotifierTest> => Effect.flatMap(NotifierTest, (test) => test.setFailure(cause))
+
+/**
+ * Forgets every alert recorded so far.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* Notifier.alert("one")
+ *   yield* NotifierTest.clear
+ *   return (yield* NotifierTest.sent).length // 0
+ * }).pipe(Effect.provide(NotifierTest.layer))
+ * ```
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const clear: Effect.Effect<void, never, NotifierTest> = Effect.flatMap(
+  NotifierTest,
+  (test) => test.clear
+)

@@ -1,0 +1,146 @@
+/**
+ * An alert limiter shared by many processes through Redis: of 20 replicas hitting one broken
+ * dependency, one alert goes out per window. From the `effect-retry-alerts/redis` entry point;
+ * needs the optional peer dependency `ioredis` (5.x), loaded when the layer is built.
+ *
+ * @since 0.2.0
+ */
+import { Config, type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
+import type * as Fingerprint from "./Fingerprint.js"
+import { AlertLimiter } from "./internal/limiter.js"
+import * as Connection from "./internal/redis/connection.js"
+import * as Internal from "./internal/redis/limiter.js"
+
+/**
+ * Options of {@link layer} and {@link layerConfig}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RedisOptions {
+  /**
+   * `redis://[[user]:password@]host[:port][/db]` or `rediss://…` for TLS. Default
+   * `redis://127.0.0.1:6379`. Redacted because it may carry the password.
+   */
+  readonly url?: Redacted.Redacted<string> | undefined
+  /** Prepended to every key this limiter writes. Default `"retry-alerts:"`. */
+  readonly prefix?: string | undefined
+  /** Minimum time between two alerts with one signature, across all processes. Default 5 minutes. */
+  readonly window?: Duration.DurationInput | undefined
+  /** Longest a decision waits for Redis before this process decides alone. Default 250 millis. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Most signatures the in-process front remembers. Default 10,000. */
+  readonly maxEntries?: number | undefined
+  /** Which failures count as the same alert, as in `AlertLimiter.layerMemory`. Default `"exact"`. */
+  readonly fingerprint?: Fingerprint.Fingerprint | undefined
+  /** Most alerts per minute across all signatures and processes; 0 turns it off. Default 20. */
+  readonly ceiling?: number | undefined
+}
+
+/**
+ * The URL used when none is given: `redis://127.0.0.1:6379`.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_URL: string = Connection.DEFAULT_URL
+
+/**
+ * The key prefix used when none is given: `"retry-alerts:"`.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_PREFIX: string = Internal.DEFAULT_PREFIX
+
+/**
+ * The longest a decision waits for Redis when no `timeout` is given: 250 milliseconds.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
+
+/**
+ * A limiter shared through Redis by every process that uses the same server and `prefix`.
+ *
+ * - One atomic round trip (a Lua script) per decision; every key expires (window + 1 minute), so
+ *   Redis's memory stays bounded without any sweeper.
+ * - A front limiter in the process answers concurrent asks for one signature: at most one round
+ *   trip per signature per window per process.
+ * - Time is the Effect `Clock`'s, so `TestClock` drives it as it drives `AlertLimiter.layerMemory`.
+ * - Builds even when Redis is down and reconnects in the background (1 s, doubling to 30 s,
+ *   jittered). When Redis is down, slow past `timeout` or answers garbage, the process decides
+ *   alone (an alert may be sent twice, never lost) and logs a warning at most once per window.
+ * - The channel ceiling (`ceiling` alerts a minute, default 20) is shared too; during an outage
+ *   each process applies it alone. `fingerprint` works as in `AlertLimiter.layerMemory`.
+ * - `reset` deletes every key under `prefix` (for every process); `size` counts the signatures.
+ * - The connection closes when the layer is released.
+ *
+ * Throws `InvalidOptionError` when an option is invalid (the URL itself is never shown).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Redacted } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ * import { RedisAlertLimiter } from "effect-retry-alerts/redis"
+ *
+ * const limiter = RedisAlertLimiter.layer({
+ *   url: Redacted.make("redis://:secret@redis.internal:6379"),
+ *   window: "5 minutes"
+ * })
+ * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
+ * Effect.runPromise(program.pipe(Effect.provide(limiter)))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (options: RedisOptions = {}): Layer.Layer<AlertLimiter> => {
+  const settings = Internal.settings(options)
+  const url = Connection.checkUrl(options.url ?? Redacted.make(DEFAULT_URL))
+  return Layer.scoped(AlertLimiter, Internal.make(settings, url))
+}
+
+/**
+ * {@link layer} with the URL read from the `REDIS_URL` configuration variable (as a
+ * `Redacted`). Fails with a `ConfigError` when it is missing or not a Redis URL.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { AlertLimiter } from "effect-retry-alerts"
+ * import { RedisAlertLimiter } from "effect-retry-alerts/redis"
+ *
+ * // REDIS_URL=redis://:secret@redis.internal:6379
+ * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
+ * Effect.runPromise(program.pipe(Effect.provide(RedisAlertLimiter.layerConfig({ prefix: "billing:" }))))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Omit<RedisOptions, "url"> = {}
+): Layer.Layer<AlertLimiter, ConfigError.ConfigError> => {
+  const settings = Internal.settings(options)
+  return Layer.unwrapEffect(
+    Effect.map(
+      Config.redacted("REDIS_URL").pipe(
+        Config.validate({
+          message: `REDIS_URL ${Connection.URL_REASON}`,
+          validation: (url) => Connection.isRedisUrl(Redacted.value(url))
+        })
+      ),
+      (url) => Layer.scoped(AlertLimiter, Internal.make(settings, url))
+    )
+  )
+}
+
+export {
+  /**
+   * @since 0.2.0
+   * @category errors
+   */
+  InvalidOptionError
+} from "./internal/options.js"
