@@ -91,3 +91,22 @@ export const alertsFailed = Metric.counter("effect_retry_alerts_alerts_failed_to
 export const limiterEntries = Metric.gauge("effect_retry_alerts_limiter_entries", {
   description: "Signatures remembered by the in-memory alert limiter"
 })
+
+/**
+ * Retries refused by a retry budget, tagged `key` (the budget's key: a dependency).
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-retry-alerts"
+ *
+ * const refusedForBilling = Metric.value(Metrics.retriesRefused.pipe(Metric.tagged("key", "billing")))
+ * ```
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const retriesRefused = Metric.counter("effect_retry_alerts_retries_refused_total", {
+  description: "Retries refused by a retry budget, by budget key",
+  incremental: true
+})
