@@ -28,7 +28,7 @@ const storm = async (
   let notifierCalls = 0
   let attempts = 0
   const countingNotifier = Layer.succeed(Notifier.Notifier, {
-    alert: () =>
+    notify: () =>
       Effect.sync(() => {
         notifierCalls++
       })

@@ -10,6 +10,50 @@ import type { AlertLimiter } from "./internal/limiter.js"
 import type { Notifier } from "./internal/notifier.js"
 import * as Redact from "./internal/redact.js"
 
+export type {
+  /**
+   * An alert, as every destination receives it: an incident that fires, or resolves. Plain data,
+   * with everything a notifier needs to render it without parsing `text`:
+   *
+   * - `_tag`: `"Firing"` or `"Resolved"`; `severity`: `"critical" | "error" | "warning" | "info"`.
+   * - `title` (one line) and `text` (the whole plain-text body), scrubbed of secrets.
+   * - `operation`, `context`, `signature` (what the limiter keys on), `channel` (when one was asked).
+   * - `dedupKey`: stable for the incident, the same in its firing and resolved events (PagerDuty's
+   *   `dedup_key`, Alertmanager's labels); at most 255 characters; the context, the operation and a
+   *   hash of the signature, so no error text (nor secret) is in it.
+   * - `attempt`: the failed attempt that fired it, when known; `error`: `{ type, message }`,
+   *   scrubbed and cut to 500 characters.
+   * - `suppressed`, `heldBack`: what the limiter kept back (firing: since the previous alert;
+   *   resolved: suppressed since it first fired); `failures`: resolved, the failed attempts
+   *   counted since it first fired.
+   * - `startedAt`: Clock millis of the incident's first failure (or first firing); `at`: of this
+   *   event.
+   *
+   * @example
+   * ```ts
+   * import { Effect } from "effect"
+   * import { type Alert, Notifier } from "effect-retry-alerts"
+   *
+   * const render = (event: Alert.AlertEvent): string =>
+   *   event._tag === "Firing"
+   *     ? `[${event.severity}] ${event.title} (attempt ${event.attempt ?? "?"})`
+   *     : `resolved: ${event.title}`
+   * const layerConsole = Notifier.make((event) => Effect.sync(() => console.log(render(event))))
+   * ```
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  AlertEvent,
+  /**
+   * How urgent an alert is: `"critical"`, `"error"`, `"warning"` or `"info"`.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  Severity
+} from "./internal/notifier.js"
+
 /**
  * The attempt number at which a retry loop sends its critical alert: 50.
  *

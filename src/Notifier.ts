@@ -9,7 +9,7 @@
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { Config, ConfigError, Context, type Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Internal from "./internal/notifier.js"
-import { Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
+import { type AlertEvent, Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
 import * as Discord from "./internal/notifiers/discord.js"
 import * as FanOut from "./internal/notifiers/fanOut.js"
 import * as Slack from "./internal/notifiers/slack.js"
@@ -18,16 +18,17 @@ import * as Options from "./internal/options.js"
 
 export {
   /**
-   * The notifier service tag. Provide {@link layerLog}, `NotifierTest.layer` or your own layer.
+   * The notifier service tag. Provide {@link layerLog}, `NotifierTest.layer`, a destination below
+   * or your own notifier ({@link make}, {@link fromText}).
    *
    * @example
    * ```ts
-   * import { Effect, Layer } from "effect"
+   * import { Effect } from "effect"
    * import { Notifier } from "effect-retry-alerts"
    *
-   * // A notifier of your own: anything that can deliver a string.
-   * const layerConsole = Layer.succeed(Notifier.Notifier, {
-   *   alert: (message, channel) => Effect.sync(() => console.error(`[${channel ?? "alerts"}] ${message}`))
+   * const program = Effect.gen(function* () {
+   *   const notifier = yield* Notifier.Notifier
+   *   return notifier.notify
    * })
    * ```
    *
@@ -36,8 +37,9 @@ export {
    */
   Notifier,
   /**
-   * A notifier could not deliver an alert. `message` says why; it never contains a webhook URL.
-   * `status` is the HTTP status of the answer that made a webhook notifier give up, if any.
+   * A notifier could not deliver an alert. `message` says why; it never contains a webhook URL
+   * or a routing key. `status` is the HTTP status of the answer that made a notifier give up, if
+   * any.
    *
    * @example
    * ```ts
@@ -52,7 +54,8 @@ export {
    */
   NotifierError,
   /**
-   * The notifier service: delivers one alert text, optionally to a named channel.
+   * The notifier service: delivers one {@link Alert.AlertEvent}, firing or resolved. A failure is
+   * a {@link NotifierError}; the alert path logs it with the alert's text and goes on.
    *
    * @since 0.1.0
    * @category models
@@ -61,25 +64,79 @@ export {
 } from "./internal/notifier.js"
 
 /**
- * Sends an alert through the current notifier.
+ * A notifier from a function that delivers an event: `Layer.succeed(Notifier.Notifier,
+ * Notifier.make(notify))`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const layerConsole = Layer.succeed(
+ *   Notifier.Notifier,
+ *   Notifier.make((event) => Effect.sync(() => console.error(`[${event._tag}] ${event.title}`)))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (notify: (event: AlertEvent) => Effect.Effect<void, NotifierError>): NotifierService => ({
+  notify
+})
+
+/**
+ * Adapts a text-only destination in one line: it gets the event's `text` (for a resolved event, a
+ * short "RESOLVED: ..." text) and its channel.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * declare const pager: { send: (text: string, channel?: string) => Promise<void> }
+ *
+ * const layerPager = Layer.succeed(
+ *   Notifier.Notifier,
+ *   Notifier.fromText((text, channel) =>
+ *     Effect.tryPromise({
+ *       try: () => pager.send(text, channel),
+ *       catch: (cause) => new Notifier.NotifierError({ message: "pager unavailable", cause })
+ *     })
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromText = (
+  send: (text: string, channel?: string) => Effect.Effect<void, NotifierError>
+): NotifierService => ({ notify: (event) => send(event.text, event.channel) })
+
+/**
+ * Delivers an event through the current notifier. The alert path (`Alert`, `Retry`) calls it;
+ * call it yourself for an event of your own.
  *
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Notifier } from "effect-retry-alerts"
+ * import { type Alert, Notifier } from "effect-retry-alerts"
  *
- * const program = Notifier.alert("Nightly export failed", "ops").pipe(Effect.provide(Notifier.layerLog))
+ * declare const event: Alert.AlertEvent
+ * const program = Notifier.notify(event).pipe(Effect.provide(Notifier.layerLog))
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category accessors
  */
-export const alert = (message: string, channel?: string): Effect.Effect<void, NotifierError, Notifier> =>
-  Effect.flatMap(Notifier, (notifier) => notifier.alert(message, channel))
+export const notify = (event: AlertEvent): Effect.Effect<void, NotifierError, Notifier> =>
+  Effect.flatMap(Notifier, (notifier) => notifier.notify(event))
 
 /**
- * Writes every alert through Effect's logger at error level, annotated with its channel. The
- * embedded default: alerts are never lost, even with no chat channel configured.
+ * Writes every event through Effect's logger: a firing one at error level, a resolved one at info
+ * level, annotated with `alert` (`"firing"` or `"resolved"`), `dedupKey` and `channel`. The
+ * embedded default: alerts are never lost, even with no destination configured.
  *
  * @example
  * ```ts
@@ -140,7 +197,7 @@ export const DEFAULT_WEBHOOK_MAX_ATTEMPTS: number = Webhook.DEFAULT_MAX_ATTEMPTS
 export interface WebhookOptions {
   /** Where alerts without a channel (or with an unknown one) go. A secret: keep it `Redacted`. */
   readonly webhookUrl: Redacted.Redacted<string>
-  /** Webhooks for named channels: `alert(message, "billing")` posts to `channels.billing`. */
+  /** Webhooks for named channels: an event whose `channel` is `"billing"` posts to `channels.billing`. */
   readonly channels?: Readonly<Record<string, Redacted.Redacted<string>>> | undefined
   /** Deadline of one delivery, tries and waits included. Default {@link DEFAULT_WEBHOOK_TIMEOUT}. */
   readonly timeout?: Duration.DurationInput | undefined
@@ -276,9 +333,7 @@ export const layerSlack = (options: SlackOptions): Layer.Layer<Notifier, never, 
  * import { Effect, Layer } from "effect"
  * import { Notifier } from "effect-retry-alerts"
  *
- * const console: Notifier.NotifierService = {
- *   alert: (message) => Effect.sync(() => globalThis.console.error(message))
- * }
+ * const console = Notifier.fromText((text) => Effect.sync(() => globalThis.console.error(text)))
  * const both = Layer.effect(
  *   Notifier.Notifier,
  *   Effect.map(Notifier.Notifier, (log) => Notifier.fanOut(log, console))

@@ -5,18 +5,7 @@
  * @since 0.2.0
  */
 import { type Cause, Context, Effect, Layer, Ref } from "effect"
-import { Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
-
-/**
- * One alert recorded by the test notifier.
- *
- * @since 0.2.0
- * @category models
- */
-export interface SentAlert {
-  readonly message: string
-  readonly channel: string | undefined
-}
+import { type AlertEvent, Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
 
 /**
  * The controls of the test notifier.
@@ -25,16 +14,16 @@ export interface SentAlert {
  * @category models
  */
 export interface NotifierTestService {
-  /** Alerts delivered (calls that succeeded), oldest first. */
-  readonly sent: Effect.Effect<ReadonlyArray<SentAlert>>
+  /** Events delivered (calls that succeeded), oldest first. */
+  readonly sent: Effect.Effect<ReadonlyArray<AlertEvent>>
   /** Every call, delivered or not, oldest first. */
-  readonly attempts: Effect.Effect<ReadonlyArray<SentAlert>>
+  readonly attempts: Effect.Effect<ReadonlyArray<AlertEvent>>
   /**
    * Makes every following call end with `cause` (`Cause.fail(new NotifierError(...))` for a
    * failure, `Cause.die(defect)` for a defect), or deliver again with `undefined`.
    */
   readonly setFailure: (cause: Cause.Cause<NotifierError> | undefined) => Effect.Effect<void>
-  /** Forgets what was sent. */
+  /** Forgets every event recorded. */
   readonly clear: Effect.Effect<void>
 }
 
@@ -44,13 +33,13 @@ export interface NotifierTestService {
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
  *
  * const program = Effect.gen(function* () {
  *   const test = yield* NotifierTest.NotifierTest
- *   yield* Notifier.alert("hello")
- *   return yield* test.sent // [{ message: "hello", channel: undefined }]
- * }).pipe(Effect.provide(NotifierTest.layer))
+ *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
+ *   return yield* test.sent // [{ _tag: "Firing", text: "Export failed", ... }]
+ * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
  * ```
  *
  * @since 0.2.0
@@ -72,9 +61,9 @@ export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest"
  * // The recording notifier as a plain service, e.g. to wrap it.
  * const layerUpperCase = Layer.effect(
  *   Notifier.Notifier,
- *   Effect.map(NotifierTest.make, ([notifier]) => ({
- *     alert: (message: string, channel?: string) => notifier.alert(message.toUpperCase(), channel)
- *   }))
+ *   Effect.map(NotifierTest.make, ([notifier]) =>
+ *     Notifier.make((event) => notifier.notify({ ...event, text: event.text.toUpperCase() }))
+ *   )
  * )
  * ```
  *
@@ -82,19 +71,17 @@ export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest"
  * @category constructors
  */
 export const make: Effect.Effect<readonly [NotifierService, NotifierTestService]> = Effect.gen(function* () {
-  const sent = yield* Ref.make<ReadonlyArray<SentAlert>>([])
-  const attempts = yield* Ref.make<ReadonlyArray<SentAlert>>([])
+  const sent = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
+  const attempts = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
   const failure = yield* Ref.make<Cause.Cause<NotifierError> | undefined>(undefined)
   const notifier: NotifierService = {
-    alert: (message, channel) => {
-      const record: SentAlert = { message, channel }
-      return Ref.update(attempts, (all) => [...all, record]).pipe(
+    notify: (event) =>
+      Ref.update(attempts, (all) => [...all, event]).pipe(
         Effect.zipRight(Ref.get(failure)),
         Effect.flatMap((cause) =>
-          cause === undefined ? Ref.update(sent, (all) => [...all, record]) : Effect.failCause(cause)
+          cause === undefined ? Ref.update(sent, (all) => [...all, event]) : Effect.failCause(cause)
         )
       )
-    }
   }
   const controls: NotifierTestService = {
     sent: Ref.get(sent),
@@ -137,18 +124,18 @@ export const layer: Layer.Layer<Notifier | NotifierTest> = Layer.effectContext(
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
  *
  * const program = Effect.gen(function* () {
- *   yield* Notifier.alert("one")
+ *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
  *   return (yield* NotifierTest.sent).length // 1
- * }).pipe(Effect.provide(NotifierTest.layer))
+ * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
  * ```
  *
  * @since 0.2.0
  * @category accessors
  */
-export const sent: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> = Effect.flatMap(
+export const sent: Effect.Effect<ReadonlyArray<AlertEvent>, never, NotifierTest> = Effect.flatMap(
   NotifierTest,
   (test) => test.sent
 )
@@ -159,19 +146,19 @@ export const sent: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> 
  * @example
  * ```ts
  * import { Cause, Effect } from "effect"
- * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
  *
  * const program = Effect.gen(function* () {
  *   yield* NotifierTest.setFailure(Cause.die("socket closed"))
- *   yield* Effect.exit(Notifier.alert("one"))
+ *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
  *   return [(yield* NotifierTest.sent).length, (yield* NotifierTest.attempts).length] // [0, 1]
- * }).pipe(Effect.provide(NotifierTest.layer))
+ * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
  * ```
  *
  * @since 0.2.0
  * @category accessors
  */
-export const attempts: Effect.Effect<ReadonlyArray<SentAlert>, never, NotifierTest> = Effect.flatMap(
+export const attempts: Effect.Effect<ReadonlyArray<AlertEvent>, never, NotifierTest> = Effect.flatMap(
   NotifierTest,
   (test) => test.attempts
 )
@@ -204,13 +191,13 @@ export const setFailure = (
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Notifier, NotifierTest } from "effect-retry-alerts"
+ * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
  *
  * const program = Effect.gen(function* () {
- *   yield* Notifier.alert("one")
+ *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
  *   yield* NotifierTest.clear
  *   return (yield* NotifierTest.sent).length // 0
- * }).pipe(Effect.provide(NotifierTest.layer))
+ * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
  * ```
  *
  * @since 0.2.0

@@ -152,7 +152,7 @@ describe("Alert.sendRateLimited redaction", () => {
       const delivered = yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", secretError)
       expect(delivered).toBe(true)
       const sent = yield* NotifierTest.sent
-      expect(sent.map((alert) => alert.message)).toEqual([
+      expect(sent.map((alert) => alert.text)).toEqual([
         "POST https://[REDACTED]@api.example.com/charge failed with Authorization: Bearer [REDACTED]"
       ])
     }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layerMemory()]))

@@ -11,7 +11,22 @@ describe("Alert.sendRateLimited", () => {
       const error = new Error("HTTP 500")
       expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(true)
       expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(false)
-      expect(yield* NotifierTest.sent).toEqual([{ message: "Charging fails", channel: "ops" }])
+      const sent = yield* NotifierTest.sent
+      expect(sent).toHaveLength(1)
+      expect(sent[0]).toMatchObject({
+        _tag: "Firing",
+        severity: "error",
+        title: "Charging fails",
+        text: "Charging fails",
+        operation: "charge",
+        context: "billing",
+        signature: "billing:charge:Error:HTTP 500",
+        error: { type: "Error", message: "HTTP 500" },
+        suppressed: 0,
+        heldBack: 0,
+        channel: "ops"
+      })
+      expect(sent[0]!.dedupKey).toMatch(/^billing\/charge\/[0-9a-f]{14}$/)
     }).pipe(Effect.provide(services()))
   )
 
@@ -52,7 +67,7 @@ describe("Alert.sendRateLimited", () => {
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(hostile.length)
       // The 1 MB message is quoted, not pasted.
-      expect(sent[4]!.message.length).toBeLessThan(2_000)
+      expect(sent[4]!.text.length).toBeLessThan(2_000)
     }).pipe(Effect.provide(services()))
   )
 
@@ -65,8 +80,8 @@ describe("Alert.sendRateLimited", () => {
       yield* TestClock.adjust("5 minutes")
       expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(true)
       const sent = yield* NotifierTest.sent
-      expect(sent[0]!.message).toBe("Charging fails")
-      expect(sent[1]!.message).toBe(
+      expect(sent[0]!.text).toBe("Charging fails")
+      expect(sent[1]!.text).toBe(
         "Charging fails\n\n(2 identical alerts were suppressed since 1970-01-01T00:00:00.000Z)"
       )
     }).pipe(Effect.provide(services()))

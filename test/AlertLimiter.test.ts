@@ -192,16 +192,17 @@ describe("the channel ceiling", () => {
         yield* TestClock.adjust("1 second")
         expect(yield* Alert.sendRateLimited("f", distinct(6), "", "alert 6")).toBe(true)
         const sent = yield* NotifierTest.sent
-        expect(sent.map((alert) => alert.message.split("\n")[0])).toEqual([
+        expect(sent.map((alert) => alert.text.split("\n")[0])).toEqual([
           "alert 0",
           "alert 1",
           "alert 2",
           "alert 6"
         ])
-        expect(sent[3]!.message).toContain("3 other alerts were held back by the channel ceiling")
+        expect(sent[3]!.text).toContain("3 other alerts were held back by the channel ceiling")
+        expect(sent[3]!.heldBack).toBe(3)
         // The count starts again after it is reported.
         expect(yield* Alert.sendRateLimited("f", distinct(7), "", "alert 7")).toBe(true)
-        expect((yield* NotifierTest.sent)[4]!.message).toBe("alert 7")
+        expect((yield* NotifierTest.sent)[4]!.text).toBe("alert 7")
       }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 3 }), NotifierTest.layer)))
   )
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { Alert, AlertLimiter, Notifier } from "../src/index.js"
 import { drive } from "./support/clockDriver.js"
+import { firing } from "./support/events.js"
 import * as HttpServer from "./support/httpServer.js"
 import { makeLogCapture } from "./support/logs.js"
 
@@ -36,7 +37,7 @@ describe("Notifier.layerConfig", () => {
     Effect.gen(function* () {
       const { result, logs } = yield* sendWithEnv({})
       expect(result).toEqual(Exit.succeed(true))
-      const alert = logs.find((log) => log.annotations.alert === true)
+      const alert = logs.find((log) => log.annotations.alert === "firing")
       expect(alert?.level).toBe("ERROR")
       expect(alert?.message).toBe("Charging keeps failing")
     })
@@ -49,7 +50,7 @@ describe("Notifier.layerConfig", () => {
         [Notifier.SLACK_WEBHOOK_URL_ENV]: "  "
       })
       expect(result).toEqual(Exit.succeed(true))
-      expect(logs.some((log) => log.annotations.alert === true)).toBe(true)
+      expect(logs.some((log) => log.annotations.alert === "firing")).toBe(true)
     })
   )
 
@@ -61,7 +62,7 @@ describe("Notifier.layerConfig", () => {
       expect((yield* server.requests).map((request) => request.url)).toEqual([
         `/api/v10/webhooks/445566/${DISCORD_TOKEN}`
       ])
-      expect(logs.some((log) => log.annotations.alert === true)).toBe(false)
+      expect(logs.some((log) => log.annotations.alert === "firing")).toBe(false)
     })
   )
 
@@ -136,26 +137,26 @@ describe("Notifier.fanOut", () => {
   it.effect("one failing or dying notifier does not stop the others", () =>
     Effect.gen(function* () {
       const delivered: Array<string> = []
-      const working: Notifier.NotifierService = {
-        alert: (message) => Effect.sync(() => void delivered.push(message))
-      }
-      const failing: Notifier.NotifierService = {
-        alert: () => Effect.fail(new Notifier.NotifierError({ message: "webhook gone", status: 404 }))
-      }
-      const dying: Notifier.NotifierService = { alert: () => Effect.die(new Error("bug token=abc123")) }
+      const working = Notifier.fromText((text) => Effect.sync(() => void delivered.push(text)))
+      const failing = Notifier.make(() =>
+        Effect.fail(new Notifier.NotifierError({ message: "webhook gone", status: 404 }))
+      )
+      const dying = Notifier.make(() => Effect.die(new Error("bug token=abc123")))
 
-      const error = yield* Effect.flip(Notifier.fanOut(failing, working, dying, working).alert("hello"))
+      const error = yield* Effect.flip(
+        Notifier.fanOut(failing, working, dying, working).notify(firing({ text: "hello" }))
+      )
       expect(delivered).toEqual(["hello", "hello"])
       expect(error.message).toBe(
         "2 of 4 notifiers failed: notifier 1: webhook gone; notifier 3: Error: bug token=[REDACTED]"
       )
       expect(error.status).toBeUndefined()
 
-      const single = yield* Effect.flip(Notifier.fanOut(working, failing).alert("again"))
+      const single = yield* Effect.flip(Notifier.fanOut(working, failing).notify(firing({ text: "again" })))
       expect(single.status).toBe(404)
       expect(single.message).toBe("1 of 2 notifiers failed: notifier 2: webhook gone")
 
-      yield* Notifier.fanOut(working, working).alert("all good")
+      yield* Notifier.fanOut(working, working).notify(firing({ text: "all good" }))
       expect(delivered).toEqual(["hello", "hello", "again", "all good", "all good"])
     })
   )
@@ -174,7 +175,7 @@ describe("Notifier.fanOut", () => {
       expect(delivered).toBe(true)
       expect(yield* server.bodies).toEqual([{ content: "to both", allowed_mentions: { parse: [] } }])
       const logs = yield* capture.logs
-      expect(logs.filter((log) => log.annotations.alert === true).map((log) => log.message)).toEqual([
+      expect(logs.filter((log) => log.annotations.alert === "firing").map((log) => log.message)).toEqual([
         "to both"
       ])
     })

@@ -4,6 +4,7 @@ import { Effect, Exit, Fiber, Layer, Option, Redacted, Schedule, TestClock } fro
 import { Alert, AlertLimiter, InvalidOptionError, Notifier } from "../src/index.js"
 import * as Discord from "../src/internal/notifiers/discord.js"
 import { awaitSleeps, drive, pendingSleeps } from "./support/clockDriver.js"
+import { firing } from "./support/events.js"
 import * as HttpServer from "./support/httpServer.js"
 import { type LogLine, makeLogCapture } from "./support/logs.js"
 import { makeSpanRecorder } from "./support/spans.js"
@@ -72,10 +73,12 @@ const slack = (origin: string, options: Partial<Notifier.SlackOptions> = {}) =>
     Layer.provide(FetchHttpClient.layer)
   )
 
-/** The error a single `Notifier.alert` ends with, the clock driven through its waits. */
+/** The error a single `Notifier.notify` ends with, the clock driven through its waits. */
 const alertError = (notifier: Layer.Layer<Notifier.Notifier>, message = "boom") =>
   Effect.gen(function* () {
-    const fiber = yield* Effect.fork(Effect.flip(Effect.provide(Notifier.alert(message), notifier)))
+    const fiber = yield* Effect.fork(
+      Effect.flip(Effect.provide(Notifier.notify(firing({ text: message })), notifier))
+    )
     return (yield* drive(fiber)).result
   })
 
@@ -149,7 +152,7 @@ describe("Notifier.layerDiscord", () => {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 429, body: { retry_after: 1.5 } }, { status: 204 })
       const fiber = yield* Effect.fork(
-        Effect.provide(Notifier.alert("x"), discord(server.origin)).pipe(Effect.exit)
+        Effect.provide(Notifier.notify(firing({ text: "x" })), discord(server.origin)).pipe(Effect.exit)
       )
       // Parked on the retry wait: the overall timeout (10 s) and the 1.5 s wait are pending.
       expect(yield* awaitSleeps(fiber, 2)).toBe(false)
@@ -362,7 +365,7 @@ describe("Notifier.layerDiscord", () => {
         `/api/webhooks/${WEBHOOK_ID}/${TOKEN}?thread_id=42`
       ]
       for (const path of forms) {
-        yield* Notifier.alert("hello").pipe(
+        yield* Notifier.notify(firing({ text: "hello" })).pipe(
           Effect.provide(
             Notifier.layerDiscord({ webhookUrl: discordUrl(server.origin, path) }).pipe(
               Layer.provide(FetchHttpClient.layer)
@@ -397,10 +400,10 @@ describe("Notifier.layerDiscord", () => {
         channels: { billing: discordUrl(server.origin, "/api/webhooks/999/billingToken123") }
       })
       yield* Effect.all([
-        Notifier.alert("a", "billing"),
-        Notifier.alert("b", "unknown"),
-        Notifier.alert("c"),
-        Notifier.alert("d", "constructor")
+        Notifier.notify(firing({ text: "a", channel: "billing" })),
+        Notifier.notify(firing({ text: "b", channel: "unknown" })),
+        Notifier.notify(firing({ text: "c" })),
+        Notifier.notify(firing({ text: "d", channel: "constructor" }))
       ]).pipe(Effect.provide(layer))
       expect((yield* server.requests).map((request) => request.url)).toEqual([
         "/api/v10/webhooks/999/billingToken123",
@@ -417,8 +420,11 @@ describe("Notifier.layerDiscord", () => {
       yield* server.reply({ status: 204 }, { status: 404, body: { message: "Unknown Webhook", code: 10015 } })
       const recorder = yield* makeSpanRecorder
       const layer = discord(server.origin)
-      yield* Notifier.alert("ok", "billing").pipe(Effect.provide(layer), Effect.withTracer(recorder.tracer))
-      yield* Notifier.alert("gone").pipe(
+      yield* Notifier.notify(firing({ text: "ok", channel: "billing" })).pipe(
+        Effect.provide(layer),
+        Effect.withTracer(recorder.tracer)
+      )
+      yield* Notifier.notify(firing({ text: "gone" })).pipe(
         Effect.provide(layer),
         Effect.flip,
         Effect.withTracer(recorder.tracer)
@@ -582,7 +588,7 @@ describe("Notifier.layerSlack", () => {
       yield* server.reply({ status: 200, body: "ok" })
       // A proxy path that matches no known webhook shape: only the notifier knows it is secret.
       const proxied = `${server.origin}/relay/${TOKEN}`
-      yield* Notifier.alert(`cannot reach ${proxied} (token ${TOKEN})`).pipe(
+      yield* Notifier.notify(firing({ text: `cannot reach ${proxied} (token ${TOKEN})` })).pipe(
         Effect.provide(
           Notifier.layerSlack({ webhookUrl: Redacted.make(proxied) }).pipe(
             Layer.provide(FetchHttpClient.layer)
@@ -597,7 +603,9 @@ describe("Notifier.layerSlack", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply("hang")
-      const fiber = yield* Effect.fork(Effect.flip(Effect.provide(Notifier.alert("x"), slack(server.origin))))
+      const fiber = yield* Effect.fork(
+        Effect.flip(Effect.provide(Notifier.notify(firing({ text: "x" })), slack(server.origin)))
+      )
       yield* server.awaitRequests(1)
       yield* TestClock.adjust(Notifier.DEFAULT_WEBHOOK_TIMEOUT)
       const error = yield* Fiber.join(fiber)

@@ -214,10 +214,10 @@ describe("Retry.retry", () => {
       expect(yield* op.attempts).toBe(60)
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
-      expect(sent[0]!.message).toContain("spend_credits")
-      expect(sent[0]!.message).toContain("billing")
-      expect(sent[0]!.message).toContain("50/50")
-      expect(sent[0]!.message).toContain("Error: HTTP 500")
+      expect(sent[0]!.text).toContain("spend_credits")
+      expect(sent[0]!.text).toContain("billing")
+      expect(sent[0]!.text).toContain("50/50")
+      expect(sent[0]!.text).toContain("Error: HTTP 500")
     }).pipe(Effect.provide(services()))
   )
 
@@ -334,7 +334,7 @@ describe("Retry.connRetry", () => {
       expect(yield* op.attempts).toBe(101)
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
-      const text = sent[0]!.message
+      const text = sent[0]!.text
       expect(text).toContain("Resource: redis")
       expect(text).toContain("Action: ping")
       expect(text).toContain("Current attempt: 50/101")

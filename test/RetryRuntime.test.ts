@@ -345,9 +345,9 @@ describe("RetryRuntime.retry", () => {
     expect(await retries.runtime.runPromise(NotifierTest.attempts)).toHaveLength(1)
     const sent = await retries.runtime.runPromise(NotifierTest.sent)
     expect(sent).toHaveLength(1)
-    expect(sent[0]!.message).toContain('operation "spend_credits"')
-    expect(sent[0]!.message).toContain("Context: billing")
-    expect(sent[0]!.message).toContain("50/50")
+    expect(sent[0]!.text).toContain('operation "spend_credits"')
+    expect(sent[0]!.text).toContain("Context: billing")
+    expect(sent[0]!.text).toContain("50/50")
   })
 
   it("rejects invalid options and a non-function when wrapping, naming the option", async () => {
@@ -511,10 +511,10 @@ describe("RetryRuntime.connRetry", () => {
     expect(calls).toBe(101)
     const sent = await retries.runtime.runPromise(NotifierTest.sent)
     expect(sent).toHaveLength(1)
-    expect(sent[0]!.message).toContain("Resource: redis")
-    expect(sent[0]!.message).toContain("Action: health")
-    expect(sent[0]!.message).toContain("Operation: ping")
-    expect(sent[0]!.message).toContain("Current attempt: 50/101")
+    expect(sent[0]!.text).toContain("Resource: redis")
+    expect(sent[0]!.text).toContain("Action: health")
+    expect(sent[0]!.text).toContain("Operation: ping")
+    expect(sent[0]!.text).toContain("Current attempt: 50/101")
   })
 })
 

@@ -3,11 +3,11 @@
  *
  * @internal
  */
-import { Cause, Effect, Metric } from "effect"
+import { Cause, Clock, Effect, Metric } from "effect"
 import * as Metrics from "../Metrics.js"
 import * as Describe from "./describe.js"
 import { type Admission, AlertLimiter, type Decision } from "./limiter.js"
-import { Notifier } from "./notifier.js"
+import { type AlertEvent, Notifier, type Severity } from "./notifier.js"
 import * as Redact from "./redact.js"
 
 /** The attempt number at which a retry loop sends its critical alert. */
@@ -36,6 +36,124 @@ const notes = (decision: Decision, admission: Admission): string => {
 const count = (metric: typeof Metrics.alertsSent, name: string) =>
   Metric.increment(Metric.tagged(metric, "operation", name))
 
+/** Longest `dedupKey`: PagerDuty's limit, and short enough for any label. */
+export const DEDUP_KEY_LENGTH = 255
+
+/**
+ * A 53-bit hash of `text` (cyrb53), as 14 hex digits: stable across processes and runtimes, with
+ * no `node:` module. It keys incidents; it is not a secret's protection (the signature it hashes
+ * is already scrubbed where it is shown).
+ */
+export const hash = (text: string): string => {
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    h1 = Math.imul(h1 ^ code, 2654435761)
+    h2 = Math.imul(h2 ^ code, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0")
+}
+
+/**
+ * The key of an incident: the context and operation (readable) and a hash of the signature (which
+ * carries the error message head, so it is never shown). At most {@link DEDUP_KEY_LENGTH}.
+ */
+export const dedupKey = (name: string, context: string, signature: string): string => {
+  const tail = `/${hash(signature)}`
+  const head = Describe.truncate(
+    `${context === "" ? "-" : context}/${name}`,
+    DEDUP_KEY_LENGTH - tail.length,
+    ""
+  )
+  return `${Redact.redact(head)}${tail}`.slice(0, DEDUP_KEY_LENGTH)
+}
+
+/** The failure as an event carries it: its type and message, scrubbed and cut. */
+export const errorOf = (error: unknown): AlertEvent["error"] => ({
+  type: Describe.typeName(error),
+  message: Describe.truncate(
+    Redact.redact(Describe.message(error).slice(0, 4 * ERROR_TEXT_LENGTH)),
+    ERROR_TEXT_LENGTH
+  )
+})
+
+/** What a firing alert says, before the limiter adds its counts. */
+export interface Firing {
+  readonly name: string
+  readonly context: string
+  readonly error: unknown
+  readonly severity: Severity
+  readonly title: string
+  /** The body; scrubbed of secrets when it is sent. */
+  readonly text: string
+  readonly attempt?: number | undefined
+  /** Clock millis of the loop's first failure, when known. */
+  readonly startedAt?: number | undefined
+  readonly channel?: string | undefined
+}
+
+/** Delivers `event`; never fails: a failure is logged with the text and counted. */
+export const deliver = (event: AlertEvent): Effect.Effect<boolean, never, Notifier> =>
+  Effect.flatMap(Notifier, (notifier) => notifier.notify(event)).pipe(
+    Effect.zipRight(count(Metrics.alertsSent, event.operation)),
+    Effect.as(true),
+    Effect.catchAllCause((cause) =>
+      // The cause is logged scrubbed too: a notifier's defect may quote a secret.
+      Effect.logError(
+        `Alert could not be delivered: ${event.text}`,
+        Cause.die(Redact.redact(Cause.pretty(cause)))
+      ).pipe(
+        Effect.annotateLogs({ alert: event.operation, context: event.context, dedupKey: event.dedupKey }),
+        Effect.zipRight(count(Metrics.alertsFailed, event.operation)),
+        Effect.as(false)
+      )
+    )
+  )
+
+/**
+ * Fires an alert unless the limiter suppresses it (same signature within the window) or the
+ * channel ceiling holds it back. Succeeds with `true` when the notifier delivered it. Never fails.
+ */
+export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
+  Effect.flatMap(AlertLimiter, (limiter) => {
+    const signature = limiter.signature(firing.name, firing.error, firing.context)
+    return Effect.flatMap(limiter.check(signature), (decision) => {
+      if (!decision.send) return Effect.as(count(Metrics.alertsSuppressed, firing.name), false)
+      return Effect.flatMap(limiter.admit, (admission) => {
+        if (!admission.admitted) return Effect.as(count(Metrics.alertsHeldBack, firing.name), false)
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          deliver({
+            _tag: "Firing",
+            severity: firing.severity,
+            title: Redact.redact(firing.title),
+            text: Redact.redact(firing.text + notes(decision, admission)),
+            operation: firing.name,
+            context: firing.context,
+            signature,
+            dedupKey: dedupKey(firing.name, firing.context, signature),
+            attempt: firing.attempt,
+            error: errorOf(firing.error),
+            suppressed: decision.suppressed,
+            heldBack: admission.heldBack,
+            failures: 0,
+            startedAt: firing.startedAt ?? now,
+            at: now,
+            channel: firing.channel
+          })
+        )
+      })
+    })
+  })
+
+/** The first line of `text`, for a title. */
+const firstLine = (text: string): string => {
+  const end = text.indexOf("\n")
+  return Describe.truncate(end < 0 ? text : text.slice(0, end), 200)
+}
+
 /** Sends `message` unless the limiter suppresses it; never fails (see `Alert.sendRateLimited`). */
 export const sendRateLimited = (
   name: string,
@@ -44,30 +162,7 @@ export const sendRateLimited = (
   message: string,
   channel?: string
 ): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
-  Effect.flatMap(AlertLimiter, (limiter) =>
-    Effect.flatMap(limiter.check(limiter.signature(name, error, context)), (decision) => {
-      if (!decision.send) return Effect.as(count(Metrics.alertsSuppressed, name), false)
-      return Effect.flatMap(limiter.admit, (admission) => {
-        if (!admission.admitted) return Effect.as(count(Metrics.alertsHeldBack, name), false)
-        const text = Redact.redact(message + notes(decision, admission))
-        return Effect.flatMap(Notifier, (notifier) => notifier.alert(text, channel)).pipe(
-          Effect.zipRight(count(Metrics.alertsSent, name)),
-          Effect.as(true),
-          Effect.catchAllCause((cause) =>
-            // The cause is logged scrubbed too: a notifier's defect may quote a secret.
-            Effect.logError(
-              `Alert could not be delivered: ${text}`,
-              Cause.die(Redact.redact(Cause.pretty(cause)))
-            ).pipe(
-              Effect.annotateLogs({ alert: name, context }),
-              Effect.zipRight(count(Metrics.alertsFailed, name)),
-              Effect.as(false)
-            )
-          )
-        )
-      })
-    })
-  )
+  fire({ name, context, error, severity: "error", title: firstLine(message), text: message, channel })
 
 /** The text of the critical retry alert. */
 export const criticalRetryMessage = (name: string, attempt: number, error: unknown, context = ""): string =>
@@ -87,9 +182,21 @@ export const sendCriticalRetryAlert = (
   name: string,
   attempt: number,
   error: unknown,
-  context = ""
-): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
-  sendRateLimited(name, error, context, criticalRetryMessage(name, attempt, error, context))
+  context = "",
+  startedAt?: number
+): Effect.Effect<boolean, never, AlertLimiter | Notifier> => {
+  const text = criticalRetryMessage(name, attempt, error, context)
+  return fire({
+    name,
+    context,
+    error,
+    severity: "critical",
+    title: firstLine(text),
+    text,
+    attempt,
+    startedAt
+  })
+}
 
 /** What an infrastructure alert is about: the resource and action of a `Retry.connRetry`. */
 export interface InfrastructureAlert {
@@ -118,11 +225,18 @@ export const infrastructureMessage = (alert: InfrastructureAlert): string =>
 
 /** Sends an infrastructure alert, rate limited with the context `"{resourceName}_infrastructure"`. */
 export const sendInfrastructureAlert = (
-  alert: InfrastructureAlert
-): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
-  sendRateLimited(
-    alert.name,
-    alert.error,
-    `${alert.resourceName}_infrastructure`,
-    infrastructureMessage(alert)
-  )
+  alert: InfrastructureAlert,
+  startedAt?: number
+): Effect.Effect<boolean, never, AlertLimiter | Notifier> => {
+  const text = infrastructureMessage(alert)
+  return fire({
+    name: alert.name,
+    context: `${alert.resourceName}_infrastructure`,
+    error: alert.error,
+    severity: "critical",
+    title: firstLine(text),
+    text,
+    attempt: alert.attempt,
+    startedAt
+  })
+}

@@ -80,8 +80,8 @@ export const make = (
   }
   const target: Webhook.Target = { service: "Discord", settings, classify }
   return Effect.map(HttpClient.HttpClient, (client) =>
-    Webhook.notifier(client, target, defaultEndpoint, endpoints, (text) => ({
-      content: content(text),
+    Webhook.notifier(client, target, defaultEndpoint, endpoints, (event) => ({
+      content: content(event.text),
       // Nobody is pinged, whatever the error text says: no @everyone, @here, <@id> or <@&role>.
       allowed_mentions: { parse: [] },
       ...(username === undefined ? {} : { username })

@@ -16,19 +16,15 @@ const reason = (cause: Cause.Cause<NotifierError>): string => {
 }
 
 /**
- * Delivers every alert through all `notifiers` at once. One failing (or dying) does not stop the
+ * Delivers every event through all `notifiers` at once. One failing (or dying) does not stop the
  * others. Succeeds when all delivered; otherwise fails, after all have finished, with one
  * `NotifierError` naming each failure (and its `status` when only one failed).
  */
 export const fanOut = (notifiers: ReadonlyArray<NotifierService>): NotifierService => ({
-  alert: (message, channel) =>
-    Effect.forEach(
-      notifiers,
-      (notifier) => Effect.exit(Effect.suspend(() => notifier.alert(message, channel))),
-      {
-        concurrency: "unbounded"
-      }
-    ).pipe(
+  notify: (event) =>
+    Effect.forEach(notifiers, (notifier) => Effect.exit(Effect.suspend(() => notifier.notify(event))), {
+      concurrency: "unbounded"
+    }).pipe(
       Effect.flatMap((exits) => {
         const failed = exits.flatMap((exit, index) =>
           Exit.isFailure(exit) ? [{ index, cause: exit.cause }] : []

@@ -56,6 +56,6 @@ export const make = (options: SlackOptions): Effect.Effect<NotifierService, neve
   const settings = Webhook.settings(options)
   const target: Webhook.Target = { service: "Slack", settings, classify }
   return Effect.map(HttpClient.HttpClient, (client) =>
-    Webhook.notifier(client, target, defaultEndpoint, endpoints, (message) => ({ text: text(message) }))
+    Webhook.notifier(client, target, defaultEndpoint, endpoints, (event) => ({ text: text(event.text) }))
   )
 }

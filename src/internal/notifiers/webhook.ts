@@ -14,7 +14,7 @@ import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { Clock, Duration, Effect, Redacted, Schedule } from "effect"
 import * as Backoff from "../../Backoff.js"
 import * as Describe from "../describe.js"
-import { NotifierError, type NotifierService } from "../notifier.js"
+import { type AlertEvent, NotifierError, type NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
 import * as Redact from "../redact.js"
 import * as RetrySchedule from "../schedule.js"
@@ -344,40 +344,48 @@ export const post = (
 }
 
 /**
- * A notifier posting to `endpoints.get(channel)`, else to the default endpoint. `render` turns
- * the (already scrubbed) alert text into the request body.
+ * `event` with the given secrets (and every shape `redact` knows) removed from its text fields.
+ * `Alert` has scrubbed its events already; an event made by other code has not, and the
+ * notifier's own webhook URLs go whatever their host or path.
+ */
+export const scrubEvent = (event: AlertEvent, secrets: ReadonlyArray<string>): AlertEvent => ({
+  ...event,
+  title: Redact.scrub(event.title, secrets),
+  text: Redact.scrub(event.text, secrets),
+  error:
+    event.error === undefined
+      ? undefined
+      : { type: Redact.scrub(event.error.type, secrets), message: Redact.scrub(event.error.message, secrets) }
+})
+
+/**
+ * A notifier posting to `endpoints.get(event.channel)`, else to the default endpoint. `render`
+ * turns the (scrubbed) event into the request body.
  */
 export const notifier = (
   client: HttpClient.HttpClient,
   target: Target,
   defaultEndpoint: Endpoint,
   endpoints: ReadonlyMap<string, Endpoint>,
-  render: (text: string) => unknown
+  render: (event: AlertEvent) => unknown
 ): NotifierService => {
   // The client's own span records the full URL, token included.
   const quiet = client.pipe(HttpClient.withTracerDisabledWhen(() => true))
   const spanName = `effect-retry-alerts/Notifier.${target.service.toLowerCase()}`
-  const own = [defaultEndpoint, ...endpoints.values()]
+  const secrets = [defaultEndpoint, ...endpoints.values()].flatMap((each) => Redacted.value(each.secrets))
   return {
-    alert: (message, channel) => {
+    notify: (event) => {
+      const channel = event.channel
       const chosen = channel === undefined ? undefined : endpoints.get(channel)
-      // `Alert.sendRateLimited` has scrubbed the text already; `Notifier.alert` called directly has
-      // not. Our own webhook URLs go too, whatever their host or path.
       return Effect.suspend(() =>
-        post(
-          quiet,
-          target,
-          chosen ?? defaultEndpoint,
-          render(
-            Redact.scrub(
-              message,
-              own.flatMap((each) => Redacted.value(each.secrets))
-            )
-          )
-        )
+        post(quiet, target, chosen ?? defaultEndpoint, render(scrubEvent(event, secrets)))
       ).pipe(
         Effect.withSpan(spanName, {
-          attributes: { "notifier.channel": channel ?? "default", "notifier.routed": chosen !== undefined }
+          attributes: {
+            "notifier.channel": channel ?? "default",
+            "notifier.routed": chosen !== undefined,
+            "notifier.event": event._tag
+          }
         })
       )
     }
