@@ -1,7 +1,8 @@
 /**
- * Replays the incident behind the original module: a billing dependency answers HTTP 500 to every
- * `spend_credits` call, and every caller keeps retrying. Without rate limiting each caller would
- * send its own alert on reaching attempt 50; here one alert goes out and the rest are suppressed.
+ * Replays the incident behind the original module: a billing dependency answers HTTP 500 to the
+ * `spend_credits` calls, and every caller keeps retrying. Without rate limiting each caller would
+ * send its own alert on reaching attempt 50; here one alert goes out per signature and the rest
+ * are suppressed. Then the server recovers: the first success resolves each incident, once.
  *
  * Runs against a real HTTP server on 127.0.0.1 (ephemeral port), with the embedded defaults
  * (`Notifier.layerLog`, `AlertLimiter.layer`); with ALERT_DISCORD_WEBHOOK_URL or
@@ -18,9 +19,11 @@ class HttpError extends Data.TaggedError("HttpError")<{
 }> {}
 
 const CALLERS = 8
-const MAX_ATTEMPTS = 60
+const MAX_ATTEMPTS = 100
+/** The server fails this many requests (about 60 per caller: all are past attempt 50), then recovers. */
+const FAILING_REQUESTS = (CALLERS + 1) * 60
 
-/** A billing server that fails every request, and counts them. */
+/** A billing server that fails its first requests, then recovers; it counts them. */
 const startBillingServer = Effect.acquireRelease(
   Effect.async<{ readonly url: string; readonly requests: () => number; readonly close: () => void }>(
     (resume) => {
@@ -28,7 +31,11 @@ const startBillingServer = Effect.acquireRelease(
       const server = createServer((request, response) => {
         requests++
         request.resume()
-        response.writeHead(500, { "content-type": "text/plain" }).end("500 Internal Server Error")
+        if (requests <= FAILING_REQUESTS) {
+          response.writeHead(500, { "content-type": "text/plain" }).end("500 Internal Server Error")
+        } else {
+          response.writeHead(200, { "content-type": "application/json" }).end('{"balance":90}')
+        }
       })
       server.listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo
@@ -63,17 +70,19 @@ const spendCredits = (url: string, user: number) =>
     )
   )
 
-/** An alert counter of the library's metrics, for the operation the callers share. */
+/** A counter of the library's metrics, for the operation every caller shares. */
 const alerts = (metric: typeof Metrics.alertsSent) =>
   Effect.map(Metric.value(Metric.tagged(metric, "operation", "spend_credits")), (state) => state.count)
 
 const program = Effect.gen(function* () {
   const billing = yield* startBillingServer
-  yield* Console.log(`billing server answering 500 at ${billing.url}`)
+  yield* Console.log(
+    `billing server at ${billing.url}: answers 500 to its first ${FAILING_REQUESTS} requests, then recovers`
+  )
   yield* Console.log(
     `${CALLERS} callers with Retry.retry and 1 with Retry.connRetry, up to ${MAX_ATTEMPTS} attempts each; alert at attempt 50`
   )
-  yield* Console.log("(log level Error: retry warnings are hidden, alerts and give-ups are shown)\n")
+  yield* Console.log("(the retry warnings are hidden; alerts, resolutions and errors are shown)\n")
 
   const caller = (user: number) =>
     spendCredits(billing.url, user).pipe(
@@ -103,18 +112,22 @@ const program = Effect.gen(function* () {
     }
   )
 
-  const gaveUp = results.filter((result) => result._tag === "Left").length
-  const delivered = yield* alerts(Metrics.alertsSent)
-  const failed = yield* alerts(Metrics.alertsFailed)
-  const suppressed = yield* alerts(Metrics.alertsSuppressed)
+  const succeeded = results.filter((result) => result._tag === "Right").length
+  const counts = yield* Effect.all({
+    delivered: alerts(Metrics.alertsSent),
+    failed: alerts(Metrics.alertsFailed),
+    suppressed: alerts(Metrics.alertsSuppressed),
+    resolved: alerts(Metrics.incidentsResolved)
+  })
   yield* Console.log(
     [
       "",
       "summary",
-      `  calls:             ${results.length} (${gaveUp} gave up after ${MAX_ATTEMPTS} attempts)`,
-      `  attempts:          ${billing.requests()} requests to the billing server`,
-      `  alerts delivered:  ${delivered}${failed > 0 ? ` (and ${failed} the notifier failed to deliver, logged)` : ""}`,
-      `  alerts suppressed: ${suppressed}`
+      `  calls:              ${results.length} (${succeeded} succeeded once the server recovered)`,
+      `  attempts:           ${billing.requests()} requests to the billing server (${FAILING_REQUESTS} failed)`,
+      `  alerts fired:       ${counts.delivered - counts.resolved}${counts.failed > 0 ? ` (and ${counts.failed} the notifier failed to deliver, logged)` : ""}`,
+      `  alerts suppressed:  ${counts.suppressed}`,
+      `  incidents resolved: ${counts.resolved}`
     ].join("\n")
   )
 }).pipe(Effect.scoped)
@@ -123,8 +136,16 @@ const program = Effect.gen(function* () {
 // ALERT_SLACK_WEBHOOK_URL is set. The limiter is the embedded in-memory default.
 const Alerts = Layer.mergeAll(AlertLimiter.layer, Notifier.layerConfig)
 
+// Hundreds of retry warnings would bury the alerts: the demo's logger drops warnings.
+const withoutWarnings = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make((options) => {
+    if (options.logLevel !== LogLevel.Warning) Logger.defaultLogger.log(options)
+  })
+)
+
 program
-  .pipe(Effect.provide(Layer.mergeAll(Alerts, Logger.minimumLogLevel(LogLevel.Error))), Effect.runPromise)
+  .pipe(Effect.provide(Layer.mergeAll(Alerts, withoutWarnings)), Effect.runPromise)
   .catch((error) => {
     console.error(error)
     process.exitCode = 1

@@ -110,3 +110,14 @@ export const retriesRefused = Metric.counter("effect_retry_alerts_retries_refuse
   description: "Retries refused by a retry budget, by budget key",
   incremental: true
 })
+
+/**
+ * Incidents resolved (a resolved event sent after an alert fired), tagged `operation`.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const incidentsResolved = Metric.counter("effect_retry_alerts_incidents_resolved_total", {
+  description: "Incidents resolved: the operation succeeded after its alert fired, by operation",
+  incremental: true
+})

@@ -1,17 +1,21 @@
 /**
  * Retry combinators with exponential backoff and a rate-limited alert when an operation keeps
- * failing.
+ * failing, and the policy behind them as a `Schedule` of your own to compose.
  *
  * @since 0.1.0
  */
-import { Cause, Config, type Duration, Effect, LogLevel, Schedule } from "effect"
+import { Cause, type Duration, Effect, type Fiber, LogLevel, Schedule } from "effect"
 import * as Alert from "./internal/alert.js"
+import { RetryBudget, type RetryBudgetService } from "./internal/budget.js"
 import * as Describe from "./internal/describe.js"
+import * as Http from "./internal/http.js"
 import * as Options from "./internal/options.js"
 import * as Policy from "./internal/retryPolicy.js"
+import * as RetrySchedule from "./internal/schedule.js"
 
 /**
- * The services a retry with alerting needs.
+ * The services a retry with alerting needs: an `AlertLimiter` and a `Notifier`. A `RetryBudget`
+ * is used when provided, and is not required.
  *
  * @since 0.1.0
  * @category models
@@ -19,22 +23,62 @@ import * as Policy from "./internal/retryPolicy.js"
 export type Requirements = Policy.Requirements
 
 /**
- * Options of {@link retry}.
+ * When a retry loop alerts: when the failing attempt number reaches `attempts`, or when the
+ * operation has been failing for `after` (Clock time since its first failure, checked at each
+ * failure), whichever comes first; at most once per loop; only if another attempt will follow.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface AlertAt {
+  /** The failing attempt number that alerts. */
+  readonly attempts?: number | undefined
+  /** How long after the loop's first failure a failure alerts. */
+  readonly after?: Duration.DurationInput | undefined
+}
+
+/**
+ * Options of {@link retry} and {@link policy}.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RetryOptions<E = unknown> extends Policy.PlanOptions<E> {
-  /** The operation's name, used in logs, alerts and the alert signature. */
+export interface RetryOptions<E = unknown> {
+  /** The operation's name, used in logs, alerts and the alert signature. Not blank. */
   readonly name: string
   /** Free text that tells where the operation runs; part of the alert signature. Default `""`. */
   readonly context?: string | undefined
   /** Every attempt counts, the first one included. Default 5. */
   readonly maxAttempts?: number | undefined
-  /** Longest wait between two attempts, jitter included. Default `"30 seconds"`. */
+  /** Longest wait between two attempts, jitter included, of the default backoff. Default `"30 seconds"`. */
   readonly maxWait?: Duration.DurationInput | undefined
   /** Retries only the failures for which this returns `true` (the original's `exclude_exceptions`). */
   readonly while?: ((error: E) => boolean) | undefined
+  /**
+   * Your own schedule in place of {@link Backoff.exponential} (`maxWait` then does not apply):
+   * `maxAttempts`, `while`, `maxElapsed`, `retryAfter`, the logs and the alert still apply on top,
+   * and the warning says the delay your schedule chose. It ends the loop if it ends.
+   */
+  readonly schedule?: Schedule.Schedule<unknown, E> | undefined
+  /** When to alert. Default `{ attempts: 50 }` (the original's threshold). */
+  readonly alertAt?: AlertAt | undefined
+  /**
+   * The loop's deadline, counted from its first failure (as `Schedule.upTo` counts): no wait
+   * starts that would end past it (tenacity's `stop_before_delay`). The loop then gives up with the
+   * original error and logs why.
+   */
+  readonly maxElapsed?: Duration.DurationInput | undefined
+  /**
+   * A wait the failure asks for (a server's `Retry-After`; see {@link httpRetryAfter}): it replaces
+   * the backoff's delay for that retry, may exceed `maxWait`, is cut to `maxRetryAfter`, and never
+   * passes `maxElapsed`. `now` is the Clock's time of the failure, for dates. A function that
+   * throws or returns something unreadable asks for nothing.
+   */
+  readonly retryAfter?: ((error: E, now: number) => Duration.DurationInput | undefined) | undefined
+  /** The longest `retryAfter` honoured, so a hostile header can't park a fiber for days. Default 5 minutes. */
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+  /** The retry budget's key (a dependency). Default: `context`, else `name`. */
+  readonly budgetKey?: string | undefined
 }
 
 /**
@@ -46,17 +90,67 @@ export interface RetryOptions<E = unknown> extends Policy.PlanOptions<E> {
 export const MAX_ATTEMPTS_LIMIT: number = Policy.MAX_ATTEMPTS_LIMIT
 
 /**
- * Retries typed failures of an effect with {@link Backoff.exponential} backoff, up to
- * `maxAttempts` attempts in all. It is `Effect.retry` with a composed `Schedule` (exponential
- * intersected with recurs). Logs a warning before each retry and an error when it gives up,
- * then fails with the original error, unchanged.
+ * The longest server-requested wait honoured when `maxRetryAfter` is not given: 5 minutes.
  *
- * When attempt number {@link Alert.EXCESSIVE_RETRY_THRESHOLD} (50) fails and another attempt
- * will follow, it sends {@link Alert.sendCriticalRetryAlert} as a side effect: rate limited by
- * the `AlertLimiter`, so many loops failing the same way send one alert.
+ * @since 0.2.0
+ * @category constants
+ */
+export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Policy.DEFAULT_MAX_RETRY_AFTER
+
+const retryDefaults = {
+  maxAttempts: 5,
+  alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,
+  subject: { _tag: "Operation" },
+  logGiveUp: true
+} as const
+
+/**
+ * The policy of {@link retry} as a `Schedule`, to use with `Effect.retry` and compose with
+ * `Schedule.upTo`, `Schedule.union`, `Schedule.compose`...: the backoff (or your `schedule`) within
+ * `maxAttempts`, `while`, `maxElapsed` and `retryAfter`, with the warning log, the metrics, the
+ * alert and the retry budget tapped onto each decision. `Effect.retry(effect, Retry.policy(options))`
+ * makes the same attempts, logs and alert as `effect.pipe(Retry.retry(options))`.
+ *
+ * What only {@link retry} does: a success resolves the operation's open incidents, first attempts
+ * deposit into the retry budget, the original error object comes back unwrapped from the loop's
+ * span, and nothing is built until the first failure.
+ *
+ * Throws {@link InvalidOptionError} when an option is invalid.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
+ *
+ * declare const charge: Effect.Effect<string, Error>
+ *
+ * // At most 10 attempts, and never retry past 2 minutes.
+ * const program = Effect.retry(
+ *   charge,
+ *   Retry.policy({ name: "charge", maxAttempts: 10 }).pipe(Schedule.upTo("2 minutes"))
+ * ).pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const policy = <E = unknown>(options: RetryOptions<E>): Schedule.Schedule<unknown, E, Requirements> =>
+  Policy.policy(Policy.resolve(options, retryDefaults))
+
+/**
+ * Retries typed failures of an effect with {@link Backoff.exponential} backoff (or your
+ * `schedule`), up to `maxAttempts` attempts in all: `Effect.retry` with the {@link policy}. Logs
+ * a warning before each retry and an error when it gives up, then fails with the original error,
+ * unchanged.
+ *
+ * When the loop reaches `alertAt` (default: attempt 50 fails and another attempt will follow), it
+ * sends {@link Alert.sendCriticalRetryAlert}: rate limited by the `AlertLimiter`, so many loops
+ * failing the same way send one alert, which opens an incident. The first success of the operation
+ * afterwards (in any loop) resolves it. With a `RetryBudget` provided, first attempts deposit and
+ * retries withdraw; a refused retry gives up at once.
  *
  * Defects and interruptions are not retried; interrupting the fiber during a backoff ends it at
- * once. Failures for which `while` returns `false` are not retried. Throws
+ * once. Building it costs a few checks: build it where the call is made, or once. Throws
  * {@link InvalidOptionError} when an option is invalid.
  *
  * @example
@@ -64,12 +158,11 @@ export const MAX_ATTEMPTS_LIMIT: number = Policy.MAX_ATTEMPTS_LIMIT
  * import { Effect } from "effect"
  * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
  *
- * declare const charge: Effect.Effect<string, Error>
+ * declare const fetchUser: (id: string) => Effect.Effect<string, Error>
  *
- * const program = charge.pipe(
- *   Retry.retry({ name: "charge", context: "billing", maxAttempts: 60, maxWait: "10 seconds" }),
- *   Effect.provide([AlertLimiter.layer, Notifier.layerLog])
- * )
+ * const getUser = (id: string) =>
+ *   fetchUser(id).pipe(Retry.retry({ name: "getUser", context: "accounts", alertAt: { after: "2 minutes" } }))
+ * const program = getUser("42").pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
  * ```
  *
  * @since 0.1.0
@@ -105,14 +198,8 @@ export const retry: {
  */
 export const make = <E = unknown>(
   options: RetryOptions<E>
-): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
-  const resolved = Policy.resolve(options, { maxAttempts: 5 })
-  return Policy.retryWith({
-    ...resolved,
-    logGiveUp: true,
-    alert: (attempt, error) => Alert.sendCriticalRetryAlert(resolved.name, attempt, error, resolved.context)
-  })
-}
+): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) =>
+  Policy.retryWith(Policy.resolve(options, retryDefaults))
 
 /**
  * `retry({ name, maxAttempts: 5 })`: the original's `func_retry`.
@@ -131,38 +218,46 @@ export const make = <E = unknown>(
  */
 export const funcRetry = (
   name: string
-): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) =>
-  make({ name, maxAttempts: 5 })
+): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) => make({ name })
 
 /**
- * Options of {@link connRetry}.
+ * Options of {@link connRetry}: those of {@link retry} but `maxAttempts`, `context` and `while`
+ * (a connection retries every failure, and its context is its resource).
  *
  * @since 0.1.0
  * @category models
  */
-export interface ConnRetryOptions {
+export interface ConnRetryOptions<E = unknown>
+  extends Omit<RetryOptions<E>, "name" | "maxAttempts" | "context" | "while"> {
   /** Retries after the first attempt: `maxRetry + 1` attempts in all. Default 100. */
   readonly maxRetry?: number | undefined
-  /** Longest wait between two attempts, jitter included. Default `"30 seconds"`. */
-  readonly maxWait?: Duration.DurationInput | undefined
   /** The operation's name in logs and alerts. Default `actionName`. */
   readonly name?: string | undefined
 }
 
-const serviceName = Config.string("SERVICE_NAME").pipe(
-  Config.withDefault("unknown"),
-  Effect.orElseSucceed(() => "unknown")
-)
+const pid = ((): number => {
+  const process = (globalThis as { process?: { pid?: unknown } }).process
+  return typeof process?.pid === "number" ? process.pid : -1
+})()
 
-const pid = typeof process === "object" && typeof process?.pid === "number" ? process.pid : -1
+/** A short id unique to one `connRetry` combinator, as the original's connection id. */
+const connectionId = (): string => {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto
+  return typeof crypto?.randomUUID === "function"
+    ? crypto.randomUUID().slice(0, 8)
+    : Math.floor(Math.random() * 0x100000000)
+        .toString(16)
+        .padStart(8, "0")
+}
 
 /**
  * Retries a connection to a resource: the original's `conn_retry`. `maxRetry + 1` attempts in
  * all, with {@link Backoff.exponential} backoff. Logs "started" and "completed" at debug level
  * (a hot path pays nothing for them under the default Info minimum), a warning per retry and
- * "failed after retries" at error level, all annotated with the resource, the action, a connection id unique to this combinator,
- * the service name (config `SERVICE_NAME`, default `"unknown"`) and the process id. When attempt
- * 50 fails it sends an infrastructure alert with context `"{resourceName}_infrastructure"`.
+ * "failed after retries" at error level, all annotated with the resource, the action, a connection
+ * id unique to this combinator, the service name (config `SERVICE_NAME`, default `"unknown"`) and
+ * the process id. At `alertAt` (default attempt 50) it sends an infrastructure alert with context
+ * `"{resourceName}_infrastructure"`. The retry budget's key is the resource.
  *
  * Throws {@link InvalidOptionError} when an option is invalid.
  *
@@ -182,51 +277,111 @@ const pid = typeof process === "object" && typeof process?.pid === "number" ? pr
  * @since 0.1.0
  * @category combinators
  */
-export const connRetry = (
+export const connRetry = <E = unknown>(
   resourceName: string,
   actionName: string,
-  options: ConnRetryOptions = {}
-): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) => {
+  options: ConnRetryOptions<E> = {}
+): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
   Options.name("resourceName", resourceName)
   Options.name("actionName", actionName)
-  const maxRetry = Options.wholeNumber("maxRetry", options.maxRetry ?? 100, 0, MAX_ATTEMPTS_LIMIT - 1)
-  const name = Options.name("name", options.name ?? actionName)
-  const maxAttempts = maxRetry + 1
-  const continueAfter = Policy.continueWith<unknown>({
-    name,
-    maxAttempts,
-    maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
-    shouldRetry: () => true,
-    logGiveUp: false,
-    alert: (attempt, error) =>
-      Alert.sendInfrastructureAlert({ resourceName, actionName, name, attempt, maxAttempts, error })
+  if (options === null || typeof options !== "object") {
+    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object" })
+  }
+  const maxRetry =
+    options.maxRetry === undefined
+      ? 100
+      : Options.wholeNumber("maxRetry", options.maxRetry, 0, MAX_ATTEMPTS_LIMIT - 1)
+  const plan = Policy.resolve<E>(
+    {
+      name: options.name ?? actionName,
+      maxAttempts: maxRetry + 1,
+      maxWait: options.maxWait,
+      schedule: options.schedule,
+      alertAt: options.alertAt,
+      maxElapsed: options.maxElapsed,
+      retryAfter: options.retryAfter,
+      maxRetryAfter: options.maxRetryAfter,
+      budgetKey: options.budgetKey
+    },
+    {
+      maxAttempts: 101,
+      alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,
+      subject: { _tag: "Connection", resourceName, actionName },
+      logGiveUp: false
+    }
+  )
+  const connection: Connection<E> = {
+    compiled: { plan, schedule: undefined },
+    resourceName,
+    actionName,
+    label: `${resourceName} ${actionName}`,
+    id: undefined
+  }
+  return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) =>
+    Effect.withFiberRuntime<A, E2, R | Requirements>((fiber) => runConnection(connection, self, fiber))
+}
+
+/**
+ * One `connRetry` combinator. Its behaviour lives in module-level functions, not in closures made
+ * per combinator: a combinator built at each call then costs one object.
+ */
+interface Connection<E> {
+  readonly compiled: Policy.Compiled<E>
+  readonly resourceName: string
+  readonly actionName: string
+  readonly label: string
+  /** Made on first use: a combinator built per call and never failing costs no id. */
+  id: string | undefined
+}
+
+const annotated = <A, E, R>(connection: Connection<any>, effect: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(Policy.serviceName, (service) => {
+    connection.id ??= connectionId()
+    return Effect.annotateLogs(effect, {
+      resource: connection.resourceName,
+      action: connection.actionName,
+      connectionId: connection.id,
+      service,
+      pid
+    })
   })
-  const connectionId = globalThis.crypto.randomUUID().slice(0, 8)
-  const label = `${resourceName} ${actionName}`
-  const annotated = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-    Effect.flatMap(serviceName, (service) =>
-      Effect.annotateLogs(effect, { resource: resourceName, action: actionName, connectionId, service, pid })
+
+/** The loop after a first failure, with its final failure logged. */
+const afterConnection = <A, E, R>(
+  connection: Connection<any>,
+  compiled: Policy.Compiled<E>,
+  self: Effect.Effect<A, E, R>,
+  first: E
+) =>
+  Effect.tapError(Policy.continueAfter(compiled, self, first), (error) =>
+    Effect.logError(
+      `${connection.label} failed after retries (${compiled.plan.maxAttempts} attempts): ${Describe.summary(error)}`
     )
-  const started = Effect.logDebug(`${label} started`)
-  const completed = Effect.logDebug(`${label} completed successfully`)
-  const failed = (error: unknown) =>
-    Effect.logError(`${label} failed after retries (${maxAttempts} attempts): ${Describe.summary(error)}`)
-  return <A, E, R>(self: Effect.Effect<A, E, R>) => {
-    const retryAfter = (first: E) => Effect.tapError(continueAfter(self, first), failed)
-    // With debug logs on, every call logs "started" and "completed", annotated.
-    const verbose = annotated(
-      started.pipe(
-        Effect.zipRight(Effect.catchAll(self, retryAfter)),
-        Effect.tap(() => completed)
-      )
-    )
-    // With debug logs off (the default) a call that succeeds at once logs nothing, so it costs
-    // one `catchAll`; the config read and the annotations are paid after a failure only.
-    const quiet = Effect.catchAll(self, (first) => annotated(retryAfter(first)))
-    return Effect.withFiberRuntime<A, E, R | Requirements>((fiber) =>
-      Policy.logsAt(fiber, LogLevel.Debug) ? verbose : quiet
+  )
+
+const runConnection = <A, E, R>(
+  connection: Connection<E>,
+  self: Effect.Effect<A, E, R>,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>
+): Effect.Effect<A, E, R | Requirements> => {
+  // With debug logs off (the default) a call that succeeds at once logs nothing, so it costs one
+  // `catchAll`; the config read and the annotations are paid after a failure only.
+  if (!Policy.logsAt(fiber, LogLevel.Debug)) {
+    return Policy.run(connection.compiled, self, fiber, (compiled, self, first) =>
+      annotated(connection, afterConnection(connection, compiled, self, first))
     )
   }
+  return annotated(
+    connection,
+    Effect.logDebug(`${connection.label} started`).pipe(
+      Effect.zipRight(
+        Policy.run(connection.compiled, self, fiber, (compiled, self, first) =>
+          afterConnection(connection, compiled, self, first)
+        )
+      ),
+      Effect.tap(() => Effect.logDebug(`${connection.label} completed successfully`))
+    )
+  )
 }
 
 /**
@@ -236,10 +391,16 @@ export const connRetry = (
  * @category models
  */
 export interface ContinuousOptions {
-  /** The operation's name, used in logs. */
+  /** The operation's name, used in logs. Not blank. */
   readonly name: string
   /** Fixed wait between two attempts. Default `"1 second"`. */
   readonly retryDelay?: Duration.DurationInput | undefined
+  /** Where it runs; part of the alert signature. Default `""`. */
+  readonly context?: string | undefined
+  /** When to alert. Default: never (a worker that retries forever decides for itself). */
+  readonly alertAt?: AlertAt | undefined
+  /** The retry budget's key. Default: `context`, else `name`. */
+  readonly budgetKey?: string | undefined
 }
 
 /**
@@ -247,35 +408,142 @@ export interface ContinuousOptions {
  * failure is logged as a warning, every 10th at error level with its cause. It ends only with
  * success, a defect or interruption, so its error type is `never`.
  *
+ * With `alertAt` it alerts once per loop, like {@link retry}, and its success resolves the alert.
+ * A retry budget never ends it: an attempt the budget refuses is skipped (the function is not
+ * called) and the loop waits its delay again.
+ *
  * @example
  * ```ts
  * import { Effect } from "effect"
  * import { Retry } from "effect-retry-alerts"
  *
  * declare const consumeQueue: Effect.Effect<never, Error>
- * const worker = consumeQueue.pipe(Retry.continuous({ name: "consumeQueue", retryDelay: "5 seconds" }))
+ * const worker = consumeQueue.pipe(
+ *   Retry.continuous({ name: "consumeQueue", retryDelay: "5 seconds", alertAt: { after: "10 minutes" } })
+ * )
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const continuous = (
-  options: ContinuousOptions
-): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, never, R>) => {
-  const name = Options.name("name", options?.name)
-  const retryDelay = Options.duration("retryDelay", options.retryDelay ?? "1 second")
-  const schedule = Schedule.spaced(retryDelay).pipe(
-    Schedule.intersect(Schedule.identity<unknown>()),
-    Schedule.tapOutput(([count, error]) => {
-      const failures = count + 1
-      const text = `${name} failed (${failures} failures so far); retrying in ${Describe.duration(retryDelay)}: ${Describe.summary(error)}`
-      const log = failures % 10 === 0 ? Effect.logError(text, Cause.fail(error)) : Effect.logWarning(text)
-      return Effect.annotateLogs(log, { operation: name, failures })
-    })
+export const continuous: {
+  (
+    options: ContinuousOptions & { readonly alertAt: AlertAt }
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, never, R | Requirements>
+  (options: ContinuousOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, never, R>
+} = (options: ContinuousOptions) => {
+  const plan = Policy.resolve<unknown>(
+    {
+      name: options?.name,
+      context: options.context,
+      alertAt: options.alertAt,
+      budgetKey: options.budgetKey
+    },
+    {
+      maxAttempts: Number.POSITIVE_INFINITY,
+      alertAttempts: undefined,
+      subject: { _tag: "Operation" },
+      logGiveUp: false
+    }
   )
-  // The schedule never ends, so the fallback can only be reached by a broken invariant.
-  return (self) => Effect.retryOrElse(self, schedule, (error) => Effect.die(error))
+  const retryDelay = Options.duration("retryDelay", options.retryDelay ?? "1 second")
+  const delayText = Describe.duration(retryDelay)
+  const { name, context, budgetKey } = plan
+  // Without `alertAt` it never alerts, so it needs neither a limiter nor a notifier.
+  const alerts = options.alertAt !== undefined
+  return <A, E, R>(self: Effect.Effect<A, E, R>) =>
+    Effect.withFiberRuntime<A, never, R | Requirements>((fiber) => {
+      const budget = fiber.currentContext.unsafeMap.get(RetryBudget.key) as RetryBudgetService | undefined
+      if (budget !== undefined) budget.deposit(budgetKey)
+      // Per loop: whether the budget refused the next attempt, so that it is skipped.
+      let skipNext = false
+      let failures = 0
+      const attempt = Effect.suspend(() => (skipNext ? Effect.fail(skipped) : self))
+      const schedule = RetrySchedule.limit(Schedule.spaced(retryDelay), {
+        maxAttempts: Number.POSITIVE_INFINITY,
+        alertAttempts: plan.alertAttempts,
+        alertAfterMillis: plan.alertAfterMillis
+      }).pipe(
+        Schedule.tapOutput((step): Effect.Effect<void, never, Requirements> => {
+          const wasSkipped = step.input === skipped
+          skipNext = budget !== undefined && !budget.tryWithdraw(budgetKey)
+          const refusal = skipNext
+            ? Effect.logWarning(
+                `${name}: the retry budget for ${budgetKey} is exhausted; the next attempt is skipped, trying again in ${delayText}`
+              ).pipe(
+                Effect.annotateLogs({ operation: name, budgetKey }),
+                Effect.zipRight(Policy.countRefused(budgetKey)),
+                Effect.zipRight(
+                  alerts ? Effect.asVoid(Policy.alertBudget(budget!, budgetKey, step.startedAt)) : Effect.void
+                )
+              )
+            : Effect.void
+          if (wasSkipped) return refusal
+          failures++
+          const text = `${name} failed (${failures} failures so far); retrying in ${delayText}: ${Describe.summary(step.input)}`
+          const log =
+            failures % 10 === 0 ? Effect.logError(text, Cause.fail(step.input)) : Effect.logWarning(text)
+          const alert = step.alert
+            ? Alert.sendCriticalRetryAlert(name, step.attempt, step.input, context, {
+                threshold: plan.alertAttempts ?? step.attempt,
+                startedAt: step.startedAt,
+                now: step.now
+              })
+            : Effect.void
+          return Effect.zipRight(
+            Effect.annotateLogs(log, { operation: name, failures }),
+            Effect.zipRight(alert, refusal)
+          )
+        })
+      )
+      // The schedule never ends, so the fallback can only be reached by a broken invariant.
+      const loop = Effect.retryOrElse(attempt, schedule, (error) => Effect.die(error))
+      return alerts ? Effect.tap(loop, () => Alert.resolve(context, name, failures > 0)) : loop
+    }) as Effect.Effect<A, never, R>
 }
+
+/** The failure of an attempt skipped because the retry budget refused it. */
+const skipped: unknown = Symbol.for("effect-retry-alerts/skipped-attempt")
+
+/**
+ * Whether an `@effect/platform` HTTP client error (or an `Effect.timeout`) is worth another try:
+ * transport errors, timeouts, and the statuses 408, 429, 500, 502, 503 and 504. For `while`.
+ *
+ * @example
+ * ```ts
+ * import { HttpClient } from "@effect/platform"
+ * import { Effect } from "effect"
+ * import { Retry } from "effect-retry-alerts"
+ *
+ * // Non-2xx answers fail with a ResponseError, that the helpers read.
+ * const getPrice = Effect.flatMap(HttpClient.HttpClient, (client) =>
+ *   client.pipe(HttpClient.filterStatusOk).get("https://prices.example.com/acme")
+ * ).pipe(Retry.retry({ name: "getPrice", while: Retry.isTransientHttpError, retryAfter: Retry.httpRetryAfter }))
+ * ```
+ *
+ * @since 0.2.0
+ * @category http
+ */
+export const isTransientHttpError: (error: unknown) => boolean = Http.isTransient
+
+/**
+ * The wait an `@effect/platform` response error's `Retry-After` header asks for: delta-seconds,
+ * or an HTTP date (measured from the response's `Date` header, else from `now`). For `retryAfter`.
+ * `undefined` for anything else, and for a header it cannot read.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "effect-retry-alerts"
+ *
+ * declare const call: Effect.Effect<string, Error>
+ * const honoured = call.pipe(Retry.retry({ name: "call", retryAfter: Retry.httpRetryAfter }))
+ * ```
+ *
+ * @since 0.2.0
+ * @category http
+ */
+export const httpRetryAfter: (error: unknown, now: number) => Duration.Duration | undefined = Http.retryAfter
 
 export {
   /**

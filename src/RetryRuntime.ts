@@ -6,7 +6,11 @@
  */
 import { Cause, Data, Effect, Exit, FiberRef, Layer, LogLevel, ManagedRuntime, Option } from "effect"
 import * as AlertLimiter from "./AlertLimiter.js"
+import * as Alert from "./internal/alert.js"
+import { RetryBudget, type RetryBudgetService } from "./internal/budget.js"
+import { type AlertLimiterService, AlertLimiter as AlertLimiterTag } from "./internal/limiter.js"
 import * as Options from "./internal/options.js"
+import * as Policy from "./internal/retryPolicy.js"
 import * as Notifier from "./Notifier.js"
 import * as Retry from "./Retry.js"
 
@@ -175,6 +179,12 @@ type AnyFunction = (this: any, ...args: Array<any>) => any
 
 type Combinator = (self: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown, Requirements>
 
+/** A combinator, and who its calls are for the retry budget and the incidents. */
+interface Wrapped {
+  readonly combinator: Combinator
+  readonly identity: Policy.Identity
+}
+
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null &&
   (typeof value === "object" || typeof value === "function") &&
@@ -314,6 +324,9 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
   let debugLogging: boolean | undefined
   // Every call running in the runtime, so dispose can end them.
   const running = new Map<AbortController, Promise<unknown>>()
+  // The runtime's services, once it is built (by the first call that needed it): the direct
+  // first attempts then deposit into its budget and resolve its open incidents.
+  let services: Map<string, unknown> | undefined
 
   const learnLogLevel = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
     debugLogging = !LogLevel.greaterThan(minimum, LogLevel.Debug)
@@ -336,6 +349,9 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
     running.set(controller, done)
     try {
       const outer = await done
+      if (services === undefined && Exit.isSuccess(outer)) {
+        services = (await managed.runtime()).context.unsafeMap
+      }
       const exit = Exit.isSuccess(outer) ? outer.value : outer
       if (Exit.isSuccess(exit)) return exit.value
       throw rejection(exit.cause, controller.signal)
@@ -355,16 +371,24 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
    */
   const wrap = (
     fn: AnyFunction,
-    combinator: Combinator,
+    { combinator, identity }: Wrapped,
     signal: AbortSignal | undefined,
     logsOnSuccess = false
   ) => {
     const retryAfter = (self: unknown, args: Array<unknown>, first: unknown) =>
       run(combinator(afterFirstFailure(fn, self, args, first)), signal)
+    // A success while the operation has an open incident resolves it, in the runtime.
+    const resolved = (value: unknown) =>
+      run(Alert.resolve(identity.context, identity.name, false), signal).then(() => value)
     return named(function (this: unknown, ...args: Array<unknown>): Promise<unknown> {
       if (disposing !== undefined) return Promise.reject(new DisposedError())
       if (signal?.aborted) return Promise.reject(signal.reason)
       if (logsOnSuccess && debugLogging !== false) return run(combinator(attempt(fn, this, args)), signal)
+      // Once the runtime is built, the first attempt deposits into its retry budget, if any.
+      const context = services
+      if (context !== undefined) {
+        ;(context.get(RetryBudget.key) as RetryBudgetService | undefined)?.deposit(identity.budgetKey)
+      }
       let result: unknown
       try {
         // Reflect.apply calls the function without looking up its own `apply`: faster, and
@@ -373,11 +397,13 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       } catch (first) {
         return retryAfter(this, args, first)
       }
+      const open =
+        context !== undefined && (context.get(AlertLimiterTag.key) as AlertLimiterService).openIncidents() > 0
       // Only a thenable can still fail. `Promise.resolve` adopts it exactly as `await` would.
       if (result === null || (typeof result !== "object" && typeof result !== "function")) {
-        return Promise.resolve(result)
+        return open ? resolved(result) : Promise.resolve(result)
       }
-      return Promise.resolve(result).then(undefined, retryHandler(retryAfter, this, args))
+      return Promise.resolve(result).then(open ? resolved : undefined, retryHandler(retryAfter, this, args))
     }, fn)
   }
 
@@ -387,7 +413,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
    */
   const wrapperOf =
     <O extends AbortOptions>(
-      combinatorFor: (fn: AnyFunction, options: Partial<O>) => Combinator,
+      combinatorFor: (fn: AnyFunction, options: Partial<O>) => Wrapped,
       logsOnSuccess = false
     ) =>
     (fn: unknown, options?: O) => {
@@ -397,26 +423,41 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       return wrap(f, combinatorFor(f, rest as Partial<O>), checkedSignal, logsOnSuccess)
     }
 
-  const retry = wrapperOf<RetryOptions>((f, options) =>
-    Retry.retry({ ...options, name: options.name ?? defaultName(f) })
-  )
-  const funcRetry = wrapperOf<FuncRetryOptions>((f, options) =>
-    Retry.funcRetry(options.name ?? defaultName(f))
-  )
-  const continuous = wrapperOf<ContinuousOptions>((f, options) =>
-    Retry.continuous({ ...options, name: options.name ?? defaultName(f) })
-  )
+  const operation = { _tag: "Operation" } as const
+  const retry = wrapperOf<RetryOptions>((f, options) => {
+    const name = options.name ?? defaultName(f)
+    const context = options.context ?? ""
+    return {
+      combinator: Retry.retry({ ...options, name }),
+      identity: { name, context, budgetKey: Policy.budgetKeyOf(options.budgetKey, operation, context, name) }
+    }
+  })
+  const funcRetry = wrapperOf<FuncRetryOptions>((f, options) => {
+    const name = options.name ?? defaultName(f)
+    return { combinator: Retry.funcRetry(name), identity: { name, context: "", budgetKey: name } }
+  })
+  const continuous = wrapperOf<ContinuousOptions>((f, options) => {
+    const name = options.name ?? defaultName(f)
+    const context = options.context ?? ""
+    return {
+      combinator: Retry.continuous({ ...options, name }),
+      identity: { name, context, budgetKey: Policy.budgetKeyOf(options.budgetKey, operation, context, name) }
+    }
+  })
   const connRetry = (resourceName: string, actionName: string, options?: ConnRetryOptions) => {
     // Validates the options now, before any function is given.
     const validated = Retry.connRetry(resourceName, actionName, checkOptions(options))
     checkSignal(options?.signal)
-    const wrapper = wrapperOf<ConnRetryOptions>(
-      (f, rest) =>
-        rest.name === undefined && f.name !== ""
-          ? Retry.connRetry(resourceName, actionName, { ...rest, name: f.name })
-          : validated,
-      true
-    )
+    const connection = { _tag: "Connection", resourceName, actionName } as const
+    const context = `${resourceName}_infrastructure`
+    const wrapper = wrapperOf<ConnRetryOptions>((f, rest) => {
+      const own = rest.name === undefined && f.name !== ""
+      const name = rest.name ?? (own ? f.name : actionName)
+      return {
+        combinator: own ? Retry.connRetry(resourceName, actionName, { ...rest, name }) : validated,
+        identity: { name, context, budgetKey: Policy.budgetKeyOf(rest.budgetKey, connection, context, name) }
+      }
+    }, true)
     return (fn: unknown) => wrapper(fn, options)
   }
 

@@ -81,9 +81,12 @@ describe("Alert.sendRateLimited", () => {
       expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(true)
       const sent = yield* NotifierTest.sent
       expect(sent[0]!.text).toBe("Charging fails")
+      // Fired again after the window: the same incident, still failing.
       expect(sent[1]!.text).toBe(
-        "Charging fails\n\n(2 identical alerts were suppressed since 1970-01-01T00:00:00.000Z)"
+        "Charging fails\n\nStill failing: since 1970-01-01T00:00:00.000Z (5m); first alerted at 1970-01-01T00:00:00.000Z.\n\n(2 identical alerts were suppressed since 1970-01-01T00:00:00.000Z)"
       )
+      expect(sent[1]!.dedupKey).toBe(sent[0]!.dedupKey)
+      expect(sent[1]!.suppressed).toBe(2)
     }).pipe(Effect.provide(services()))
   )
 })

@@ -17,14 +17,26 @@ const run = (script: string, env: Record<string, string> = {}) =>
   })
 
 describe("npm start (examples/spend-credits.ts)", () => {
-  it("replays the incident with the embedded defaults: 1 alert per signature, a summary, exit 0", async () => {
-    const { stdout } = await run("examples/spend-credits.ts")
-    expect(stdout).toContain("calls:             9 (9 gave up after 60 attempts)")
-    expect(stdout).toContain("attempts:          540 requests to the billing server")
-    expect(stdout).toContain("alerts delivered:  2")
-    expect(stdout).toContain("alerts suppressed: 7")
-    expect(stdout).toContain("🚨 CRITICAL")
-    expect(stdout).toContain("🚨 INFRASTRUCTURE")
+  it("replays the incident with the embedded defaults: 1 alert per signature, then 1 resolution each", async () => {
+    const { stdout, stderr } = await run("examples/spend-credits.ts")
+    expect(stdout).toContain("calls:              9 (9 succeeded once the server recovered)")
+    expect(stdout).toContain("attempts:           549 requests to the billing server (540 failed)")
+    expect(stdout).toContain("alerts fired:       2")
+    expect(stdout).toContain("alerts suppressed:  7")
+    expect(stdout).toContain("incidents resolved: 2")
+    const logs = stdout + stderr
+    expect(logs.match(/🚨 CRITICAL: operation \\"spend_credits\\" is failing repeatedly/g)).toHaveLength(1)
+    expect(logs.match(/🚨 INFRASTRUCTURE: billing is failing repeatedly/g)).toHaveLength(1)
+    const resolved =
+      logs.match(/✅ RESOLVED: operation \\"spend_credits\\" \((billing|billing_infrastructure)\)/g) ?? []
+    expect(resolved.sort()).toEqual([
+      '✅ RESOLVED: operation \\"spend_credits\\" (billing)',
+      '✅ RESOLVED: operation \\"spend_credits\\" (billing_infrastructure)'
+    ])
+    // Each resolution carries the key of the alert it closes.
+    for (const key of logs.match(/dedupKey=\S+/g) ?? []) {
+      expect(logs.split(key).length - 1).toBe(2)
+    }
   })
 
   it("delivers its alerts to the Discord webhook named by ALERT_DISCORD_WEBHOOK_URL", async () => {
@@ -44,10 +56,16 @@ describe("npm start (examples/spend-credits.ts)", () => {
       const { stdout, stderr } = await run("examples/spend-credits.ts", {
         ALERT_DISCORD_WEBHOOK_URL: `http://127.0.0.1:${port}/api/webhooks/123/${secret}`
       })
-      expect(stdout).toContain("alerts delivered:  2")
-      expect(bodies).toHaveLength(2)
+      expect(stdout).toContain("alerts fired:       2")
+      expect(stdout).toContain("incidents resolved: 2")
+      expect(bodies).toHaveLength(4)
       expect(bodies.every(({ path }) => path === `/api/v10/webhooks/123/${secret}`)).toBe(true)
-      expect(bodies.map(({ body }) => body.content.split("\n")[0]).sort()).toEqual([
+      const firstLines = bodies.map(({ body }) =>
+        body.content.split("\n")[0]!.replace(/recovered after .*/, "recovered after")
+      )
+      expect(firstLines.sort()).toEqual([
+        '✅ RESOLVED: operation "spend_credits" (billing) recovered after',
+        '✅ RESOLVED: operation "spend_credits" (billing_infrastructure) recovered after',
         '🚨 CRITICAL: operation "spend_credits" is failing repeatedly',
         "🚨 INFRASTRUCTURE: billing is failing repeatedly"
       ])
@@ -70,5 +88,17 @@ describe("examples/plain-functions.ts", () => {
     const logs = stdout + stderr
     expect(logs.match(/fetchQuote failed on attempt \d\/5/g)).toHaveLength(2)
     expect(logs).toContain("marketStatus gave up after 2 attempts: QuoteError: market closed")
+  })
+})
+
+describe("examples/retry-after.ts", () => {
+  it("waits the 2 seconds a real server's Retry-After asks for, then gets the 200", async () => {
+    const { stdout, stderr } = await run("examples/retry-after.ts")
+    expect(stdout).toContain("server: 429, Retry-After: 2")
+    expect(stdout).toContain("price: ACME 42.00")
+    // The warning says the wait the server asked for, not the 200 ms backoff.
+    expect(stdout + stderr).toContain("getPrice failed on attempt 1/5; retrying in 2s")
+    const waited = Number(/waited (\d+\.\d) s/.exec(stdout)?.[1])
+    expect(waited).toBeGreaterThanOrEqual(2)
   })
 })

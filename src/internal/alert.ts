@@ -3,10 +3,10 @@
  *
  * @internal
  */
-import { Cause, Clock, Effect, Metric } from "effect"
+import { Cause, Clock, Duration, Effect, Metric } from "effect"
 import * as Metrics from "../Metrics.js"
 import * as Describe from "./describe.js"
-import { type Admission, AlertLimiter, type Decision } from "./limiter.js"
+import { type Admission, AlertLimiter, type Decision, type Incident, type Opening } from "./limiter.js"
 import { type AlertEvent, Notifier, type Severity } from "./notifier.js"
 import * as Redact from "./redact.js"
 
@@ -113,40 +113,123 @@ export const deliver = (event: AlertEvent): Effect.Effect<boolean, never, Notifi
     )
   )
 
+const iso = (millis: number): string => new Date(millis).toISOString()
+
+const since = (startedAt: number, now: number): string =>
+  `${iso(startedAt)} (${Describe.duration(Duration.millis(Math.max(0, now - startedAt)))})`
+
 /**
  * Fires an alert unless the limiter suppresses it (same signature within the window) or the
- * channel ceiling holds it back. Succeeds with `true` when the notifier delivered it. Never fails.
+ * channel ceiling holds it back. A fired alert opens its incident (or, fired again after the
+ * window, finds it open and says for how long it has been failing). Succeeds with `true` when
+ * the notifier delivered it. Never fails.
  */
 export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
   Effect.flatMap(AlertLimiter, (limiter) => {
     const signature = limiter.signature(firing.name, firing.error, firing.context)
+    const opening = (now: number): Opening => ({
+      signature,
+      dedupKey: dedupKey(firing.name, firing.context, signature),
+      operation: firing.name,
+      context: firing.context,
+      startedAt: firing.startedAt ?? now,
+      channel: firing.channel
+    })
     return Effect.flatMap(limiter.check(signature), (decision) => {
-      if (!decision.send) return Effect.as(count(Metrics.alertsSuppressed, firing.name), false)
+      if (!decision.send) {
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.zipRight(
+            limiter.noteSuppressed(opening(now)),
+            Effect.as(count(Metrics.alertsSuppressed, firing.name), false)
+          )
+        )
+      }
       return Effect.flatMap(limiter.admit, (admission) => {
         if (!admission.admitted) return Effect.as(count(Metrics.alertsHeldBack, firing.name), false)
         return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          deliver({
-            _tag: "Firing",
-            severity: firing.severity,
-            title: Redact.redact(firing.title),
-            text: Redact.redact(firing.text + notes(decision, admission)),
-            operation: firing.name,
-            context: firing.context,
-            signature,
-            dedupKey: dedupKey(firing.name, firing.context, signature),
-            attempt: firing.attempt,
-            error: errorOf(firing.error),
-            suppressed: decision.suppressed,
-            heldBack: admission.heldBack,
-            failures: 0,
-            startedAt: firing.startedAt ?? now,
-            at: now,
-            channel: firing.channel
+          Effect.flatMap(limiter.openIncident(opening(now), now), (incident) => {
+            const refire =
+              incident.firedAt < now
+                ? `\n\nStill failing: since ${since(incident.startedAt, now)}; first alerted at ${iso(incident.firedAt)}.`
+                : ""
+            return deliver({
+              _tag: "Firing",
+              severity: firing.severity,
+              title: Redact.redact(firing.title),
+              text: Redact.redact(firing.text + refire + notes(decision, admission)),
+              operation: firing.name,
+              context: firing.context,
+              signature,
+              dedupKey: incident.dedupKey,
+              attempt: firing.attempt,
+              error: errorOf(firing.error),
+              suppressed: decision.suppressed,
+              heldBack: admission.heldBack,
+              failures: 0,
+              startedAt: incident.startedAt,
+              at: now,
+              channel: firing.channel
+            })
           })
         )
       })
     })
   })
+
+/** The resolved event of `incident`, at `now`: a short text, the same `dedupKey`. */
+export const resolvedEvent = (incident: Incident, now: number): AlertEvent => {
+  const where = incident.context === "" ? "" : ` (${incident.context})`
+  const openFor = Describe.duration(Duration.millis(Math.max(0, now - incident.startedAt)))
+  const title = `✅ RESOLVED: operation "${incident.operation}"${where} recovered after ${openFor}`
+  const counts = `${plural(incident.failures, "failed attempt", "failed attempts")} and ${plural(incident.suppressed, "suppressed alert", "suppressed alerts")} since it first fired at ${iso(incident.firedAt)}.`
+  return {
+    _tag: "Resolved",
+    severity: "info",
+    title: Redact.redact(title),
+    text: Redact.redact(`${title}\n${counts}`),
+    operation: incident.operation,
+    context: incident.context,
+    signature: incident.signature,
+    dedupKey: incident.dedupKey,
+    attempt: undefined,
+    error: undefined,
+    suppressed: incident.suppressed,
+    heldBack: 0,
+    failures: incident.failures,
+    startedAt: incident.startedAt,
+    at: now,
+    channel: incident.channel
+  }
+}
+
+/**
+ * `operation` in `context` succeeded: one resolved event per incident it had open, never
+ * suppressed nor held back, each sent by one caller only. `afterFailure`: it had failed before.
+ */
+export const resolve = (
+  context: string,
+  operation: string,
+  afterFailure: boolean
+): Effect.Effect<void, never, AlertLimiter | Notifier> =>
+  Effect.flatMap(AlertLimiter, (limiter) =>
+    afterFailure || limiter.openIncidents() > 0
+      ? Effect.flatMap(limiter.resolveIncidents(context, operation, afterFailure), (incidents) =>
+          incidents.length === 0
+            ? Effect.void
+            : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                Effect.forEach(
+                  incidents,
+                  (incident) =>
+                    Effect.zipRight(
+                      count(Metrics.incidentsResolved, operation),
+                      deliver(resolvedEvent(incident, now))
+                    ),
+                  { discard: true }
+                )
+              )
+        )
+      : Effect.void
+  )
 
 /** The first line of `text`, for a title. */
 const firstLine = (text: string): string => {
@@ -164,14 +247,33 @@ export const sendRateLimited = (
 ): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
   fire({ name, context, error, severity: "error", title: firstLine(message), text: message, channel })
 
+/** Where a loop stands when it alerts, beyond its attempt number. */
+export interface LoopState {
+  /** The attempt number that alerts by default: the `N` of "attempt 3/N". Default 50. */
+  readonly threshold?: number | undefined
+  /** Clock millis of the loop's first failure. */
+  readonly startedAt?: number | undefined
+  /** Clock millis now, with `startedAt`: how long it has been failing. */
+  readonly now?: number | undefined
+}
+
 /** The text of the critical retry alert. */
-export const criticalRetryMessage = (name: string, attempt: number, error: unknown, context = ""): string =>
+export const criticalRetryMessage = (
+  name: string,
+  attempt: number,
+  error: unknown,
+  context = "",
+  loop: LoopState = {}
+): string =>
   [
     `🚨 CRITICAL: operation "${name}" is failing repeatedly`,
     "",
     `Operation: ${name}`,
     `Context: ${context === "" ? "(none)" : context}`,
-    `Current attempt: ${attempt}/${EXCESSIVE_RETRY_THRESHOLD}`,
+    `Current attempt: ${attempt}/${loop.threshold ?? EXCESSIVE_RETRY_THRESHOLD}`,
+    ...(loop.startedAt !== undefined && loop.now !== undefined
+      ? [`Failing since: ${since(loop.startedAt, loop.now)}`]
+      : []),
     `Error: ${Describe.summary(error, ERROR_TEXT_LENGTH)}`,
     "",
     "This operation has failed an excessive number of times and is still retrying. Investigate the failing dependency now."
@@ -183,9 +285,9 @@ export const sendCriticalRetryAlert = (
   attempt: number,
   error: unknown,
   context = "",
-  startedAt?: number
+  loop: LoopState = {}
 ): Effect.Effect<boolean, never, AlertLimiter | Notifier> => {
-  const text = criticalRetryMessage(name, attempt, error, context)
+  const text = criticalRetryMessage(name, attempt, error, context, loop)
   return fire({
     name,
     context,
@@ -194,7 +296,7 @@ export const sendCriticalRetryAlert = (
     title: firstLine(text),
     text,
     attempt,
-    startedAt
+    startedAt: loop.startedAt
   })
 }
 

@@ -1,27 +1,31 @@
 /**
- * The retry loop shared by `Retry` and `RetryRuntime`.
+ * The retry loop shared by `Retry` and `RetryRuntime`: the options, validated into a plan; the
+ * policy (a `Schedule`) that decides each failure; and the combinator, whose success path is one
+ * `catchAll` plus the optional services' fast checks.
  *
  * @internal
  */
 import {
   Cause,
-  type Duration,
+  Config,
+  Duration,
   Effect,
   Exit,
   type Fiber,
   FiberRef,
   LogLevel,
   Metric,
-  Schedule,
-  type ScheduleDecision
+  Schedule
 } from "effect"
 import * as Backoff from "../Backoff.js"
 import * as Metrics from "../Metrics.js"
 import * as Alert from "./alert.js"
+import { RetryBudget, type RetryBudgetService } from "./budget.js"
 import * as Describe from "./describe.js"
-import type { AlertLimiter } from "./limiter.js"
+import { AlertLimiter, type AlertLimiterService } from "./limiter.js"
 import type { Notifier } from "./notifier.js"
 import * as Options from "./options.js"
+import * as RetrySchedule from "./schedule.js"
 
 /** The services a retry with alerting needs. */
 export type Requirements = AlertLimiter | Notifier
@@ -29,108 +33,343 @@ export type Requirements = AlertLimiter | Notifier
 /** The largest `maxAttempts` accepted: one less than 2^31. */
 export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
 
-/** What a retry loop needs to know, once its options are validated. */
-export interface Plan<E> {
-  readonly name: string
-  readonly maxAttempts: number
-  readonly maxWait: Duration.Duration
-  readonly shouldRetry: (error: E) => boolean
-  /** Sent when the excessive-retry threshold attempt fails and another attempt will follow. */
-  readonly alert: (attempt: number, error: E) => Effect.Effect<boolean, never, Requirements>
-  /** Whether the loop itself logs an error when it gives up. */
-  readonly logGiveUp: boolean
+/** The longest server-requested wait honoured when `maxRetryAfter` is not given. */
+export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Duration.minutes(5)
+
+const DEFAULT_MAX_WAIT: Duration.Duration = Duration.seconds(30)
+
+/** When to alert, as the user writes it. */
+export interface AlertAt {
+  readonly attempts?: number | undefined
+  readonly after?: Duration.DurationInput | undefined
 }
 
-/** The user-facing options every retry combinator shares. */
-export interface PlanOptions<E> {
+/** The options every retry takes (`Retry.RetryOptions` documents them). */
+export interface PolicyOptions<E> {
   readonly name: string
   readonly context?: string | undefined
   readonly maxAttempts?: number | undefined
   readonly maxWait?: Duration.DurationInput | undefined
   readonly while?: ((error: E) => boolean) | undefined
+  readonly schedule?: Schedule.Schedule<unknown, E> | undefined
+  readonly alertAt?: AlertAt | undefined
+  readonly maxElapsed?: Duration.DurationInput | undefined
+  readonly retryAfter?: ((error: E, now: number) => Duration.DurationInput | undefined) | undefined
+  readonly maxRetryAfter?: Duration.DurationInput | undefined
+  readonly budgetKey?: string | undefined
 }
 
-const always = () => true
+/** Who the alert speaks of: an operation, or a connection to a resource. */
+export type Subject =
+  | { readonly _tag: "Operation" }
+  | { readonly _tag: "Connection"; readonly resourceName: string; readonly actionName: string }
 
-/** Validates `options`, throwing `InvalidOptionError` naming the first bad one. */
+/** What a retry loop needs to know, once its options are validated. */
+export interface Plan<E> {
+  readonly subject: Subject
+  readonly name: string
+  /** The context of the alert signature (a connection's is `"{resource}_infrastructure"`). */
+  readonly context: string
+  readonly maxAttempts: number
+  readonly maxWait: Duration.Duration
+  readonly shouldRetry: ((error: E) => boolean) | undefined
+  readonly schedule: Schedule.Schedule<unknown, E> | undefined
+  readonly alertAttempts: number | undefined
+  readonly alertAfterMillis: number | undefined
+  readonly maxElapsedMillis: number | undefined
+  readonly retryAfter: ((error: E, now: number) => Duration.DurationInput | undefined) | undefined
+  readonly maxRetryAfterMillis: number
+  readonly budgetKey: string
+  /** Whether the loop logs an error when it runs out of attempts (`connRetry` logs its own). */
+  readonly logGiveUp: boolean
+}
+
+const isObject = (value: unknown): value is object => value !== null && typeof value === "object"
+
+const millisOf = (option: string, input: Duration.DurationInput | undefined): number | undefined =>
+  input === undefined ? undefined : Duration.toMillis(Options.duration(option, input))
+
+/** Validates `alertAt`. `undefined` stays undefined: the caller chooses the default. */
+const alertAtOf = (alertAt: unknown): { attempts: number | undefined; afterMillis: number | undefined } => {
+  if (!isObject(alertAt)) {
+    throw new Options.InvalidOptionError({
+      option: "alertAt",
+      reason: "must be an object with attempts and/or after"
+    })
+  }
+  const { attempts, after } = alertAt as AlertAt
+  if (attempts === undefined && after === undefined) {
+    throw new Options.InvalidOptionError({ option: "alertAt", reason: "must give attempts, after, or both" })
+  }
+  return {
+    attempts:
+      attempts === undefined
+        ? undefined
+        : Options.wholeNumber("alertAt.attempts", attempts, 1, MAX_ATTEMPTS_LIMIT),
+    afterMillis: millisOf("alertAt.after", after)
+  }
+}
+
+/**
+ * Validates `options`, throwing `InvalidOptionError` naming the first bad one. Cheap for the usual
+ * few options: it runs each time a combinator is built, possibly once per call.
+ */
 export const resolve = <E>(
-  options: PlanOptions<E>,
-  defaults: { readonly maxAttempts: number }
-): Omit<Plan<E>, "alert" | "logGiveUp"> & { readonly context: string } => {
-  if (options === null || typeof options !== "object") {
+  options: PolicyOptions<E>,
+  defaults: {
+    readonly maxAttempts: number
+    readonly alertAttempts: number | undefined
+    readonly subject: Subject
+    readonly logGiveUp: boolean
+  }
+): Plan<E> => {
+  if (!isObject(options)) {
     throw new Options.InvalidOptionError({ option: "options", reason: "must be an object with a name" })
   }
-  if (options.context !== undefined && typeof options.context !== "string") {
+  const name = Options.name("name", options.name)
+  const context = options.context ?? ""
+  if (typeof context !== "string") {
     throw new Options.InvalidOptionError({ option: "context", reason: "must be a string" })
   }
   if (options.while !== undefined && typeof options.while !== "function") {
     throw new Options.InvalidOptionError({ option: "while", reason: "must be a function" })
   }
-  return {
-    name: Options.name("name", options.name),
-    context: options.context ?? "",
-    maxAttempts: Options.wholeNumber(
-      "maxAttempts",
-      options.maxAttempts ?? defaults.maxAttempts,
-      1,
-      MAX_ATTEMPTS_LIMIT
-    ),
-    maxWait: Options.duration("maxWait", options.maxWait ?? "30 seconds"),
-    shouldRetry: options.while ?? always
+  if (options.retryAfter !== undefined && typeof options.retryAfter !== "function") {
+    throw new Options.InvalidOptionError({ option: "retryAfter", reason: "must be a function" })
   }
+  if (options.schedule !== undefined && !Schedule.isSchedule(options.schedule)) {
+    throw new Options.InvalidOptionError({ option: "schedule", reason: "must be a Schedule" })
+  }
+  const alertAt =
+    options.alertAt === undefined
+      ? { attempts: defaults.alertAttempts, afterMillis: undefined }
+      : alertAtOf(options.alertAt)
+  const subject = defaults.subject
+  return {
+    subject,
+    name,
+    context: subject._tag === "Connection" ? `${subject.resourceName}_infrastructure` : context,
+    maxAttempts:
+      options.maxAttempts === undefined
+        ? defaults.maxAttempts
+        : Options.wholeNumber("maxAttempts", options.maxAttempts, 1, MAX_ATTEMPTS_LIMIT),
+    maxWait: options.maxWait === undefined ? DEFAULT_MAX_WAIT : Options.duration("maxWait", options.maxWait),
+    shouldRetry: options.while,
+    schedule: options.schedule,
+    alertAttempts: alertAt.attempts,
+    alertAfterMillis: alertAt.afterMillis,
+    maxElapsedMillis: millisOf("maxElapsed", options.maxElapsed),
+    retryAfter: options.retryAfter,
+    maxRetryAfterMillis:
+      options.maxRetryAfter === undefined
+        ? Duration.toMillis(DEFAULT_MAX_RETRY_AFTER)
+        : Duration.toMillis(Options.duration("maxRetryAfter", options.maxRetryAfter)),
+    budgetKey: budgetKeyOf(options.budgetKey, subject, context, name),
+    logGiveUp: defaults.logGiveUp
+  }
+}
+
+/** The retry budget's key: `budgetKey`, else a connection's resource, else the context, else the name. */
+export const budgetKeyOf = (
+  budgetKey: string | undefined,
+  subject: Subject,
+  context: string,
+  name: string
+): string =>
+  budgetKey !== undefined
+    ? Options.name("budgetKey", budgetKey)
+    : subject._tag === "Connection"
+      ? subject.resourceName
+      : context !== ""
+        ? context
+        : name
+
+/** Where a loop's first attempts deposit, and whose incidents its success resolves. */
+export interface Identity {
+  readonly budgetKey: string
+  readonly context: string
+  readonly name: string
+}
+
+/** A server-requested wait, bounded; `undefined` when none, or when the function misbehaves. */
+const requestedDelay =
+  <E>(plan: Plan<E>) =>
+  (error: E, now: number): Duration.Duration | undefined => {
+    try {
+      const input = plan.retryAfter!(error, now)
+      if (input === undefined) return undefined
+      const millis = Duration.toMillis(Duration.decode(input))
+      if (!Number.isFinite(millis) && millis !== Number.POSITIVE_INFINITY) return undefined
+      return Duration.millis(Math.min(Math.max(0, millis), plan.maxRetryAfterMillis))
+    } catch {
+      // A `retryAfter` that throws (a header it could not parse) asks for nothing.
+      return undefined
+    }
+  }
+
+/** The service of `tag` in the current fiber's context, if provided. */
+const serviceOf = <S>(fiber: Fiber.RuntimeFiber<unknown, unknown>, key: string): S | undefined =>
+  fiber.currentContext.unsafeMap.get(key) as S | undefined
+
+const BUDGET_OPERATION = "retry budget"
+
+const budgetExhausted = (key: string) => ({
+  _tag: "RetryBudgetExhausted",
+  message: `retries to ${key} refused by the retry budget`
+})
+
+/** The alert sent when `key`'s budget refuses a retry: rate limited like every alert. */
+export const alertBudget = (budget: RetryBudgetService, key: string, startedAt: number) => {
+  const refused = budget.status(key).refusedLastMinute
+  const text = [
+    `⚠️ Retry budget for ${key} exhausted: ${refused} ${refused === 1 ? "retry" : "retries"} refused in the last minute`,
+    "",
+    `Retries to ${key} are refused: the callers are retrying more than the budget allows, so the dependency is likely down or overloaded. Calls fail at their first error until retries are allowed again.`
+  ].join("\n")
+  return Alert.fire({
+    name: BUDGET_OPERATION,
+    context: key,
+    error: budgetExhausted(key),
+    severity: "warning",
+    title: `Retry budget for ${key} exhausted`,
+    text,
+    startedAt
+  })
 }
 
 /**
- * The retry policy: `Backoff.exponential` intersected with `Schedule.recurs`, stopped early by
- * the `while` predicate, with logging and the alert tapped onto each decision.
+ * Asks the retry budget, when one is provided, for the retry that `step` is about to make. A
+ * retry allowed again resolves the budget's alert for that key.
  */
-export const policy = <E>(plan: Plan<E>): Schedule.Schedule<unknown, E, Requirements> => {
-  const counters = {
-    retries: Metric.increment(Metric.tagged(Metrics.retries, "operation", plan.name)),
-    giveUps: Metric.increment(Metric.tagged(Metrics.giveUps, "operation", plan.name))
-  }
-  return Backoff.exponential({ maxWait: plan.maxWait }).pipe(
-    Schedule.intersect(Schedule.recurs(plan.maxAttempts - 1)),
-    Schedule.whileInput(plan.shouldRetry),
-    // Carries the failure to the decision tap below.
-    Schedule.intersect(Schedule.identity<E>()),
-    Schedule.onDecision(([[delay, retries], error], decision) =>
-      onDecision(plan, counters, retries + 1, delay, error, decision)
-    )
-  )
+const withdraw =
+  <E>(plan: Plan<E>) =>
+  (): Effect.Effect<boolean, never, Requirements> =>
+    Effect.withFiberRuntime((fiber) => {
+      const budget = serviceOf<RetryBudgetService>(fiber, RetryBudget.key)
+      if (budget === undefined) return allowed
+      if (!budget.tryWithdraw(plan.budgetKey)) return refused
+      const limiter = serviceOf<AlertLimiterService>(fiber, AlertLimiter.key)
+      return limiter !== undefined && limiter.openIncidents() > 0
+        ? Effect.as(Alert.resolve(plan.budgetKey, BUDGET_OPERATION, false), true)
+        : allowed
+    })
+
+/** Counts a retry refused by `key`'s budget. */
+export const countRefused = (key: string): Effect.Effect<void> =>
+  Metric.increment(Metric.tagged(Metrics.retriesRefused, "key", key))
+
+const allowed = Effect.succeed(true)
+const refused = Effect.succeed(false)
+
+interface Counters {
+  readonly retries: Effect.Effect<void>
+  readonly giveUps: Effect.Effect<void>
+  readonly refused: Effect.Effect<void>
 }
 
-const onDecision = <E>(
-  plan: Plan<E>,
-  counters: { readonly retries: Effect.Effect<void>; readonly giveUps: Effect.Effect<void> },
-  attempt: number,
-  delay: Duration.Duration,
-  error: E,
-  decision: ScheduleDecision.ScheduleDecision
-): Effect.Effect<void, never, Requirements> => {
-  if (decision._tag === "Continue") {
-    // The message (with its redaction) is built only when a warning would be written: in an
-    // alert storm with warnings filtered out, that is most of the work.
-    const warn = Effect.withFiberRuntime((fiber) =>
-      logsAt(fiber, LogLevel.Warning)
-        ? Effect.logWarning(
-            `${plan.name} failed on attempt ${attempt}/${plan.maxAttempts}; retrying in ${Describe.duration(delay)}: ${Describe.summary(error)}`
-          ).pipe(Effect.annotateLogs({ operation: plan.name, attempt }))
-        : Effect.void
-    ).pipe(Effect.zipRight(counters.retries))
-    return attempt === Alert.EXCESSIVE_RETRY_THRESHOLD
-      ? Effect.zipRight(warn, plan.alert(attempt, error))
-      : warn
+/**
+ * The policy: the user's schedule (or `Backoff.exponential`) within the plan's limits, with the
+ * warning log, the metrics, the alert and the budget's refusals tapped onto each decision.
+ */
+export const policy = <E>(plan: Plan<E>): Schedule.Schedule<RetrySchedule.Step<E>, E, Requirements> => {
+  const counters: Counters = {
+    retries: Metric.increment(Metric.tagged(Metrics.retries, "operation", plan.name)),
+    giveUps: Metric.increment(Metric.tagged(Metrics.giveUps, "operation", plan.name)),
+    refused: countRefused(plan.budgetKey)
   }
-  // Done: either the attempts ran out, or the failure is not retryable (left to the caller).
-  // Telling them apart by the count keeps the user's `while` predicate to one call per failure.
-  if (attempt < plan.maxAttempts) return Effect.void
-  if (!plan.logGiveUp) return counters.giveUps
-  return Effect.logError(`${plan.name} gave up after ${attempt} attempts: ${Describe.summary(error)}`).pipe(
-    Effect.annotateLogs({ operation: plan.name, attempt }),
-    Effect.zipRight(counters.giveUps)
-  )
+  const limited = RetrySchedule.limit(plan.schedule ?? Backoff.exponential({ maxWait: plan.maxWait }), {
+    maxAttempts: plan.maxAttempts,
+    shouldRetry: plan.shouldRetry,
+    requestedDelay: plan.retryAfter === undefined ? undefined : requestedDelay(plan),
+    maxElapsedMillis: plan.maxElapsedMillis,
+    alertAttempts: plan.alertAttempts,
+    alertAfterMillis: plan.alertAfterMillis,
+    admit: withdraw(plan)
+  })
+  return Schedule.tapOutput(limited, (step) => onStep(plan, counters, step))
 }
+
+const attemptsText = (plan: { readonly maxAttempts: number }, attempt: number): string =>
+  plan.maxAttempts === Number.POSITIVE_INFINITY ? `${attempt}` : `${attempt}/${plan.maxAttempts}`
+
+/** What the loop says and does at one failure. */
+const onStep = <E>(
+  plan: Plan<E>,
+  counters: Counters,
+  step: RetrySchedule.Step<E>
+): Effect.Effect<void, never, Requirements> =>
+  Effect.withFiberRuntime((fiber) => {
+    const limiter = serviceOf<AlertLimiterService>(fiber, AlertLimiter.key)
+    const counted =
+      limiter !== undefined && limiter.openIncidents() > 0
+        ? limiter.noteFailure(plan.context, plan.name)
+        : Effect.void
+    const annotations = { operation: plan.name, attempt: step.attempt }
+    switch (step.stop) {
+      case undefined: {
+        // The message (with its redaction) is built only when a warning would be written: in an
+        // alert storm with warnings filtered out, that is most of the work.
+        const warn = logsAt(fiber, LogLevel.Warning)
+          ? Effect.logWarning(
+              `${plan.name} failed on attempt ${attemptsText(plan, step.attempt)}; retrying in ${Describe.duration(step.delay)}: ${Describe.summary(step.input)}`
+            ).pipe(Effect.annotateLogs(annotations))
+          : Effect.void
+        const done = Effect.zipRight(Effect.zipRight(counted, warn), counters.retries)
+        return step.alert ? Effect.zipRight(done, alertFor(plan, step)) : done
+      }
+      case "not-retryable":
+        // Left to the caller, who chose not to retry it.
+        return counted
+      case "refused": {
+        const budget = serviceOf<RetryBudgetService>(fiber, RetryBudget.key)
+        const log = Effect.logWarning(
+          `${plan.name} gave up after ${step.attempt} attempt${step.attempt === 1 ? "" : "s"}: the retry budget for ${plan.budgetKey} is exhausted: ${Describe.summary(step.input)}`
+        ).pipe(Effect.annotateLogs({ ...annotations, budgetKey: plan.budgetKey }))
+        return Effect.zipRight(
+          Effect.zipRight(counted, Effect.zipRight(log, counters.refused)),
+          budget === undefined
+            ? Effect.void
+            : Effect.asVoid(alertBudget(budget, plan.budgetKey, step.startedAt))
+        )
+      }
+      case "deadline": {
+        const log = Effect.logError(
+          `${plan.name} gave up after ${step.attempt} attempt${step.attempt === 1 ? "" : "s"}: waiting ${Describe.duration(step.delay)} more would pass its maxElapsed of ${Describe.duration(Duration.millis(plan.maxElapsedMillis!))} (failing since ${Describe.duration(Duration.millis(step.now - step.startedAt))}): ${Describe.summary(step.input)}`
+        ).pipe(Effect.annotateLogs(annotations))
+        return Effect.zipRight(counted, Effect.zipRight(log, counters.giveUps))
+      }
+      default: {
+        if (!plan.logGiveUp) return Effect.zipRight(counted, counters.giveUps)
+        const log = Effect.logError(
+          `${plan.name} gave up after ${step.attempt} attempts: ${Describe.summary(step.input)}`
+        ).pipe(Effect.annotateLogs(annotations))
+        return Effect.zipRight(counted, Effect.zipRight(log, counters.giveUps))
+      }
+    }
+  })
+
+/** The alert of the plan's subject, at the step that reached `alertAt`. */
+const alertFor = <E>(
+  plan: Plan<E>,
+  step: RetrySchedule.Step<E>
+): Effect.Effect<boolean, never, Requirements> =>
+  plan.subject._tag === "Connection"
+    ? Alert.sendInfrastructureAlert(
+        {
+          resourceName: plan.subject.resourceName,
+          actionName: plan.subject.actionName,
+          name: plan.name,
+          attempt: step.attempt,
+          maxAttempts: plan.maxAttempts,
+          error: step.input
+        },
+        step.startedAt
+      )
+    : Alert.sendCriticalRetryAlert(plan.name, step.attempt, step.input, plan.context, {
+        threshold: plan.alertAttempts ?? plan.maxAttempts,
+        startedAt: step.startedAt,
+        now: step.now
+      })
 
 const originalCause = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
   Cause.match(cause, {
@@ -154,16 +393,17 @@ const outcome = (exit: Exit.Exit<unknown, unknown>): string =>
 /**
  * Continues a retry loop whose first attempt already failed with `first`: `Effect.retry` over
  * `self` with the full policy, where the first run replays `first` instead of running `self`
- * again. The success path (no failure) never reaches this, so it builds no schedule state and
- * opens no span. The loop runs in a span `retry {name}` whose attributes say how many attempts
- * were made and how it ended, and it fails with the original error object.
+ * again. The loop runs in a span `retry {name}` whose attributes say how many attempts were made
+ * and how it ended; a success resolves the operation's incidents; it fails with the original
+ * error object.
  */
 export const retryAfterFailure = <A, E, R, R2>(
   self: Effect.Effect<A, E, R>,
   first: E,
   schedule: Schedule.Schedule<unknown, E, R2>,
-  name: string
-): Effect.Effect<A, E, R | R2> =>
+  name: string,
+  context: string
+): Effect.Effect<A, E, R | R2 | Requirements> =>
   Effect.suspend(() => {
     let attempts = 1
     let replayed = false
@@ -176,6 +416,7 @@ export const retryAfterFailure = <A, E, R, R2>(
       return self
     })
     return Effect.retry(attempt, schedule).pipe(
+      Effect.tap(() => Alert.resolve(context, name, true)),
       Effect.onExit((exit) =>
         Effect.annotateCurrentSpan({ "retry.attempts": attempts, "retry.outcome": outcome(exit) })
       ),
@@ -186,30 +427,64 @@ export const retryAfterFailure = <A, E, R, R2>(
     )
   })
 
-/**
- * Continues a retry loop for `plan` after a first failure (see {@link retryAfterFailure}). The
- * schedule is built on the first failure, not when the combinator is made: a combinator made
- * per call and never failing costs no schedule.
- */
-export const continueWith = <E>(plan: Plan<E>) => {
-  let schedule: Schedule.Schedule<unknown, E, Requirements> | undefined
-  return <A, E2 extends E, R>(
-    self: Effect.Effect<A, E2, R>,
-    first: E2
-  ): Effect.Effect<A, E2, R | Requirements> => {
-    schedule ??= policy(plan)
-    return retryAfterFailure(self, first, schedule as Schedule.Schedule<unknown, E2, Requirements>, plan.name)
-  }
+/** A plan with its policy, built at the first failure and then kept. */
+export interface Compiled<E> {
+  readonly plan: Plan<E>
+  schedule: Schedule.Schedule<unknown, E, Requirements> | undefined
 }
 
-/** The retry combinator for `plan`: one `catchAll` on the success path, the policy after. */
+/** The loop after a first failure, for `compiled`'s plan. */
+export const continueAfter = <A, E, R>(
+  compiled: Compiled<E>,
+  self: Effect.Effect<A, E, R>,
+  first: E
+): Effect.Effect<A, E, R | Requirements> => {
+  compiled.schedule ??= policy(compiled.plan)
+  return retryAfterFailure(self, first, compiled.schedule, compiled.plan.name, compiled.plan.context)
+}
+
+/** What the loop does after the first failure: {@link continueAfter}, or a wrapper of it. */
+export type After = <A, E, R>(
+  compiled: Compiled<E>,
+  self: Effect.Effect<A, E, R>,
+  first: E
+) => Effect.Effect<A, E, R | Requirements>
+
+/**
+ * One run of the combinator: deposits into the retry budget when there is one, runs `self` with
+ * one `catchAll`, and resolves the operation's incidents on success when any are open.
+ */
+export const run = <A, E, R>(
+  compiled: Compiled<E>,
+  self: Effect.Effect<A, E, R>,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  after: After = continueAfter
+): Effect.Effect<A, E, R | Requirements> => {
+  const plan = compiled.plan
+  const budget = serviceOf<RetryBudgetService>(fiber, RetryBudget.key)
+  if (budget !== undefined) budget.deposit(plan.budgetKey)
+  const attempt = Effect.catchAll(self, (first) => after(compiled, self, first))
+  const limiter = serviceOf<AlertLimiterService>(fiber, AlertLimiter.key)
+  // With no open incident (the usual case) this is one read; a success then resolves nothing.
+  return limiter !== undefined && limiter.openIncidents() > 0
+    ? Effect.tap(attempt, () => Alert.resolve(plan.context, plan.name, false))
+    : attempt
+}
+
+/** The retry combinator for `plan`: its policy is built at the first failure, then kept. */
 export const retryWith = <E>(plan: Plan<E>) => {
-  const continueAfter = continueWith(plan)
+  const compiled: Compiled<E> = { plan, schedule: undefined }
   return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> =>
-    Effect.catchAll(self, (first) => continueAfter(self, first))
+    Effect.withFiberRuntime((fiber) => run(compiled as unknown as Compiled<E2>, self, fiber))
 }
 
 /** Whether a log line at `level` would be written: the fiber's minimum level lets it through. */
 export const logsAt = (fiber: Fiber.RuntimeFiber<unknown, unknown>, level: LogLevel.LogLevel): boolean =>
   // Ordinals compared directly: this runs on connRetry's success path.
   level.ordinal >= fiber.getFiberRef(FiberRef.currentMinimumLogLevel).ordinal
+
+/** The service name in connection logs: config `SERVICE_NAME`, default `"unknown"`. */
+export const serviceName = Config.string("SERVICE_NAME").pipe(
+  Config.withDefault("unknown"),
+  Effect.orElseSucceed(() => "unknown")
+)

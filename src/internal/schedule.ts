@@ -1,8 +1,9 @@
 /**
  * The limits every retry loop of the library puts on a backoff schedule: a number of attempts,
- * a predicate on the failure, a delay the failure itself asks for (a server's `Retry-After`), and
- * a deadline that no wait may pass. One `Schedule` combinator, so that `Retry`, the webhook
- * deliveries and the Redis reconnects retry the same way, with `Effect.retry`.
+ * a predicate on the failure, a delay the failure itself asks for (a server's `Retry-After`), a
+ * deadline that no wait may pass, a last word before each retry (a retry budget), and the one
+ * moment of the loop when it should alert. One `Schedule` combinator, so that `Retry`, the webhook
+ * deliveries and the Redis reconnects all retry the same way, with `Effect.retry`.
  *
  * @internal
  */
@@ -18,6 +19,8 @@ export type Stop =
   | "deadline"
   /** The backoff schedule itself ended. */
   | "schedule"
+  /** `admit` refused the retry (a retry budget). */
+  | "refused"
 
 /** What a limited schedule outputs at each failure. */
 export interface Step<In> {
@@ -29,6 +32,8 @@ export interface Step<In> {
   readonly delay: Duration.Duration
   /** Why the loop stops here, or `undefined` when it goes on. */
   readonly stop: Stop | undefined
+  /** Whether this failure is the one that should alert: at most once per loop, never on a stop. */
+  readonly alert: boolean
   /** Clock millis of the first failure (or of the given `startedAt`). */
   readonly startedAt: number
   /** Clock millis of this failure. */
@@ -36,22 +41,29 @@ export interface Step<In> {
 }
 
 /** The limits, validated by the caller. */
-export interface Limits<In> {
+export interface Limits<In, R = never> {
   /** Every attempt counts, the first one included. */
   readonly maxAttempts: number
   readonly shouldRetry?: ((input: In) => boolean) | undefined
   /** A delay the failure asks for; it replaces the backoff's delay for that step. */
-  readonly requestedDelay?: ((input: In) => Duration.Duration | undefined) | undefined
+  readonly requestedDelay?: ((input: In, now: number) => Duration.Duration | undefined) | undefined
   /** No wait may end more than this after `startedAt`. */
   readonly maxElapsedMillis?: number | undefined
   /** Where the deadline counts from; default: the first failure. */
   readonly startedAt?: number | undefined
+  /** Alert at the first failure whose attempt reaches this number... */
+  readonly alertAttempts?: number | undefined
+  /** ...or that comes this long after the first failure, whichever is first. */
+  readonly alertAfterMillis?: number | undefined
+  /** Asked last, before a retry that every other limit allows: `false` stops the loop. */
+  readonly admit?: ((step: Step<In>) => Effect.Effect<boolean, never, R>) | undefined
 }
 
 interface State {
   readonly base: unknown
   readonly attempt: number
   readonly startedAt: number | undefined
+  readonly alerted: boolean
 }
 
 type Result<In> = readonly [State, Step<In>, ScheduleDecision.ScheduleDecision]
@@ -60,46 +72,61 @@ type Result<In> = readonly [State, Step<In>, ScheduleDecision.ScheduleDecision]
  * `base` (a backoff) within `limits`. Outputs a {@link Step} for every failure, the one that stops
  * the loop included, so that `Effect.retryOrElse` can say why it gave up.
  */
-export const limit = <Out, In, R>(
+export const limit = <Out, In, R, R2 = never>(
   base: Schedule.Schedule<Out, In, R>,
-  limits: Limits<In>
-): Schedule.Schedule<Step<In>, In, R> => {
-  const { maxAttempts, shouldRetry, requestedDelay, maxElapsedMillis } = limits
-  const initial: State = { base: base.initial, attempt: 0, startedAt: limits.startedAt }
-  return Schedule.makeWithState(initial, (now, input, state): Effect.Effect<Result<In>, never, R> => {
+  limits: Limits<In, R2>
+): Schedule.Schedule<Step<In>, In, R | R2> => {
+  const {
+    maxAttempts,
+    shouldRetry,
+    requestedDelay,
+    maxElapsedMillis,
+    alertAttempts,
+    alertAfterMillis,
+    admit
+  } = limits
+  const initial: State = { base: base.initial, attempt: 0, startedAt: limits.startedAt, alerted: false }
+  return Schedule.makeWithState(initial, (now, input, state): Effect.Effect<Result<In>, never, R | R2> => {
     const attempt = state.attempt + 1
     const startedAt = state.startedAt ?? now
-    const stopped = (stop: Stop, delay: Duration.Duration, baseState: unknown) =>
-      Effect.succeed<Result<In>>([
-        { base: baseState, attempt, startedAt },
-        { attempt, input, delay, stop, startedAt, now },
-        ScheduleDecision.done
-      ])
+    const stopped = (stop: Stop, delay: Duration.Duration, baseState: unknown): Result<In> => [
+      { base: baseState, attempt, startedAt, alerted: state.alerted },
+      { attempt, input, delay, stop, alert: false, startedAt, now },
+      ScheduleDecision.done
+    ]
+    // The attempts first: the predicate is asked only about failures that could be retried.
+    if (attempt >= maxAttempts) return Effect.succeed(stopped("attempts", Duration.zero, state.base))
     if (shouldRetry !== undefined && !shouldRetry(input)) {
-      return stopped("not-retryable", Duration.zero, state.base)
+      return Effect.succeed(stopped("not-retryable", Duration.zero, state.base))
     }
-    if (attempt >= maxAttempts) return stopped("attempts", Duration.zero, state.base)
-    return Effect.flatMap(
-      base.step(now, input, state.base),
-      ([baseState, _, decision]): Effect.Effect<Result<In>> => {
-        if (ScheduleDecision.isDone(decision)) return stopped("schedule", Duration.zero, baseState)
-        const requested = requestedDelay?.(input)
-        const delayMillis =
-          requested === undefined
-            ? Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
-            : Duration.toMillis(requested)
-        const delay = Duration.millis(delayMillis)
-        if (maxElapsedMillis !== undefined && now + delayMillis > startedAt + maxElapsedMillis) {
-          return stopped("deadline", delay, baseState)
-        }
-        return Effect.succeed<Result<In>>([
-          { base: baseState, attempt, startedAt },
-          { attempt, input, delay, stop: undefined, startedAt, now },
-          requested === undefined
-            ? decision
-            : ScheduleDecision.continueWith(ScheduleInterval.after(now + delayMillis))
-        ])
+    return Effect.flatMap(base.step(now, input, state.base), ([baseState, _, decision]) => {
+      if (ScheduleDecision.isDone(decision))
+        return Effect.succeed(stopped("schedule", Duration.zero, baseState))
+      const requested = requestedDelay?.(input, now)
+      const delayMillis =
+        requested === undefined
+          ? Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+          : Duration.toMillis(requested)
+      const delay = Duration.millis(delayMillis)
+      if (maxElapsedMillis !== undefined && now + delayMillis > startedAt + maxElapsedMillis) {
+        return Effect.succeed(stopped("deadline", delay, baseState))
       }
-    )
+      const alert =
+        !state.alerted &&
+        ((alertAttempts !== undefined && attempt >= alertAttempts) ||
+          (alertAfterMillis !== undefined && now - startedAt >= alertAfterMillis))
+      const step: Step<In> = { attempt, input, delay, stop: undefined, alert, startedAt, now }
+      const continued: Result<In> = [
+        { base: baseState, attempt, startedAt, alerted: state.alerted || alert },
+        step,
+        requested === undefined
+          ? decision
+          : ScheduleDecision.continueWith(ScheduleInterval.after(now + delayMillis))
+      ]
+      if (admit === undefined) return Effect.succeed(continued)
+      return Effect.map(admit(step), (admitted) =>
+        admitted ? continued : stopped("refused", delay, baseState)
+      )
+    })
   })
 }

@@ -38,16 +38,17 @@ export const awaitSleeps = <A, E>(fiber: Fiber.Fiber<A, E>, count: number): Effe
   })
 
 /**
- * Runs `fiber` to its end. The delivery always has one pending sleep, its overall timeout; each
- * time a second one (a retry wait) is pending, moves the clock to the earliest wake-up. Returns
- * the fiber's result and the waits it went through, in milliseconds.
+ * Runs `fiber` to its end. Each time `sleeping` sleeps are pending (a webhook delivery always has
+ * one, its overall timeout, so a retry wait is the second: the default), moves the clock to the
+ * earliest wake-up. Returns the fiber's result and the waits it went through, in milliseconds.
  */
 export const drive = <A, E>(
-  fiber: Fiber.Fiber<A, E>
+  fiber: Fiber.Fiber<A, E>,
+  sleeping = 2
 ): Effect.Effect<{ readonly result: A; readonly waits: ReadonlyArray<number> }, E> =>
   Effect.gen(function* () {
     const waits: Array<number> = []
-    while (!(yield* awaitSleeps(fiber, 2))) {
+    while (!(yield* awaitSleeps(fiber, sleeping))) {
       const now = yield* TestClock.currentTimeMillis
       const [next] = yield* pendingSleeps
       waits.push(next! - now)

@@ -13,6 +13,8 @@ export type Reply =
       readonly headers?: Readonly<Record<string, string>>
       /** A string is sent as text/plain, anything else as JSON. */
       readonly body?: unknown
+      /** Whether Node adds its `Date` header. Default true. */
+      readonly sendDate?: boolean
     }
   /** Never answers: the request stays open until the client gives up or the server closes. */
   | "hang"
@@ -39,6 +41,7 @@ export interface TestServer {
 }
 
 const answer = (response: http.ServerResponse, reply: Exclude<Reply, "hang">): void => {
+  response.sendDate = reply.sendDate ?? true
   const isText = typeof reply.body === "string"
   const body = reply.body === undefined ? "" : isText ? (reply.body as string) : JSON.stringify(reply.body)
   response.writeHead(reply.status, {

@@ -10,9 +10,12 @@ import {
   type AlertLimiterService,
   CEILING_PERIOD_MILLIS,
   type Decision,
+  type Incident,
   type LimiterOptions,
   settings as limiterSettings,
-  makeMemory
+  makeMemory,
+  type Opening,
+  operationKey
 } from "../limiter.js"
 import * as Options from "../options.js"
 import * as Connection from "./connection.js"
@@ -55,7 +58,9 @@ export const settings = (options: RedisLimiterOptions): Settings => {
 
 const scripts = {
   retryAlertsDecide: { numberOfKeys: 1, lua: Scripts.DECIDE },
-  retryAlertsAdmit: { numberOfKeys: 2, lua: Scripts.ADMIT }
+  retryAlertsAdmit: { numberOfKeys: 2, lua: Scripts.ADMIT },
+  retryAlertsOpenIncident: { numberOfKeys: 1, lua: Scripts.OPEN_INCIDENT },
+  retryAlertsResolveIncidents: { numberOfKeys: 1, lua: Scripts.RESOLVE_INCIDENTS }
 } as const
 
 export const make = (
@@ -171,11 +176,74 @@ export const make = (
       )
     })
 
+    // Incidents are shared: the record of each open one lives in Redis (the first firing in any
+    // process wins), and resolving takes it there, once across processes. This process also
+    // remembers the incidents it fired or saw suppressed, so a first-attempt success knows
+    // whether to ask; the counts of a resolved event are this process's own.
+    const incidentTtl = String(Scripts.INCIDENT_TTL_MILLIS)
+
+    const openIncident = (opening: Opening, now: number): Effect.Effect<Incident> =>
+      Effect.flatMap(local.openIncident(opening, now), (known) =>
+        call(() =>
+          client.retryAlertsOpenIncident!(
+            Scripts.incidentKey(prefix, operationKey(opening.context, opening.operation)),
+            Scripts.incidentField(opening.signature),
+            Scripts.encodeIncident(known),
+            incidentTtl
+          )
+        ).pipe(
+          Effect.flatMap((reply) => decode(Scripts.decodeIncident(reply), reply)),
+          Effect.map((shared) => ({ ...known, startedAt: shared.startedAt, firedAt: shared.firedAt })),
+          Effect.tap(() => outage.answered),
+          Effect.catchAll((error) => Effect.as(failed(now, error), known))
+        )
+      )
+
+    const noteSuppressed = (opening: Opening): Effect.Effect<void> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        // Suppressed means some process sent it within the window: its incident may be open.
+        Effect.zipRight(local.openIncident(opening, now), local.noteSuppressed(opening))
+      )
+
+    const resolveIncidents = (
+      context: string,
+      operation: string,
+      afterFailure: boolean
+    ): Effect.Effect<ReadonlyArray<Incident>> =>
+      Effect.flatMap(local.resolveIncidents(context, operation, afterFailure), (known) => {
+        if (!afterFailure && known.length === 0) return Effect.succeed(known)
+        return call(() =>
+          client.retryAlertsResolveIncidents!(Scripts.incidentKey(prefix, operationKey(context, operation)))
+        ).pipe(
+          Effect.flatMap((reply) =>
+            Array.isArray(reply) ? Effect.succeed(reply) : Effect.fail(new Connection.UnexpectedReply(reply))
+          ),
+          Effect.map((replies) =>
+            replies.flatMap((reply) => {
+              const shared = Scripts.decodeIncident(reply)
+              if (shared === undefined) return []
+              const counted = known.find((incident) => incident.signature === shared.signature)
+              return [{ ...shared, failures: counted?.failures ?? 0, suppressed: counted?.suppressed ?? 0 }]
+            })
+          ),
+          Effect.tap(() => outage.answered),
+          // Without Redis this process resolves what it knows; another may resolve it again.
+          Effect.catchAll((error) =>
+            Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.as(failed(now, error), known))
+          )
+        )
+      })
+
     return {
       check,
       signature: local.signature,
       admit,
       reset: Effect.zipRight(local.reset, reset),
-      size
+      size,
+      openIncidents: local.openIncidents,
+      openIncident,
+      noteSuppressed,
+      noteFailure: local.noteFailure,
+      resolveIncidents
     } satisfies AlertLimiterService
   })

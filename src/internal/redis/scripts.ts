@@ -5,7 +5,7 @@
  * @internal
  */
 import { createHash } from "node:crypto"
-import type { Admission, Decision } from "../limiter.js"
+import type { Admission, Decision, Incident } from "../limiter.js"
 
 /**
  * Added to the window to make a key's time to live (real milliseconds, counted by Redis). The
@@ -62,6 +62,39 @@ return {1, held}
 `
 
 /**
+ * An incident opens, or is found open (a re-fire), in the hash of its operation. KEYS[1]: the
+ * operation's incident hash. ARGV: the signature's field, the incident as JSON (its first
+ * firing), TTL millis. Returns the incident's JSON as first written, by whichever process fired
+ * it first.
+ */
+export const OPEN_INCIDENT = `
+redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2])
+redis.call("PEXPIRE", KEYS[1], ARGV[3])
+return redis.call("HGET", KEYS[1], ARGV[1])
+`
+
+/**
+ * An operation succeeded: takes its open incidents, once. KEYS[1]: the operation's incident hash.
+ * Returns the incidents' JSON (empty when another process took them first, or none was open).
+ */
+export const RESOLVE_INCIDENTS = `
+local incidents = redis.call("HVALS", KEYS[1])
+redis.call("DEL", KEYS[1])
+return incidents
+`
+
+/** How long an incident nobody resolves stays in Redis: a day, renewed at each firing. */
+export const INCIDENT_TTL_MILLIS = 24 * 60 * 60 * 1000
+
+/** The Redis key of an operation's open incidents. */
+export const incidentKey = (prefix: string, operationKey: string): string =>
+  `${prefix}incident:${createHash("sha256").update(operationKey).digest("hex")}`
+
+/** The field of a signature in its operation's incident hash. */
+export const incidentField = (signature: string): string =>
+  createHash("sha256").update(signature).digest("hex")
+
+/**
  * The Redis key of a signature: the prefix, then the SHA-256 of the signature. Signatures carry
  * arbitrary names and error messages; the hash bounds the key's length and its alphabet.
  */
@@ -99,6 +132,61 @@ export const decodeAdmission = (reply: unknown): Admission | undefined => {
   if (admitted === 0 && heldBack === 0) return undefined
   return { admitted: admitted === 1, heldBack }
 }
+
+/** Decodes one incident written by {@link OPEN_INCIDENT}, or `undefined`. */
+export const decodeIncident = (reply: unknown): Incident | undefined => {
+  if (typeof reply !== "string") return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(reply)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== "object" || value === null) return undefined
+  const record = value as Record<string, unknown>
+  const text = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : undefined)
+  const time = (key: string) =>
+    typeof record[key] === "number" && Number.isFinite(record[key]) ? (record[key] as number) : undefined
+  const signature = text("signature")
+  const dedupKey = text("dedupKey")
+  const operation = text("operation")
+  const context = text("context")
+  const startedAt = time("startedAt")
+  const firedAt = time("firedAt")
+  if (
+    signature === undefined ||
+    dedupKey === undefined ||
+    operation === undefined ||
+    context === undefined ||
+    startedAt === undefined ||
+    firedAt === undefined
+  ) {
+    return undefined
+  }
+  return {
+    signature,
+    dedupKey,
+    operation,
+    context,
+    startedAt,
+    firedAt,
+    channel: text("channel"),
+    failures: 0,
+    suppressed: 0
+  }
+}
+
+/** An incident as {@link OPEN_INCIDENT} stores it: what every process needs to resolve it. */
+export const encodeIncident = (incident: Incident): string =>
+  JSON.stringify({
+    signature: incident.signature,
+    dedupKey: incident.dedupKey,
+    operation: incident.operation,
+    context: incident.context,
+    startedAt: incident.startedAt,
+    firedAt: incident.firedAt,
+    channel: incident.channel
+  })
 
 const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value) && value >= 0

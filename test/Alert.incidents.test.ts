@@ -1,0 +1,217 @@
+/**
+ * Alerts as incidents: an alert fires, fires again after the window while the operation keeps
+ * failing, and resolves once at its first success. TestClock throughout; a real redis-server for
+ * incidents shared by two processes.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Clock, Effect, Fiber, Layer, Redacted, Schedule, TestClock } from "effect"
+import { Alert, AlertLimiter, NotifierTest, Retry } from "../src/index.js"
+import { RedisAlertLimiter } from "../src/redis.js"
+import { captureLogs } from "./support/logs.js"
+import { redisTestUrl, uniquePrefix } from "./support/redis.js"
+
+const services = (options: AlertLimiter.MemoryOptions = {}) =>
+  Layer.merge(AlertLimiter.layerMemory(options), NotifierTest.layer)
+
+/** Fails with "HTTP 500" until the Clock reaches `until` (millis), then succeeds. */
+const downUntil = (until: number) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    now < until ? Effect.fail(new Error("HTTP 500")) : Effect.succeed("ok")
+  )
+
+const minutes = (n: number) => n * 60_000
+
+describe("incidents", () => {
+  it.effect(
+    "fire, fire again after the window with the same dedupKey, resolve once at the first success",
+    () =>
+      Effect.gen(function* () {
+        const charge = downUntil(minutes(12)).pipe(
+          Retry.retry({
+            name: "charge",
+            context: "billing",
+            maxAttempts: 100,
+            schedule: Schedule.spaced("1 minute"),
+            alertAt: { attempts: 3 }
+          })
+        )
+        // One caller from the start, a second one from minute 6; both recover at minute 12.
+        const first = yield* Effect.fork(charge)
+        yield* TestClock.adjust(minutes(6))
+        const second = yield* Effect.fork(charge)
+        yield* TestClock.adjust(minutes(10))
+        expect(yield* Fiber.join(first)).toBe("ok")
+        expect(yield* Fiber.join(second)).toBe("ok")
+
+        const events = yield* NotifierTest.sent
+        expect(events.map((event) => [event._tag, event.at, event.attempt])).toEqual([
+          ["Firing", minutes(2), 3],
+          ["Firing", minutes(8), 3],
+          ["Resolved", minutes(12), undefined]
+        ])
+        const [fired, refired, resolved] = events
+        expect(new Set(events.map((event) => event.dedupKey)).size).toBe(1)
+        expect(fired!.dedupKey).toMatch(/^billing\/charge\/[0-9a-f]{14}$/)
+        // The re-fire belongs to the incident that started with the first caller's first failure.
+        expect(refired!.startedAt).toBe(0)
+        expect(refired!.text).toContain(
+          "Still failing: since 1970-01-01T00:00:00.000Z (8m); first alerted at 1970-01-01T00:02:00.000Z."
+        )
+        expect(resolved).toMatchObject({
+          _tag: "Resolved",
+          severity: "info",
+          operation: "charge",
+          context: "billing",
+          startedAt: 0,
+          // The failed attempts after it first fired: the first caller's at minutes 3 to 11, the
+          // second caller's at minutes 6 to 11.
+          failures: 9 + 6
+        })
+        expect(resolved!.title).toBe('✅ RESOLVED: operation "charge" (billing) recovered after 12m')
+        expect(resolved!.text).toContain(
+          "15 failed attempts and 0 suppressed alerts since it first fired at 1970-01-01T00:02:00.000Z."
+        )
+      }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("10,000 fibers succeeding at once send one resolved event", () =>
+    Effect.gen(function* () {
+      expect(yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")).toBe(true)
+      expect(yield* AlertLimiter.AlertLimiter.pipe(Effect.map((limiter) => limiter.openIncidents()))).toBe(1)
+      const calls = Array.from({ length: 10_000 }, () =>
+        Effect.succeed("ok").pipe(Retry.retry({ name: "charge", context: "billing" }))
+      )
+      yield* Effect.all(calls, { concurrency: "unbounded" })
+      const events = yield* NotifierTest.sent
+      expect(events.map((event) => event._tag)).toEqual(["Firing", "Resolved"])
+      expect(events[1]!.dedupKey).toBe(events[0]!.dedupKey)
+      expect(yield* AlertLimiter.AlertLimiter.pipe(Effect.map((limiter) => limiter.openIncidents()))).toBe(0)
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("a loop that gives up resolves nothing; the next success does", () =>
+    Effect.gen(function* () {
+      const failing = Effect.fail(new Error("HTTP 500")).pipe(
+        Retry.retry({ name: "charge", context: "billing", maxAttempts: 4, alertAt: { attempts: 2 } })
+      )
+      yield* Effect.fork(failing)
+      yield* TestClock.adjust("1 hour")
+      expect((yield* NotifierTest.sent).map((event) => event._tag)).toEqual(["Firing"])
+      // Another operation's success resolves nothing either.
+      yield* Effect.succeed(1).pipe(Retry.retry({ name: "refund", context: "billing" }))
+      yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "shipping" }))
+      expect((yield* NotifierTest.sent).map((event) => event._tag)).toEqual(["Firing"])
+      yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
+      expect((yield* NotifierTest.sent).map((event) => event._tag)).toEqual(["Firing", "Resolved"])
+    }).pipe(Effect.provide(services()))
+  )
+
+  it.effect("resolved events are never suppressed by the window nor held back by the ceiling", () =>
+    Effect.gen(function* () {
+      // A ceiling of one alert a minute, used up by the firing.
+      yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")
+      expect(yield* Alert.sendCriticalRetryAlert("other", 50, new Error("boom"), "x")).toBe(false)
+      yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
+      expect((yield* NotifierTest.sent).map((event) => event._tag)).toEqual(["Firing", "Resolved"])
+      // Within the window, the same failure is suppressed (no new incident), so nothing resolves.
+      expect(yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")).toBe(false)
+      yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
+      expect(yield* NotifierTest.sent).toHaveLength(2)
+    }).pipe(Effect.provide(services({ ceiling: 1 })))
+  )
+
+  it.effect("a resolved event that cannot be delivered is logged with its text", () => {
+    const logs = captureLogs()
+    return Effect.gen(function* () {
+      yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")
+      yield* NotifierTest.setFailure(Cause.die(new Error("webhook gone")))
+      yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
+      const failures = logs.lines.filter((line) => line.message.startsWith("Alert could not be delivered"))
+      expect(failures.map((line) => line.message)).toEqual([
+        'Alert could not be delivered: ✅ RESOLVED: operation "charge" (billing) recovered after 0\n0 failed attempts and 0 suppressed alerts since it first fired at 1970-01-01T00:00:00.000Z.'
+      ])
+      expect(failures[0]!.annotations.dedupKey).toMatch(/^billing\/charge\//)
+    }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
+  })
+
+  it.effect("connRetry's infrastructure alert resolves when the connection succeeds", () =>
+    Effect.gen(function* () {
+      const connect = downUntil(minutes(3)).pipe(
+        Retry.connRetry("postgres", "connect", {
+          schedule: Schedule.spaced("30 seconds"),
+          alertAt: { attempts: 2 }
+        })
+      )
+      const fiber = yield* Effect.fork(connect)
+      yield* TestClock.adjust(minutes(5))
+      expect(yield* Fiber.join(fiber)).toBe("ok")
+      const events = yield* NotifierTest.sent
+      expect(events.map((event) => [event._tag, event.context, event.operation])).toEqual([
+        ["Firing", "postgres_infrastructure", "connect"],
+        ["Resolved", "postgres_infrastructure", "connect"]
+      ])
+    }).pipe(Effect.provide(services()))
+  )
+})
+
+describe("incidents shared through Redis", () => {
+  it.scoped("two processes: one fires, the other's recovery resolves it, once", () =>
+    Effect.gen(function* () {
+      const prefix = uniquePrefix()
+      const url = Redacted.make(redisTestUrl())
+      // Two "processes": each with its own limiter (own connection and memory) and notifier.
+      const processA = yield* Layer.build(
+        Layer.merge(RedisAlertLimiter.layer({ url, prefix, timeout: "5 seconds" }), NotifierTest.layer)
+      )
+      const processB = yield* Layer.build(
+        Layer.merge(RedisAlertLimiter.layer({ url, prefix, timeout: "5 seconds" }), NotifierTest.layer)
+      )
+      const inA = <A, E>(
+        effect: Effect.Effect<
+          A,
+          E,
+          AlertLimiter.AlertLimiter | NotifierTest.NotifierTest | Retry.Requirements
+        >
+      ) => Effect.provide(effect, processA)
+      const inB = <A, E>(
+        effect: Effect.Effect<
+          A,
+          E,
+          AlertLimiter.AlertLimiter | NotifierTest.NotifierTest | Retry.Requirements
+        >
+      ) => Effect.provide(effect, processB)
+
+      const error = new Error("HTTP 500")
+      expect(yield* inA(Alert.sendCriticalRetryAlert("charge", 50, error, "billing"))).toBe(true)
+      // B fails too, after A's alert: suppressed across processes.
+      expect(yield* inB(Alert.sendCriticalRetryAlert("charge", 50, error, "billing"))).toBe(false)
+
+      // B recovers after a failure: it asks Redis and resolves the incident A fired.
+      let failedOnce = false
+      const flaky = Effect.suspend(() => {
+        if (failedOnce) return Effect.succeed("ok")
+        failedOnce = true
+        return Effect.fail(error)
+      })
+      const recovered = yield* Effect.fork(
+        inB(
+          flaky.pipe(
+            Retry.retry({ name: "charge", context: "billing", schedule: Schedule.spaced("1 second") })
+          )
+        )
+      )
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(recovered)).toBe("ok")
+
+      // A's own first-attempt success asks Redis too (A knows it fired): already resolved.
+      yield* inA(Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" })))
+
+      const sentByA = yield* inA(NotifierTest.sent)
+      const sentByB = yield* inB(NotifierTest.sent)
+      expect(sentByA.map((event) => event._tag)).toEqual(["Firing"])
+      expect(sentByB.map((event) => event._tag)).toEqual(["Resolved"])
+      expect(sentByB[0]!.dedupKey).toBe(sentByA[0]!.dedupKey)
+      expect(sentByB[0]!.startedAt).toBe(sentByA[0]!.startedAt)
+    })
+  )
+})
