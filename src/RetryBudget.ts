@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { Context, type Duration, Effect, Layer } from "effect"
+import { Context, type Duration, Effect, Layer, type Scope } from "effect"
 import * as Internal from "./internal/budget.js"
 import { type BudgetStatus, RetryBudget, type RetryBudgetService } from "./internal/budget.js"
 import * as Window from "./internal/budgetWindow.js"
@@ -128,6 +128,12 @@ export interface Options {
  * own state; time comes from the Effect `Clock` of the fiber that builds it, so a budget built in
  * a test reads the `TestClock`.
  *
+ * `deposit` does not read the Clock: reading it would cost more than the deposit itself, and
+ * allocate. A fiber, held by the scope, keeps the current bucket while deposits come (waking at
+ * each bucket boundary, on the Clock) and parks after a bucket without any; the first deposit
+ * after that reads the Clock. Below buckets of 10 ms (a window under 100 ms), every deposit reads
+ * the Clock instead. `tryWithdraw` and `status` always read it.
+ *
  * The rule, per key, over the sliding window: a retry is allowed when
  * `withdrawals + 1 <= deposits × percent / 100 + minPerSecond × window in seconds`, where
  * `deposits` are the first attempts and `withdrawals` the retries allowed in the window. A refused
@@ -153,7 +159,7 @@ export interface Options {
  * import { RetryBudget } from "effect-retry-alerts"
  *
  * // A budget layer that logs each refusal, built on the memory budget.
- * const layerLogged = Layer.effect(
+ * const layerLogged = Layer.scoped(
  *   RetryBudget.RetryBudget,
  *   Effect.map(RetryBudget.make({ percent: 10 }), (budget) => ({
  *     ...budget,
@@ -169,7 +175,8 @@ export interface Options {
  * @since 0.2.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<RetryBudgetService> => Internal.makeMemory(options)
+export const make = (options: Options = {}): Effect.Effect<RetryBudgetService, never, Scope.Scope> =>
+  Internal.makeMemory(options)
 
 /**
  * An in-memory budget layer, Finagle's defaults unless told otherwise: 20 percent of the first
@@ -193,7 +200,7 @@ export const make = (options: Options = {}): Effect.Effect<RetryBudgetService> =
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<RetryBudget> =>
-  Layer.effect(RetryBudget, make(options))
+  Layer.scoped(RetryBudget, make(options))
 
 const withBudget = <A>(f: (budget: RetryBudgetService) => A): Effect.Effect<A, never, RetryBudget> =>
   Effect.withFiberRuntime((fiber) => Effect.succeed(f(Context.unsafeGet(fiber.currentContext, RetryBudget))))

@@ -129,6 +129,25 @@ describe("RetryBudget window", () => {
     })
   )
 
+  it.scoped("deposits in a steady stream land in their buckets (the deposit clock keeps up)", () =>
+    Effect.gen(function* () {
+      const budget = yield* build({ window: "10 seconds" })
+      for (let step = 1; step <= 80; step++) {
+        yield* TestClock.adjust("250 millis")
+        budget.deposit("db")
+      }
+      // At 20 s the window is buckets 11 to 20: the deposits made from 11 s to 20 s.
+      expect(budget.status("db").deposits).toBe(37)
+      // A deposit at 21.5 s lands in bucket 21, which leaves the window at 31 s.
+      yield* TestClock.adjust("1500 millis")
+      budget.deposit("db")
+      yield* TestClock.setTime(30_999)
+      expect(budget.status("db").deposits).toBe(1)
+      yield* TestClock.setTime(31_000)
+      expect(budget.status("db").deposits).toBe(0)
+    })
+  )
+
   it.scoped("a quiet key jumps several windows at once", () =>
     Effect.gen(function* () {
       const budget = yield* build({ percent: 100, minPerSecond: 0 })

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Context, Duration, Effect, MetricLabel } from "effect"
+import { type Clock, Context, Duration, Effect, MetricLabel, type Scope } from "effect"
 import * as Metrics from "../Metrics.js"
 import { BUCKETS, bucketId, Ring } from "./budgetWindow.js"
 import { setNewest } from "./limiter.js"
@@ -141,6 +141,61 @@ export const DEPOSITS = 0
 export const WITHDRAWALS = 1
 
 /**
+ * Below this bucket width (a window under 100 ms) the budget reads the Clock on every deposit: a
+ * timer cannot keep up with such buckets.
+ */
+export const MIN_TICK_MILLIS = 10
+
+/**
+ * The bucket a deposit goes to, without reading the Clock on every deposit. Reading it costs
+ * more than the rest of a deposit and, on the live Clock (`Date.now()`), allocates a number: a
+ * deposit runs on every first attempt, success path included. So a fiber keeps the current
+ * bucket up to date, waking at each bucket boundary (on the Clock, so that a test moves it with
+ * the TestClock), and parks when a whole bucket went by without a deposit; the next deposit then
+ * reads the Clock itself and wakes it. A deposit may land in the previous bucket for as long as
+ * the timer fires late (an event loop busy past a boundary): it then leaves the window that much
+ * earlier.
+ */
+export const makeDepositClock = (
+  clock: Clock.Clock,
+  bucketMillis: number
+): Effect.Effect<() => number, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const read = () => bucketId(clock.unsafeCurrentTimeMillis(), bucketMillis)
+    if (bucketMillis < MIN_TICK_MILLIS) return read
+    let current = read()
+    let ticking = false
+    let used = false
+    const latch = yield* Effect.makeLatch(false)
+    const untilNextBucket = Effect.suspend(() => {
+      const now = clock.unsafeCurrentTimeMillis()
+      return Effect.sleep(Duration.millis((bucketId(now, bucketMillis) + 1) * bucketMillis - now))
+    })
+    const tick = latch.await.pipe(
+      Effect.zipRight(untilNextBucket),
+      Effect.zipRight(
+        Effect.sync(() => {
+          current = read()
+          if (!used) {
+            ticking = false
+            latch.unsafeClose()
+          }
+          used = false
+        })
+      )
+    )
+    yield* Effect.forkScoped(Effect.forever(tick))
+    return () => {
+      used = true
+      if (ticking) return current
+      ticking = true
+      latch.unsafeOpen()
+      current = read()
+      return current
+    }
+  })
+
+/**
  * What every budget keeps per key besides its counts: the refusals of the last minute and the
  * key's metric label, both made on the first refusal, so that a key never refused costs neither.
  */
@@ -179,9 +234,12 @@ class MemoryEntry extends KeyState {
 
 /**
  * The memory budget: a `Map` of keys, each with its window in buckets, made when the effect
- * runs (each build has its own state); time from the Clock of the fiber that runs it.
+ * runs (each build has its own state); time from the Clock of the fiber that runs it. The
+ * scope holds the fiber of {@link makeDepositClock}.
  */
-export const makeMemory = (options: BudgetOptions = {}): Effect.Effect<RetryBudgetService> => {
+export const makeMemory = (
+  options: BudgetOptions = {}
+): Effect.Effect<RetryBudgetService, never, Scope.Scope> => {
   const budget = settings(options)
   const { bucketMillis, maxKeys } = budget
 
@@ -190,6 +248,7 @@ export const makeMemory = (options: BudgetOptions = {}): Effect.Effect<RetryBudg
     // state is a plain `Map` rather than a `Ref`: the contract is synchronous, and a synchronous
     // call cannot interleave with another one, so each decision is atomic as it is.
     const clock = yield* Effect.clock
+    const depositBucket = yield* makeDepositClock(clock, bucketMillis)
     const entries = new Map<string, MemoryEntry>()
 
     /** The key's entry with its window moved to `id`; made if new. */
@@ -198,7 +257,7 @@ export const makeMemory = (options: BudgetOptions = {}): Effect.Effect<RetryBudg
       if (entry === undefined) {
         entry = new MemoryEntry(key, new Ring(BUCKETS, 2, id))
         setNewest(entries, key, entry, maxKeys)
-      } else if (entry.window.head !== id) {
+      } else if (id > entry.window.head) {
         entry.window.advance(id)
         // Reordered once per bucket, not on every call: the map stays ordered by last use to a
         // bucket's width, and the hot path does no `Map` delete and insert.
@@ -209,7 +268,7 @@ export const makeMemory = (options: BudgetOptions = {}): Effect.Effect<RetryBudg
 
     return {
       deposit: (key) => {
-        entryAt(key, bucketId(clock.unsafeCurrentTimeMillis(), bucketMillis)).window.increment(DEPOSITS)
+        entryAt(key, depositBucket()).window.increment(DEPOSITS)
       },
       tryWithdraw: (key) => {
         const now = clock.unsafeCurrentTimeMillis()

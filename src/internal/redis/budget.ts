@@ -15,6 +15,7 @@ import {
   settings as budgetSettings,
   DEPOSITS,
   KeyState,
+  makeDepositClock,
   type RetryBudgetService,
   WITHDRAWALS
 } from "../budget.js"
@@ -172,6 +173,7 @@ export const make = (
     const ttlArg = String(windowMillis + TTL_MARGIN_MILLIS)
     const bucketsArg = String(BUCKETS)
     const clock = yield* Effect.clock
+    const depositBucket = yield* makeDepositClock(clock, bucketMillis)
     const { client, call, describeFailure } = yield* Connection.connect(url, settings.timeout, scripts)
     const outage = Connection.makeOutageLog(
       LOG_PREFIX,
@@ -196,7 +198,7 @@ export const make = (
       if (entry === undefined) {
         entry = new SharedEntry(key, id)
         setNewest(entries, key, entry, maxKeys)
-      } else if (entry.pending.head !== id) {
+      } else if (id > entry.pending.head) {
         entry.pending.advance(id)
         entry.shared.advance(id)
         setNewest(entries, key, entry, maxKeys)
@@ -206,7 +208,7 @@ export const make = (
     }
 
     const deposit = (key: string): void => {
-      entryAt(key, bucketId(clock.unsafeCurrentTimeMillis(), bucketMillis)).pending.increment(DEPOSITS)
+      entryAt(key, depositBucket()).pending.increment(DEPOSITS)
     }
 
     const tryWithdraw = (key: string): boolean => {
