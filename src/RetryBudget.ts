@@ -57,7 +57,8 @@ export {
   /**
    * How one key's budget stands: `deposits` (first attempts) and `withdrawals` (retries allowed)
    * in the sliding window, and `refusedLastMinute` (retries refused over the last minute, kept in
-   * 12 buckets of 5 seconds: the last 55 to 60 seconds).
+   * 12 buckets of 5 seconds: the last 55 to 60 seconds, each refusal timed to the start of the
+   * budget bucket it was made in).
    *
    * @since 0.2.0
    * @category models
@@ -88,7 +89,7 @@ export {
    * fiber: `deposit` runs on every first attempt, success path included.
    *
    * - `deposit(key)` records a first attempt; for a known key, a counter update that allocates
-   *   nothing.
+   *   nothing (so is an allowed `tryWithdraw`).
    * - `tryWithdraw(key)` asks for one retry: `true` records it; `false` counts a refusal (in
    *   `status(key).refusedLastMinute` and in the `Metrics.retriesRefused` counter tagged `key`).
    * - `status(key)` tells how the key's budget stands.
@@ -128,11 +129,11 @@ export interface Options {
  * own state; time comes from the Effect `Clock` of the fiber that builds it, so a budget built in
  * a test reads the `TestClock`.
  *
- * `deposit` does not read the Clock: reading it would cost more than the deposit itself, and
- * allocate. A fiber, held by the scope, keeps the current bucket while deposits come (waking at
- * each bucket boundary, on the Clock) and parks after a bucket without any; the first deposit
- * after that reads the Clock. Below buckets of 10 ms (a window under 100 ms), every deposit reads
- * the Clock instead. `tryWithdraw` and `status` always read it.
+ * `deposit` and `tryWithdraw` do not read the Clock: reading it would cost more than a deposit
+ * itself, and allocate. A fiber, held by the scope, keeps the current bucket while calls come
+ * (waking at each bucket boundary, on the Clock) and parks after a bucket without any; the first
+ * call after that reads the Clock. Below buckets of 10 ms (a window under 100 ms), every call
+ * reads the Clock instead. `status` always reads it.
  *
  * The rule, per key, over the sliding window: a retry is allowed when
  * `withdrawals + 1 <= deposits × percent / 100 + minPerSecond × window in seconds`, where

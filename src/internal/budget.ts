@@ -141,22 +141,22 @@ export const DEPOSITS = 0
 export const WITHDRAWALS = 1
 
 /**
- * Below this bucket width (a window under 100 ms) the budget reads the Clock on every deposit: a
+ * Below this bucket width (a window under 100 ms) the budget reads the Clock on every call: a
  * timer cannot keep up with such buckets.
  */
 export const MIN_TICK_MILLIS = 10
 
 /**
- * The bucket a deposit goes to, without reading the Clock on every deposit. Reading it costs
- * more than the rest of a deposit and, on the live Clock (`Date.now()`), allocates a number: a
- * deposit runs on every first attempt, success path included. So a fiber keeps the current
- * bucket up to date, waking at each bucket boundary (on the Clock, so that a test moves it with
- * the TestClock), and parks when a whole bucket went by without a deposit; the next deposit then
- * reads the Clock itself and wakes it. A deposit may land in the previous bucket for as long as
- * the timer fires late (an event loop busy past a boundary): it then leaves the window that much
- * earlier.
+ * The current bucket for `deposit` and `tryWithdraw`, without reading the Clock on every call.
+ * Reading it costs more than the rest of a deposit and, on the live Clock (`Date.now()`),
+ * allocates a number, while a deposit runs on every first attempt, success path included. So a
+ * fiber keeps the current bucket up to date, waking at each bucket boundary (on the Clock, so
+ * that a test moves it with the TestClock), and parks when a whole bucket went by without a call;
+ * the next call then reads the Clock itself and wakes it. A call may land in the previous bucket
+ * for as long as the timer fires late (an event loop busy past a boundary): it then leaves the
+ * window that much earlier.
  */
-export const makeDepositClock = (
+export const makeBucketClock = (
   clock: Clock.Clock,
   bucketMillis: number
 ): Effect.Effect<() => number, never, Scope.Scope> =>
@@ -205,7 +205,10 @@ export class KeyState {
 
   constructor(readonly key: string) {}
 
-  /** Counts a refusal at `now`, in this key's minute and in `Metrics.retriesRefused`. */
+  /**
+   * Counts a refusal at `now` (the start of the budget's current bucket), in this key's minute
+   * and in `Metrics.retriesRefused`.
+   */
   refuse(now: number): void {
     const id = bucketId(now, REFUSAL_BUCKET_MILLIS)
     this.refused ??= new Ring(REFUSAL_BUCKETS, 1, id)
@@ -215,7 +218,10 @@ export class KeyState {
     Metrics.retriesRefused.unsafeUpdate(1, this.labels)
   }
 
-  /** The refusals counted over the last minute (55 to 60 seconds, by buckets of 5). */
+  /**
+   * The refusals counted over the last minute: by buckets of 5 seconds, the last 55 to 60
+   * seconds (a refusal counts from the start of the budget bucket it was made in).
+   */
   refusedLastMinute(now: number): number {
     if (this.refused === undefined) return 0
     this.refused.advance(bucketId(now, REFUSAL_BUCKET_MILLIS))
@@ -235,7 +241,7 @@ class MemoryEntry extends KeyState {
 /**
  * The memory budget: a `Map` of keys, each with its window in buckets, made when the effect
  * runs (each build has its own state); time from the Clock of the fiber that runs it. The
- * scope holds the fiber of {@link makeDepositClock}.
+ * scope holds the fiber of {@link makeBucketClock}.
  */
 export const makeMemory = (
   options: BudgetOptions = {}
@@ -248,7 +254,7 @@ export const makeMemory = (
     // state is a plain `Map` rather than a `Ref`: the contract is synchronous, and a synchronous
     // call cannot interleave with another one, so each decision is atomic as it is.
     const clock = yield* Effect.clock
-    const depositBucket = yield* makeDepositClock(clock, bucketMillis)
+    const currentBucket = yield* makeBucketClock(clock, bucketMillis)
     const entries = new Map<string, MemoryEntry>()
 
     /** The key's entry with its window moved to `id`; made if new. */
@@ -268,17 +274,17 @@ export const makeMemory = (
 
     return {
       deposit: (key) => {
-        entryAt(key, depositBucket()).window.increment(DEPOSITS)
+        entryAt(key, currentBucket()).window.increment(DEPOSITS)
       },
       tryWithdraw: (key) => {
-        const now = clock.unsafeCurrentTimeMillis()
-        const entry = entryAt(key, bucketId(now, bucketMillis))
+        const id = currentBucket()
+        const entry = entryAt(key, id)
         const totals = entry.window.totals
         if (allows(budget, totals[DEPOSITS]!, totals[WITHDRAWALS]!)) {
           entry.window.increment(WITHDRAWALS)
           return true
         }
-        entry.refuse(now)
+        entry.refuse(id * bucketMillis)
         return false
       },
       status: (key) => {

@@ -15,7 +15,7 @@ import {
   settings as budgetSettings,
   DEPOSITS,
   KeyState,
-  makeDepositClock,
+  makeBucketClock,
   type RetryBudgetService,
   WITHDRAWALS
 } from "../budget.js"
@@ -173,7 +173,7 @@ export const make = (
     const ttlArg = String(windowMillis + TTL_MARGIN_MILLIS)
     const bucketsArg = String(BUCKETS)
     const clock = yield* Effect.clock
-    const depositBucket = yield* makeDepositClock(clock, bucketMillis)
+    const currentBucket = yield* makeBucketClock(clock, bucketMillis)
     const { client, call, describeFailure } = yield* Connection.connect(url, settings.timeout, scripts)
     const outage = Connection.makeOutageLog(
       LOG_PREFIX,
@@ -208,12 +208,12 @@ export const make = (
     }
 
     const deposit = (key: string): void => {
-      entryAt(key, depositBucket()).pending.increment(DEPOSITS)
+      entryAt(key, currentBucket()).pending.increment(DEPOSITS)
     }
 
     const tryWithdraw = (key: string): boolean => {
-      const now = clock.unsafeCurrentTimeMillis()
-      const entry = entryAt(key, bucketId(now, bucketMillis))
+      const id = currentBucket()
+      const entry = entryAt(key, id)
       const shared = entry.shared.totals
       const pending = entry.pending.totals
       if (
@@ -222,7 +222,7 @@ export const make = (
         entry.pending.increment(WITHDRAWALS)
         return true
       }
-      entry.refuse(now)
+      entry.refuse(id * bucketMillis)
       return false
     }
 
