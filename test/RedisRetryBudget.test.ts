@@ -4,6 +4,8 @@
  * stopped and restarted, wrong password). Real redis-server processes on 127.0.0.1; time, for the
  * buckets and for the flush loops, is the TestClock's.
  */
+import { spawn } from "node:child_process"
+import { createInterface } from "node:readline"
 import { describe, expect, it } from "@effect/vitest"
 import {
   Chunk,
@@ -17,11 +19,13 @@ import {
   Redacted,
   TestClock
 } from "effect"
-import type { Redis } from "ioredis"
+import { Redis } from "ioredis"
+import { afterAll, beforeAll } from "vitest"
 import { RetryBudget } from "../src/index.js"
 import { budgetKey, LOG_PREFIX, MAX_KEYS_PER_CALL } from "../src/internal/redis/budget.js"
 import { TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
 import * as RedisRetryBudget from "../src/RedisRetryBudget.js"
+import { type Compiled, compileForNode } from "./support/compileForNode.js"
 import { captureLogs } from "./support/logs.js"
 import { ownRedisServer, redisClient, redisTestUrl, scriptCalls, uniquePrefix } from "./support/redis.js"
 import { freePort, startRedisServer } from "./support/redisServer.js"
@@ -429,4 +433,72 @@ describe("RedisRetryBudget.layer outages", () => {
       expect(logged).not.toContain("right-pass-word")
     })
   )
+})
+
+describe("RedisRetryBudget.layer across processes", () => {
+  let compiled: Compiled
+  beforeAll(() => {
+    compiled = compileForNode(["test/fixtures/budgetChild.ts"])
+  })
+  afterAll(() => compiled?.remove())
+
+  const PROCESSES = 4
+  const ASKS = 150
+  const PACE_MILLIS = 10
+  const FLUSH_INTERVAL_MILLIS = 50
+  // The shared budget: minPerSecond 10 over 10 seconds, percent 0.
+  const SHARED = 100
+
+  const startReplica = (url: string, prefix: string, key: string) => {
+    const script = compiled.path("test/fixtures/budgetChild.ts")
+    const args = [url, prefix, key, String(ASKS), String(PACE_MILLIS), String(FLUSH_INTERVAL_MILLIS)]
+    const child = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "inherit"] })
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+    const exitCode = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    const nextLine = async () => {
+      const line = await lines.next()
+      if (line.done) throw new Error(`replica exited early with code ${await exitCode}`)
+      return line.value
+    }
+    return { child, nextLine, exitCode }
+  }
+
+  it("4 processes asking for retries together stay within the shared budget, give or take the lag", {
+    timeout: 60_000
+  }, async () => {
+    const url = redisTestUrl()
+    const prefix = uniquePrefix()
+    const replicas = Array.from({ length: PROCESSES }, () => startReplica(url, prefix, "billing"))
+    for (const replica of replicas) expect(await replica.nextLine()).toBe("ready")
+    for (const replica of replicas) replica.child.stdin?.end("go\n")
+    const results = await Promise.all(
+      replicas.map(
+        async (replica) => JSON.parse(await replica.nextLine()) as { allowed: number; warnings: number }
+      )
+    )
+    expect(await Promise.all(replicas.map((replica) => replica.exitCode))).toEqual(Array(PROCESSES).fill(0))
+    expect(results.map((result) => result.warnings)).toEqual(Array(PROCESSES).fill(0))
+    const allowed = results.reduce((total, result) => total + result.allowed, 0)
+    // Each process may spend, within the lag (2 flush intervals plus a round trip, taken here as
+    // 4 intervals for timers on a loaded machine), what it believes is left: one ask per pace.
+    const lagAsks = Math.ceil((4 * FLUSH_INTERVAL_MILLIS) / PACE_MILLIS)
+    expect(allowed).toBeGreaterThanOrEqual(SHARED)
+    expect(allowed).toBeLessThanOrEqual(SHARED + PROCESSES * lagAsks)
+    // Without sharing, each process would have allowed its own 100.
+    expect(allowed).toBeLessThan(PROCESSES * SHARED)
+
+    const client = new Redis(url)
+    try {
+      const fields = await client.hgetall(budgetKey(prefix, "billing"))
+      const stored = Object.entries(fields)
+        .filter(([field]) => field.startsWith("w"))
+        .reduce((sum, [, value]) => sum + Number(value), 0)
+      expect(stored).toBe(allowed)
+      const ttl = await client.pttl(budgetKey(prefix, "billing"))
+      expect(ttl).toBeGreaterThan(10_000)
+      expect(ttl).toBeLessThanOrEqual(10_000 + TTL_MARGIN_MILLIS)
+    } finally {
+      await client.quit()
+    }
+  })
 })
