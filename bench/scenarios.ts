@@ -6,6 +6,7 @@
  * `scenarios`, then remove its line from `pending`.
  */
 
+import { scenario as budget } from "./budget.js"
 import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
 import { scenario as redisLimiter } from "./redisLimiter.js"
@@ -14,7 +15,15 @@ import { scenario as runtime } from "./runtime.js"
 import { scenario as storm } from "./storm.js"
 import { scenario as successPath } from "./successPath.js"
 
-export const scenarios: ReadonlyArray<Scenario> = [successPath, runtime, limiter, redisLimiter, memory, storm]
+export const scenarios: ReadonlyArray<Scenario> = [
+  successPath,
+  runtime,
+  limiter,
+  redisLimiter,
+  memory,
+  storm,
+  budget
+]
 
 /** Scenarios planned whose code does not exist yet: listed in the results file. */
 export const pending: ReadonlyArray<string> = []

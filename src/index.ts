@@ -23,5 +23,7 @@ export * as Notifier from "./Notifier.js"
 export * as NotifierTest from "./NotifierTest.js"
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
+/** @since 0.2.0 */
+export * as RetryBudget from "./RetryBudget.js"
 /** @since 0.1.0 */
 export * as RetryRuntime from "./RetryRuntime.js"

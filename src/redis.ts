@@ -7,3 +7,5 @@
 
 /** @since 0.2.0 */
 export * as RedisAlertLimiter from "./RedisAlertLimiter.js"
+/** @since 0.2.0 */
+export * as RedisRetryBudget from "./RedisRetryBudget.js"

@@ -65,9 +65,12 @@ export class UnexpectedReply {
   constructor(readonly reply: unknown) {}
 }
 
-/** A Lua script registered as a command of the client. */
+/**
+ * A Lua script registered as a command of the client. Without `numberOfKeys`, the command takes
+ * the number of keys as its first argument (a script over a varying number of keys).
+ */
 export interface Script {
-  readonly numberOfKeys: number
+  readonly numberOfKeys?: number
   readonly lua: string
 }
 
