@@ -472,7 +472,6 @@ export const continuous: {
                 `${name}: the retry budget for ${budgetKey} is exhausted; the next attempt is skipped, trying again in ${delayText}`
               ).pipe(
                 Effect.annotateLogs({ operation: name, budgetKey }),
-                Effect.zipRight(Policy.countRefused(budgetKey)),
                 Effect.zipRight(
                   alerts ? Effect.asVoid(Policy.alertBudget(budget!, budgetKey, step.startedAt)) : Effect.void
                 )

@@ -254,17 +254,12 @@ const withdraw =
         : allowed
     })
 
-/** Counts a retry refused by `key`'s budget. */
-export const countRefused = (key: string): Effect.Effect<void> =>
-  Metric.increment(Metric.tagged(Metrics.retriesRefused, "key", key))
-
 const allowed = Effect.succeed(true)
 const refused = Effect.succeed(false)
 
 interface Counters {
   readonly retries: Effect.Effect<void>
   readonly giveUps: Effect.Effect<void>
-  readonly refused: Effect.Effect<void>
 }
 
 /**
@@ -274,8 +269,7 @@ interface Counters {
 export const policy = <E>(plan: Plan<E>): Schedule.Schedule<RetrySchedule.Step<E>, E, Requirements> => {
   const counters: Counters = {
     retries: Metric.increment(Metric.tagged(Metrics.retries, "operation", plan.name)),
-    giveUps: Metric.increment(Metric.tagged(Metrics.giveUps, "operation", plan.name)),
-    refused: countRefused(plan.budgetKey)
+    giveUps: Metric.increment(Metric.tagged(Metrics.giveUps, "operation", plan.name))
   }
   const limited = RetrySchedule.limit(plan.schedule ?? Backoff.exponential({ maxWait: plan.maxWait }), {
     maxAttempts: plan.maxAttempts,
@@ -321,12 +315,13 @@ const onStep = <E>(
         // Left to the caller, who chose not to retry it.
         return counted
       case "refused": {
+        // The budget counted the refusal in Metrics.retriesRefused.
         const budget = serviceOf<RetryBudgetService>(fiber, RetryBudget.key)
         const log = Effect.logWarning(
           `${plan.name} gave up after ${step.attempt} attempt${step.attempt === 1 ? "" : "s"}: the retry budget for ${plan.budgetKey} is exhausted: ${Describe.summary(step.input)}`
         ).pipe(Effect.annotateLogs({ ...annotations, budgetKey: plan.budgetKey }))
         return Effect.zipRight(
-          Effect.zipRight(counted, Effect.zipRight(log, counters.refused)),
+          Effect.zipRight(counted, log),
           budget === undefined
             ? Effect.void
             : Effect.asVoid(alertBudget(budget, plan.budgetKey, step.startedAt))
