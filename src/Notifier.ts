@@ -154,22 +154,56 @@ export const notify = (event: AlertEvent): Effect.Effect<void, NotifierError, No
 export const layerLog: Layer.Layer<Notifier> = Internal.layerLog
 
 /**
- * Longest `content` Discord accepts: 2,000 characters. Longer alert text is cut, keeping the head,
- * and ends with a visible `… [truncated]` marker.
+ * Longest `content` Discord accepts: 2,000 characters.
  *
+ * @deprecated Since 0.2.0 Discord alerts are embeds, whose description holds up to
+ * {@link DISCORD_EMBED_DESCRIPTION_LENGTH}; nothing is posted as `content` any more.
  * @since 0.1.0
  * @category constants
  */
 export const DISCORD_CONTENT_LENGTH: number = Discord.CONTENT_LENGTH
 
 /**
- * Longest alert text sent to Slack (before escaping): 4,000 characters, Slack's advice for one
- * message. Longer text is cut like Discord's.
+ * Longest description of a Discord embed: 4,096 characters. Longer alert text is cut, keeping the
+ * head, and ends with a visible `… [truncated]` marker; it is cut shorter when the whole embed
+ * would pass Discord's 6,000 characters.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const fits = (text: string) => text.length <= Notifier.DISCORD_EMBED_DESCRIPTION_LENGTH
+ * ```
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const DISCORD_EMBED_DESCRIPTION_LENGTH: number = Discord.EMBED_DESCRIPTION_LENGTH
+
+/**
+ * Longest fallback `text` sent to Slack (before escaping): 4,000 characters, Slack's advice for one
+ * message. Longer text is cut, keeping the head, and ends with a visible `… [truncated]` marker.
  *
  * @since 0.1.0
  * @category constants
  */
 export const SLACK_TEXT_LENGTH: number = Slack.TEXT_LENGTH
+
+/**
+ * Longest text of a Slack section block, counted after escaping: 3,000 characters, Slack's limit.
+ * The alert text in the message's section is cut to fit it.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const limit: number = Notifier.SLACK_SECTION_TEXT_LENGTH // 3000
+ * ```
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const SLACK_SECTION_TEXT_LENGTH: number = Slack.SECTION_TEXT_LENGTH
 
 /**
  * Default deadline of one webhook delivery, every try and wait included: 10 seconds.
@@ -248,8 +282,13 @@ export const makeDiscord = (
  * Sends alerts to a Discord channel through its webhook, with the `HttpClient` you provide
  * (`FetchHttpClient.layer` from `@effect/platform`, or a Node client).
  *
- * - Posts `{ content, allowed_mentions: { parse: [] } }` (and `username`): `@everyone`, `@here` or
- *   `<@123>` in the error text ping nobody. Text over {@link DISCORD_CONTENT_LENGTH} is cut.
+ * - Posts one embed and `allowed_mentions: { parse: [] }` (and `username`): `@everyone`, `@here`
+ *   or `<@123>` in the error text ping nobody. A firing event: the title, the text as description
+ *   (cut to {@link DISCORD_EMBED_DESCRIPTION_LENGTH}), red (orange for `"warning"`, blurple for
+ *   `"info"`), fields for the operation, context, attempt and error. A resolved event: one green
+ *   line, `✅ RESOLVED: charge (billing) resolved after 12m 3s`. Both: the incident key
+ *   (`dedupKey`) as footer and the event's time. Every part within Discord's limits (title 256,
+ *   field value 1,024, the whole embed 6,000).
  * - Any pasted URL form (`discord.com`, `discordapp.com`, `ptb.`, `/api/v9/...`) is sent to the
  *   versioned `/api/v10/webhooks/ID/TOKEN` path on the same host, keeping `?thread_id=`.
  * - 2xx: delivered. 429: waits `retry_after` (or `Retry-After`) and tries again. 5xx and network
@@ -298,8 +337,12 @@ export const makeSlack = (
 /**
  * Sends alerts to Slack through an incoming webhook, with the `HttpClient` you provide.
  *
- * - Posts `{ text }` with `&`, `<` and `>` escaped: error text cannot write `<!channel>`,
- *   `<!here>` or a mention. Text over {@link SLACK_TEXT_LENGTH} is cut.
+ * - Posts Block Kit `blocks` and a plain `text` fallback (notifications, old clients), all with
+ *   `&`, `<` and `>` escaped: error text cannot write `<!channel>`, `<!here>` or a mention. A
+ *   firing event: a header with the title (150 characters), a section with the text (cut to
+ *   {@link SLACK_SECTION_TEXT_LENGTH}), a context line with the operation, context, attempt, error
+ *   and incident key. A resolved event: one line, `✅ RESOLVED: charge (billing) resolved after 12m
+ *   3s`, and the key. The fallback text is cut to {@link SLACK_TEXT_LENGTH}.
  * - 200 with body `ok`: delivered. 429: waits `Retry-After` and tries again. 5xx and network
  *   errors: tries again with backoff. 400, 403, 404, 410 and other refusals: fails at once with the
  *   status and Slack's error string (`channel_not_found`, `invalid_token`...).

@@ -28,7 +28,14 @@ describe("npm start (examples/spend-credits.ts)", () => {
   })
 
   it("delivers its alerts to the Discord webhook named by ALERT_DISCORD_WEBHOOK_URL", async () => {
-    const bodies: Array<{ path: string; body: { content: string; allowed_mentions: unknown } }> = []
+    const bodies: Array<{
+      path: string
+      body: {
+        embeds: ReadonlyArray<{ title: string; description?: string; color: number }>
+        allowed_mentions: unknown
+        content?: unknown
+      }
+    }> = []
     const server = createServer((request, response) => {
       let body = ""
       request.on("data", (chunk) => (body += chunk))
@@ -47,10 +54,15 @@ describe("npm start (examples/spend-credits.ts)", () => {
       expect(stdout).toContain("alerts delivered:  2")
       expect(bodies).toHaveLength(2)
       expect(bodies.every(({ path }) => path === `/api/v10/webhooks/123/${secret}`)).toBe(true)
-      expect(bodies.map(({ body }) => body.content.split("\n")[0]).sort()).toEqual([
+      // One embed each: the alert's first line as title, red, and nothing that pings.
+      expect(bodies.map(({ body }) => body.embeds[0]!.title).sort()).toEqual([
         '🚨 CRITICAL: operation "spend_credits" is failing repeatedly',
         "🚨 INFRASTRUCTURE: billing is failing repeatedly"
       ])
+      expect(bodies.every(({ body }) => body.embeds.length === 1 && body.embeds[0]!.color === 0xed4245)).toBe(
+        true
+      )
+      expect(bodies.every(({ body }) => body.content === undefined)).toBe(true)
       expect(bodies[0]!.body.allowed_mentions).toEqual({ parse: [] })
       expect(stdout + stderr).not.toContain(secret)
     } finally {
