@@ -1,7 +1,7 @@
 /**
  * Where alerts go: a `Notifier` service, with a log notifier (the default), Discord and Slack
- * webhook notifiers, a fan-out over several and a layer configured from the environment. The
- * test notifier is `NotifierTest`.
+ * webhook notifiers, PagerDuty (Events API v2), a fan-out over several and a layer configured from
+ * the environment. The test notifier is `NotifierTest`.
  *
  * @since 0.1.0
  */
@@ -12,6 +12,7 @@ import * as Internal from "./internal/notifier.js"
 import { type AlertEvent, Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
 import * as Discord from "./internal/notifiers/discord.js"
 import * as FanOut from "./internal/notifiers/fanOut.js"
+import * as PagerDuty from "./internal/notifiers/pagerDuty.js"
 import * as Slack from "./internal/notifiers/slack.js"
 import * as Webhook from "./internal/notifiers/webhook.js"
 import * as Options from "./internal/options.js"
@@ -223,20 +224,36 @@ export const DEFAULT_WEBHOOK_TIMEOUT: Duration.Duration = Webhook.DEFAULT_TIMEOU
 export const DEFAULT_WEBHOOK_MAX_ATTEMPTS: number = Webhook.DEFAULT_MAX_ATTEMPTS
 
 /**
+ * How one delivery over HTTP is tried: the options every HTTP destination takes.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const patient: Notifier.DeliveryOptions = { timeout: "30 seconds", maxAttempts: 6 }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface DeliveryOptions {
+  /** Deadline of one delivery, tries and waits included. Default {@link DEFAULT_WEBHOOK_TIMEOUT}. */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Most tries of one delivery. Default {@link DEFAULT_WEBHOOK_MAX_ATTEMPTS}. */
+  readonly maxAttempts?: number | undefined
+}
+
+/**
  * Options shared by the webhook notifiers.
  *
  * @since 0.1.0
  * @category models
  */
-export interface WebhookOptions {
+export interface WebhookOptions extends DeliveryOptions {
   /** Where alerts without a channel (or with an unknown one) go. A secret: keep it `Redacted`. */
   readonly webhookUrl: Redacted.Redacted<string>
   /** Webhooks for named channels: an event whose `channel` is `"billing"` posts to `channels.billing`. */
   readonly channels?: Readonly<Record<string, Redacted.Redacted<string>>> | undefined
-  /** Deadline of one delivery, tries and waits included. Default {@link DEFAULT_WEBHOOK_TIMEOUT}. */
-  readonly timeout?: Duration.DurationInput | undefined
-  /** Most tries of one delivery. Default {@link DEFAULT_WEBHOOK_MAX_ATTEMPTS}. */
-  readonly maxAttempts?: number | undefined
 }
 
 /**
@@ -364,6 +381,122 @@ export const makeSlack = (
  */
 export const layerSlack = (options: SlackOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
   Layer.effect(Notifier, makeSlack(options))
+
+/**
+ * PagerDuty's Events API v2 endpoint, where {@link layerPagerDuty} posts unless told otherwise
+ * (an EU account uses `https://events.eu.pagerduty.com/v2/enqueue`).
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const isDefault = (url: string) => url === Notifier.PAGERDUTY_EVENTS_URL
+ * ```
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const PAGERDUTY_EVENTS_URL: string = PagerDuty.EVENTS_URL
+
+/**
+ * Longest `payload.summary` PagerDuty accepts: 1,024 characters. A longer title is cut.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const limit: number = Notifier.PAGERDUTY_SUMMARY_LENGTH // 1024
+ * ```
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const PAGERDUTY_SUMMARY_LENGTH: number = PagerDuty.SUMMARY_LENGTH
+
+/**
+ * Options of {@link layerPagerDuty}.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const options: Notifier.PagerDutyOptions = {
+ *   routingKey: Redacted.make("0123456789abcdef0123456789abcdef"),
+ *   channels: { billing: Redacted.make("fedcba9876543210fedcba9876543210") },
+ *   source: "checkout-service"
+ * }
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PagerDutyOptions extends DeliveryOptions {
+  /** The integration key of an Events API v2 integration (or ruleset). A secret: keep it `Redacted`. */
+  readonly routingKey: Redacted.Redacted<string>
+  /** Routing keys for named channels: an event whose `channel` is `"billing"` goes to that service. */
+  readonly channels?: Readonly<Record<string, Redacted.Redacted<string>>> | undefined
+  /** The Events API endpoint. Default {@link PAGERDUTY_EVENTS_URL}. */
+  readonly url?: string | Redacted.Redacted<string> | undefined
+  /** `payload.source`: the affected system. Default: the event's context, or its operation without one. */
+  readonly source?: string | undefined
+}
+
+/**
+ * Builds a PagerDuty notifier. See {@link layerPagerDuty}. Throws `InvalidOptionError` at once
+ * for an invalid option; the message never shows the routing key.
+ *
+ * @example
+ * ```ts
+ * import { Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const pagerDuty = Notifier.makePagerDuty({ routingKey: Redacted.make("0123456789abcdef0123456789abcdef") })
+ * // Effect<NotifierService, never, HttpClient>: combine it with others through Notifier.fanOut.
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makePagerDuty = (
+  options: PagerDutyOptions
+): Effect.Effect<NotifierService, never, HttpClient.HttpClient> => PagerDuty.make(options)
+
+/**
+ * Opens and resolves PagerDuty incidents through the Events API v2, with the `HttpClient` you
+ * provide.
+ *
+ * - A firing event posts `event_action: "trigger"` with `dedup_key` = the event's `dedupKey` and a
+ *   `payload`: `summary` (the title, at most {@link PAGERDUTY_SUMMARY_LENGTH}), `source` (option
+ *   `source`, else the context, else the operation), `severity` (the event's: `critical`,
+ *   `error`, `warning` or `info`), `timestamp`, `component` (the operation) and `custom_details`
+ *   (the text, operation, context, attempt, error, counts, start time). PagerDuty folds repeated
+ *   triggers of one key into one alert.
+ * - A resolved event posts `event_action: "resolve"` with the same `dedup_key`: the incident
+ *   closes.
+ * - 202: delivered. 429, 5xx and network errors: tried again with backoff (or after
+ *   `Retry-After`), every wait on Effect's `Clock`. 400 (an invalid event) and other refusals:
+ *   fails at once with PagerDuty's `errors`. At most `maxAttempts` tries within `timeout`.
+ * - The routing key is a secret: it travels only in the request body, and appears in no error,
+ *   log line or span.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const Paging = Notifier.layerPagerDuty({
+ *   routingKey: Redacted.make("0123456789abcdef0123456789abcdef")
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerPagerDuty = (
+  options: PagerDutyOptions
+): Layer.Layer<Notifier, never, HttpClient.HttpClient> => Layer.effect(Notifier, makePagerDuty(options))
 
 /**
  * Combines notifiers: every alert goes to all of them at once, and one failing does not stop the
