@@ -711,33 +711,136 @@ export const DISCORD_WEBHOOK_URL_ENV = "ALERT_DISCORD_WEBHOOK_URL"
  */
 export const SLACK_WEBHOOK_URL_ENV = "ALERT_SLACK_WEBHOOK_URL"
 
-const webhookUrlConfig = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
+/**
+ * The environment variable holding Alertmanager's URL read by {@link layerConfig}.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const name: string = Notifier.ALERTMANAGER_URL_ENV // "ALERT_ALERTMANAGER_URL"
+ * ```
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const ALERTMANAGER_URL_ENV = "ALERT_ALERTMANAGER_URL"
+
+/**
+ * The environment variable holding the PagerDuty routing key read by {@link layerConfig}.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const name: string = Notifier.PAGERDUTY_ROUTING_KEY_ENV // "ALERT_PAGERDUTY_ROUTING_KEY"
+ * ```
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const PAGERDUTY_ROUTING_KEY_ENV = "ALERT_PAGERDUTY_ROUTING_KEY"
+
+/**
+ * The environment variable that may name another PagerDuty Events API endpoint (an EU account's),
+ * read by {@link layerConfig} with {@link PAGERDUTY_ROUTING_KEY_ENV}. Default
+ * {@link PAGERDUTY_EVENTS_URL}.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const name: string = Notifier.PAGERDUTY_URL_ENV // "ALERT_PAGERDUTY_URL"
+ * ```
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const PAGERDUTY_URL_ENV = "ALERT_PAGERDUTY_URL"
+
+const secretConfig = (name: string): Config.Config<Option.Option<Redacted.Redacted<string>>> =>
   Config.option(Config.redacted(name)).pipe(
     // `ALERT_SLACK_WEBHOOK_URL=` (set but empty) means "not configured".
-    Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
+    Config.map(Option.filter((value) => Redacted.value(value).trim() !== ""))
   )
 
-const fromConfig = <A>(name: string, build: () => A): Effect.Effect<A, ConfigError.ConfigError> =>
+const fromConfig = <A>(
+  variable: (option: string) => string,
+  build: () => A
+): Effect.Effect<A, ConfigError.ConfigError> =>
   Effect.try({
     try: build,
     catch: (error) =>
-      ConfigError.InvalidData(
-        [name],
-        error instanceof Options.InvalidOptionError ? error.reason : "is not a usable webhook URL"
-      )
+      error instanceof Options.InvalidOptionError
+        ? ConfigError.InvalidData([variable(error.option)], error.reason)
+        : ConfigError.InvalidData([variable("")], "is not usable")
   })
 
+type ConfiguredLayer = Layer.Layer<Notifier, never, HttpClient.HttpClient>
+
+/** A destination read from the configuration: its variable, and the layer built from its value. */
+interface Destination {
+  readonly name: string
+  readonly env: string
+  readonly build: (
+    value: Redacted.Redacted<string>
+  ) => Effect.Effect<ConfiguredLayer, ConfigError.ConfigError>
+}
+
+const destinations: ReadonlyArray<Destination> = [
+  {
+    name: "Discord",
+    env: DISCORD_WEBHOOK_URL_ENV,
+    build: (webhookUrl) =>
+      fromConfig(
+        () => DISCORD_WEBHOOK_URL_ENV,
+        () => layerDiscord({ webhookUrl })
+      )
+  },
+  {
+    name: "Slack",
+    env: SLACK_WEBHOOK_URL_ENV,
+    build: (webhookUrl) =>
+      fromConfig(
+        () => SLACK_WEBHOOK_URL_ENV,
+        () => layerSlack({ webhookUrl })
+      )
+  },
+  {
+    name: "PagerDuty",
+    env: PAGERDUTY_ROUTING_KEY_ENV,
+    build: (routingKey) =>
+      Effect.flatMap(secretConfig(PAGERDUTY_URL_ENV), (url) =>
+        fromConfig(
+          (option) => (option === "url" ? PAGERDUTY_URL_ENV : PAGERDUTY_ROUTING_KEY_ENV),
+          () => layerPagerDuty({ routingKey, ...(Option.isSome(url) ? { url: url.value } : {}) })
+        )
+      )
+  },
+  {
+    name: "Alertmanager",
+    env: ALERTMANAGER_URL_ENV,
+    build: (url) =>
+      fromConfig(
+        () => ALERTMANAGER_URL_ENV,
+        () => layerAlertmanager({ url })
+      )
+  }
+]
+
 /**
- * Picks the notifier from the configuration (environment variables by default), reading the
- * URLs with `Config.redacted`:
+ * Picks the notifier from the configuration (environment variables by default), reading every
+ * value with `Config.redacted`:
  *
  * - `ALERT_DISCORD_WEBHOOK_URL` set: {@link layerDiscord};
  * - `ALERT_SLACK_WEBHOOK_URL` set: {@link layerSlack};
- * - both: every alert goes to both ({@link layerFanOut});
- * - neither (or empty): {@link layerLog}.
+ * - `ALERT_PAGERDUTY_ROUTING_KEY` set: {@link layerPagerDuty} (to `ALERT_PAGERDUTY_URL` when set);
+ * - `ALERT_ALERTMANAGER_URL` set: {@link layerAlertmanager};
+ * - several: every alert goes to each of them ({@link layerFanOut});
+ * - none (or all empty): {@link layerLog}.
  *
  * Brings its own `HttpClient` (`FetchHttpClient` from `@effect/platform`, on the global `fetch`);
- * {@link layerConfigWithoutClient} takes yours instead. A malformed URL fails the layer with a
+ * {@link layerConfigWithoutClient} takes yours instead. A malformed value fails the layer with a
  * `ConfigError` naming the variable, not its value.
  *
  * @example
@@ -776,19 +879,15 @@ export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError> = Layer
 export const layerConfigWithoutClient: Layer.Layer<Notifier, ConfigError.ConfigError, HttpClient.HttpClient> =
   Layer.unwrapEffect(
     Effect.gen(function* () {
-      const services = [
-        { name: "Discord", env: DISCORD_WEBHOOK_URL_ENV, layer: layerDiscord },
-        { name: "Slack", env: SLACK_WEBHOOK_URL_ENV, layer: layerSlack }
-      ]
-      const chosen: Array<{ name: string; layer: Layer.Layer<Notifier, never, HttpClient.HttpClient> }> = []
-      for (const service of services) {
-        const url = yield* webhookUrlConfig(service.env)
-        if (Option.isNone(url)) continue
-        const layer = yield* fromConfig(service.env, () => service.layer({ webhookUrl: url.value }))
-        chosen.push({ name: service.name, layer })
+      const chosen: Array<{ name: string; layer: ConfiguredLayer }> = []
+      for (const destination of destinations) {
+        const value = yield* secretConfig(destination.env)
+        if (Option.isNone(value)) continue
+        chosen.push({ name: destination.name, layer: yield* destination.build(value.value) })
       }
+      const names = chosen.map((each) => each.name)
       yield* Effect.logDebug(
-        `Alerts go to ${chosen.length === 0 ? "the log" : chosen.map((each) => each.name).join(" and ")}`
+        `Alerts go to ${names.length === 0 ? "the log" : names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`}`
       )
       if (chosen.length === 0) return layerLog
       return chosen.length === 1 ? chosen[0]!.layer : layerFanOut(...chosen.map((each) => each.layer))
