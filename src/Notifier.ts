@@ -862,7 +862,7 @@ export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError> = Layer
 
 /**
  * {@link layerConfig} with the `HttpClient` left to you (a Node client, a client with a proxy or
- * extra headers); it is used only when a webhook is configured.
+ * extra headers); it is used only when a destination is configured.
  *
  * @example
  * ```ts

@@ -262,6 +262,8 @@ export const make = (
       open.size === 0 ? Effect.void : refreshOpen
     ).pipe(
       Effect.catchAllCause((cause) => {
+        // The scope closing is no failure to report.
+        if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
         const failure = Cause.failureOption(cause)
         const reason =
           failure._tag === "Some"
