@@ -347,11 +347,16 @@ describe("Notifier.layerAlertmanager", () => {
     }
   })
 
-  it("labels.alertname replaces the default alertname", () => {
-    expect(() =>
-      Notifier.layerAlertmanager({ url: "http://am:9093", labels: { alertname: "CheckoutFailing" } })
-    ).not.toThrow()
-  })
+  it.scoped("labels.alertname replaces the default alertname", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200 })
+      const notify = yield* build(server.origin, { labels: { alertname: "CheckoutFailing" } })
+      yield* notify(event())
+      const [alerts] = (yield* server.bodies) as ReadonlyArray<ReadonlyArray<{ labels: unknown }>>
+      expect(alerts?.[0]?.labels).toEqual({ ...LABELS, alertname: "CheckoutFailing" })
+    })
+  )
 
   it("refreshes every minute, with room for a thousand open incidents, by default", () => {
     expect(Duration.toMillis(Notifier.DEFAULT_ALERTMANAGER_REFRESH_INTERVAL)).toBe(MINUTE)
