@@ -6,15 +6,13 @@
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import { PerformanceObserver, performance } from "node:perf_hooks"
-import { Context, Effect, Schedule } from "effect"
-import { Backoff, RetryBudget } from "../src/index.js"
+import { Context, Effect, Layer, Logger, LogLevel } from "effect"
+import { AlertLimiter, Notifier, Retry, RetryBudget } from "../src/index.js"
 import { buildOnce } from "./fiber.js"
 import { type Case, compare, comparedRow, type Row, type Scenario } from "./report.js"
 
 const KEY = "bench-dependency"
 const MAX_WAIT = "100 millis"
-/** `Retry.connRetry`'s default: 100 retries, 101 attempts. */
-const MAX_RETRIES = 100
 const HEALTHY_FAILURE_RATE = 0.05
 
 class HttpStatusError {
@@ -79,14 +77,13 @@ interface Storm {
 }
 
 /**
- * `callers` concurrent callers, each making `calls` calls in a row through the retry loop. The
- * loop stands for what the retry combinators do with a budget (until `Retry.connRetry` takes
- * one): a deposit before the first attempt, and `tryWithdraw` asked before each retry, which
- * stops the loop when it refuses. Backoff and attempts are `connRetry`'s defaults but `maxWait`.
+ * `callers` concurrent callers, each making `calls` calls in a row through `Retry.connRetry` with
+ * its defaults (101 attempts) but a small `maxWait`, with or without a budget layer. Logs are off:
+ * thousands of retry warnings would measure the console.
  */
 const storm = async (
   server: Awaited<ReturnType<typeof startServer>>,
-  budget: RetryBudget.RetryBudgetService | undefined,
+  budget: Context.Context<RetryBudget.RetryBudget> | undefined,
   options: {
     readonly callers: number
     readonly calls: number
@@ -94,50 +91,48 @@ const storm = async (
     readonly failureRate: number
   }
 ): Promise<Storm> => {
-  let refused = 0
-  const backoff = Backoff.exponential({ maxWait: MAX_WAIT }).pipe(
-    Schedule.intersect(Schedule.recurs(MAX_RETRIES))
+  const services = await buildOnce(
+    Layer.mergeAll(AlertLimiter.layerMemory(), Notifier.layerLog, Logger.minimumLogLevel(LogLevel.None))
   )
-  const schedule =
-    budget === undefined
-      ? backoff
-      : backoff.pipe(
-          Schedule.checkEffect(() =>
-            Effect.sync(() => {
-              const allowed = budget.tryWithdraw(KEY)
-              if (!allowed) refused++
-              return allowed
-            })
-          )
-        )
-  const call = Effect.suspend(() => {
-    budget?.deposit(KEY)
-    return Effect.retry(server.get, schedule)
-  }).pipe(
+  const context = budget === undefined ? services.context : Context.merge(services.context, budget)
+  const call = server.get.pipe(
+    Retry.connRetry(KEY, "get", { maxWait: MAX_WAIT }),
     Effect.as(1),
     Effect.orElseSucceed(() => 0)
   )
   const caller = Effect.reduce(Array.from({ length: options.calls }), 0, (succeeded) =>
     Effect.map(call, (ok) => succeeded + ok)
   )
+  const refusedBefore =
+    budget === undefined ? 0 : Context.get(budget, RetryBudget.RetryBudget).status(KEY).refusedLastMinute
   server.reset(options.outageMillis, options.failureRate)
   const start = performance.now()
   const succeeded = await Effect.runPromise(
-    Effect.forEach(Array.from({ length: options.callers }), () => caller, { concurrency: "unbounded" })
+    Effect.forEach(Array.from({ length: options.callers }), () => caller, { concurrency: "unbounded" }).pipe(
+      Effect.provide(context)
+    )
   )
   const millis = performance.now() - start
+  await services.close()
   return {
     failedPerCaller: server.state.failed / options.callers,
     requests: server.state.received,
     succeeded: succeeded.reduce((a, b) => a + b, 0),
-    refused,
+    refused:
+      budget === undefined
+        ? 0
+        : Context.get(budget, RetryBudget.RetryBudget).status(KEY).refusedLastMinute - refusedBefore,
     millis
   }
 }
 
 const budgetService = async (options: RetryBudget.Options = {}) => {
   const built = await buildOnce(RetryBudget.layer(options))
-  return { service: Context.get(built.context, RetryBudget.RetryBudget), close: built.close }
+  return {
+    context: built.context,
+    service: Context.get(built.context, RetryBudget.RetryBudget),
+    close: built.close
+  }
 }
 
 /** Garbage collections during `run`: none means that it allocated nothing worth collecting. */
@@ -173,7 +168,7 @@ export const scenario: Scenario = {
     // (a) Amplification: one call per caller, all starting as the outage starts.
     const unbudgeted = await storm(server, undefined, { callers, calls: 1, outageMillis, failureRate: 0 })
     const defaultBudget = await budgetService()
-    const budgeted = await storm(server, defaultBudget.service, {
+    const budgeted = await storm(server, defaultBudget.context, {
       callers,
       calls: 1,
       outageMillis,
@@ -187,7 +182,7 @@ export const scenario: Scenario = {
 
     // (b) A healthy dependency: 5% of the requests fail at random.
     const healthyBudget = await budgetService()
-    const healthy = await storm(server, healthyBudget.service, {
+    const healthy = await storm(server, healthyBudget.context, {
       callers,
       calls: healthyCalls,
       outageMillis: 0,
@@ -297,8 +292,7 @@ export const scenario: Scenario = {
     return {
       rows,
       notes: [
-        `Amplification: a \`node:http\` server on 127.0.0.1 answers 503 for ${outage} of real time, then 200. ${label} callers start at once, each making one call through a retry loop with \`Retry.connRetry\`'s defaults (${MAX_RETRIES + 1} attempts, \`Backoff.exponential\`) but \`maxWait: "${MAX_WAIT}"\` (waits of 50 to 100 ms). The figure is the requests the server answered 503 (received during the outage) divided by the callers.`,
-        `The retry loop is \`Effect.retry\` with \`Backoff.exponential({ maxWait })\` intersected with \`Schedule.recurs(${MAX_RETRIES})\`, plus, with a budget, \`budget.deposit(key)\` before the first attempt and \`Schedule.checkEffect\` asking \`budget.tryWithdraw(key)\` before each retry: it stands for what the retry combinators do with a budget, and will be replaced by \`Retry.connRetry\` once it takes one.`,
+        `Amplification: a \`node:http\` server on 127.0.0.1 answers 503 for ${outage} of real time, then 200. ${label} callers start at once, each making one call through \`Retry.connRetry(key, "get", { maxWait: "${MAX_WAIT}" })\`: its defaults (101 attempts, \`Backoff.exponential\`) but waits of 50 to 100 ms; with a budget, the default \`RetryBudget.layer()\` is provided beside the limiter and the notifier. The figure is the requests the server answered 503 (received during the outage) divided by the callers.`,
         `Target: with \`RetryBudget.layer()\` (20%, 10 per second, 10 s window) the retries in one window are at most 20% of the first attempts plus \`minPerSecond × window\` = 100, so at most 1 + 0.2 + 100 / ${label} = ${bound.toFixed(2)} requests per caller for an outage shorter than the window (Finagle's reserve is per window, not per second of outage).`,
         `Without a budget: ${unbudgeted.requests.toLocaleString("en-US")} requests in all (${perCaller(unbudgeted)} per caller), ${unbudgeted.succeeded.toLocaleString("en-US")} of ${label} callers succeeded once the server was back, in ${(unbudgeted.millis / 1000).toFixed(1)} s. With the default budget: ${budgeted.requests.toLocaleString("en-US")} requests (${perCaller(budgeted)} per caller), ${budgeted.refused.toLocaleString("en-US")} retries refused (status: ${status.deposits} deposits, ${status.withdrawals} withdrawals, ${status.refusedLastMinute} refused in the last minute), ${budgeted.succeeded.toLocaleString("en-US")} callers succeeded, in ${(budgeted.millis / 1000).toFixed(1)} s: the budget fails the callers fast instead of multiplying the load.`,
         `Healthy dependency: the same server answers 503 to ${HEALTHY_FAILURE_RATE * 100}% of the requests at random; ${label} callers make ${healthyCalls} calls each in a row through the budgeted loop (${healthy.requests.toLocaleString("en-US")} requests, ${healthy.succeeded.toLocaleString("en-US")} of ${(callers * healthyCalls).toLocaleString("en-US")} calls succeeded, in ${(healthy.millis / 1000).toFixed(1)} s; status at the end: ${healthyStatus.deposits} deposits, ${healthyStatus.withdrawals} withdrawals in the window).`,

@@ -1,8 +1,8 @@
 /**
  * Scenario 1: the cost of the retry wrappers when the wrapped effect succeeds the first time.
  */
-import { Effect, Layer, Schedule } from "effect"
-import { AlertLimiter, Backoff, Notifier, Retry } from "../src/index.js"
+import { type Context, Effect, Layer, Schedule } from "effect"
+import { AlertLimiter, Backoff, Notifier, Retry, RetryBudget } from "../src/index.js"
 import { buildOnce, repeatInFiber, repeatInGenerator } from "./fiber.js"
 import { type Case, compare, comparedRow, type Row, type Scenario, type Target } from "./report.js"
 
@@ -14,6 +14,9 @@ export const scenario: Scenario = {
   run: async (settings) => {
     const n = settings.quick ? 1_000 : 10_000
     const services = await buildOnce(Layer.merge(AlertLimiter.layer, Notifier.layerLog))
+    const withBudget = await buildOnce(
+      Layer.mergeAll(AlertLimiter.layer, Notifier.layerLog, RetryBudget.layer())
+    )
 
     const bare = Effect.succeed(1)
     // Every wrapped effect is built once, as `const op = effect.pipe(Retry.retry(...))` is.
@@ -33,10 +36,11 @@ export const scenario: Scenario = {
 
     const inFiber = (
       name: string,
-      make: (i: number) => Effect.Effect<number, never, Retry.Requirements>
+      make: (i: number) => Effect.Effect<number, never, Retry.Requirements>,
+      context: Context.Context<Retry.Requirements> = services.context
     ): Case => {
       // The default logger and minimum level (Info) stay in place: nothing is silenced.
-      const program = Effect.provide(repeatInFiber(n, make), services.context)
+      const program = Effect.provide(repeatInFiber(n, make), context)
       return { name, ops: n, run: () => Effect.runPromise(program) }
     }
     const inGenerator = (name: string, self: Effect.Effect<number, never, Retry.Requirements>): Case => {
@@ -60,12 +64,15 @@ export const scenario: Scenario = {
         inFiber("perCallBare", perCallBare),
         inFiber("retryPerCall", retryPerCall),
         inFiber("connRetryPerCall", connRetryPerCall),
+        inFiber("retryBudget", () => retried, withBudget.context),
+        inFiber("retryPerCallBudget", retryPerCall, withBudget.context),
         inGenerator("genBare", bare),
         inGenerator("genRetry", retried)
       ],
       settings
     )
     await services.close()
+    await withBudget.close()
 
     const bareBaseline = { name: "bare Effect.succeed(1)", of: "bare" }
     const perCallBaseline = { name: "bare (i) => Effect.succeed(i)", of: "perCallBare" }
@@ -76,6 +83,13 @@ export const scenario: Scenario = {
       row("success: Retry.connRetry built once", "connRetry", target),
       row("success: Retry.retry built per call", "retryPerCall", target, perCallBaseline),
       row("success: Retry.connRetry built per call", "connRetryPerCall", target, perCallBaseline),
+      row("success: Retry.retry built once, RetryBudget provided", "retryBudget", target),
+      row(
+        "success: Retry.retry built per call, RetryBudget provided",
+        "retryPerCallBudget",
+        target,
+        perCallBaseline
+      ),
       row("success: naive Effect.retry(self, schedule)", "naive"),
       row("success: one Effect.catchAll (design floor)", "catchAll"),
       comparedRow(measured, {
@@ -89,10 +103,10 @@ export const scenario: Scenario = {
       rows,
       notes: [
         `Each case runs ${n.toLocaleString("en-US")} times in sequence inside one fiber (one \`Effect.runPromise\`, runs chained with \`flatMap\`); the figure is the time of a batch divided by ${n.toLocaleString("en-US")}. The bare baseline runs the same loop.`,
-        "Services come from `AlertLimiter.layer` and `Notifier.layerLog`, built once and given with `Effect.provide` outside the loop. The default logger and minimum level (Info) are in place; the success path logs only at Debug.",
+        "Services come from `AlertLimiter.layer` and `Notifier.layerLog` (and `RetryBudget.layer()` in the rows that say so: every first attempt then deposits), built once and given with `Effect.provide` outside the loop. The default logger and minimum level (Info) are in place; the success path logs only at Debug.",
         "`Retry.connRetry` is measured as is, under the default Info minimum: it checks the log level on every call (debug logs on would add its started/completed lines and annotations); the config read and annotations come only after a failure.",
         "Naive `Effect.retry`: `Backoff.exponential({ maxWait: '30 seconds' })` intersected with `Schedule.recurs(4)`, the same policy without alerting.",
-        "Built per call: `(i) => Effect.succeed(i).pipe(Retry.retry({ name: \"getUser\" }))` (and the same with `Retry.connRetry(\"db\", \"connect\")`), the combinator built at every call as an Effect user writes it; its baseline `(i) => Effect.succeed(i)` makes its effect per call too.",
+        'Built per call: `(i) => Effect.succeed(i).pipe(Retry.retry({ name: "getUser" }))` (and the same with `Retry.connRetry("db", "connect")`), the combinator built at every call as an Effect user writes it; its baseline `(i) => Effect.succeed(i)` makes its effect per call too.',
         "Rows without a target are information: the floor of the design (one `catchAll`), and the same wrapper in an `Effect.gen` loop, where `yield*` of a completed effect skips the run loop, so the bare baseline there is only a generator step."
       ]
     }

@@ -144,9 +144,7 @@ const withoutWarnings = Logger.replace(
   })
 )
 
-program
-  .pipe(Effect.provide(Layer.mergeAll(Alerts, withoutWarnings)), Effect.runPromise)
-  .catch((error) => {
-    console.error(error)
-    process.exitCode = 1
-  })
+program.pipe(Effect.provide(Layer.mergeAll(Alerts, withoutWarnings)), Effect.runPromise).catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})

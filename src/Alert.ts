@@ -15,7 +15,8 @@ export type {
    * An alert, as every destination receives it: an incident that fires, or resolves. Plain data,
    * with everything a notifier needs to render it without parsing `text`:
    *
-   * - `_tag`: `"Firing"` or `"Resolved"`; `severity`: `"critical" | "error" | "warning" | "info"`.
+   * - `_tag`: `"Firing"` or `"Resolved"`; `severity`: `"critical" | "error" | "warning" | "info"`
+   *   (a resolved event keeps the severity it fired with, so label-keyed destinations match them).
    * - `title` (one line) and `text` (the whole plain-text body), scrubbed of secrets.
    * - `operation`, `context`, `signature` (what the limiter keys on), `channel` (when one was asked).
    * - `dedupKey`: stable for the incident, the same in its firing and resolved events (PagerDuty's

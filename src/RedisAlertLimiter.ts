@@ -5,7 +5,7 @@
  *
  * @since 0.2.0
  */
-import { Config, type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
+import { type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
 import type * as Fingerprint from "./Fingerprint.js"
 import { AlertLimiter } from "./internal/limiter.js"
 import * as Connection from "./internal/redis/connection.js"
@@ -125,15 +125,7 @@ export const layerConfig = (
 ): Layer.Layer<AlertLimiter, ConfigError.ConfigError> => {
   const settings = Internal.settings(options)
   return Layer.unwrapEffect(
-    Effect.map(
-      Config.redacted("REDIS_URL").pipe(
-        Config.validate({
-          message: `REDIS_URL ${Connection.URL_REASON}`,
-          validation: (url) => Connection.isRedisUrl(Redacted.value(url))
-        })
-      ),
-      (url) => Layer.scoped(AlertLimiter, Internal.make(settings, url))
-    )
+    Effect.map(Connection.urlConfig, (url) => Layer.scoped(AlertLimiter, Internal.make(settings, url)))
   )
 }
 

@@ -6,7 +6,7 @@
  *
  * @since 0.2.0
  */
-import { Config, type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
+import { type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
 import { RetryBudget } from "./internal/budget.js"
 import * as Internal from "./internal/redis/budget.js"
 import * as Connection from "./internal/redis/connection.js"
@@ -159,15 +159,7 @@ export const layerConfig = (
 ): Layer.Layer<RetryBudget, ConfigError.ConfigError> => {
   const settings = Internal.settings(options)
   return Layer.unwrapEffect(
-    Effect.map(
-      Config.redacted("REDIS_URL").pipe(
-        Config.validate({
-          message: `REDIS_URL ${Connection.URL_REASON}`,
-          validation: (url) => Connection.isRedisUrl(Redacted.value(url))
-        })
-      ),
-      (url) => Layer.scoped(RetryBudget, Internal.make(settings, url))
-    )
+    Effect.map(Connection.urlConfig, (url) => Layer.scoped(RetryBudget, Internal.make(settings, url)))
   )
 }
 

@@ -424,25 +424,27 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
     }
 
   const operation = { _tag: "Operation" } as const
-  const retry = wrapperOf<RetryOptions>((f, options) => {
-    const name = options.name ?? defaultName(f)
-    const context = options.context ?? ""
-    return {
-      combinator: Retry.retry({ ...options, name }),
-      identity: { name, context, budgetKey: Policy.budgetKeyOf(options.budgetKey, operation, context, name) }
-    }
-  })
+  /** The wrapper of a combinator of an operation: named after the function unless `name` says. */
+  const operationWrapper = <O extends RetryOptions | ContinuousOptions>(
+    combinatorOf: (options: O & { readonly name: string }) => Combinator
+  ) =>
+    wrapperOf<O>((f, options) => {
+      const name = options.name ?? defaultName(f)
+      const context = options.context ?? ""
+      return {
+        combinator: combinatorOf({ ...(options as O), name }),
+        identity: {
+          name,
+          context,
+          budgetKey: Policy.budgetKeyOf(options.budgetKey, operation, context, name)
+        }
+      }
+    })
+  const retry = operationWrapper<RetryOptions>((options) => Retry.retry(options))
+  const continuous = operationWrapper<ContinuousOptions>((options) => Retry.continuous(options))
   const funcRetry = wrapperOf<FuncRetryOptions>((f, options) => {
     const name = options.name ?? defaultName(f)
     return { combinator: Retry.funcRetry(name), identity: { name, context: "", budgetKey: name } }
-  })
-  const continuous = wrapperOf<ContinuousOptions>((f, options) => {
-    const name = options.name ?? defaultName(f)
-    const context = options.context ?? ""
-    return {
-      combinator: Retry.continuous({ ...options, name }),
-      identity: { name, context, budgetKey: Policy.budgetKeyOf(options.budgetKey, operation, context, name) }
-    }
   })
   const connRetry = (resourceName: string, actionName: string, options?: ConnRetryOptions) => {
     // Validates the options now, before any function is given.

@@ -59,7 +59,8 @@ describe("incidents", () => {
         )
         expect(resolved).toMatchObject({
           _tag: "Resolved",
-          severity: "info",
+          // The severity it fired with: destinations that key on labels find the same alert.
+          severity: "critical",
           operation: "charge",
           context: "billing",
           startedAt: 0,
@@ -67,7 +68,7 @@ describe("incidents", () => {
           // second caller's at minutes 6 to 11.
           failures: 9 + 6
         })
-        expect(resolved!.title).toBe('✅ RESOLVED: operation "charge" (billing) recovered after 12m')
+        expect(resolved!.title).toBe("✅ RESOLVED: charge (billing) resolved after 12m")
         expect(resolved!.text).toContain(
           "15 failed attempts and 0 suppressed alerts since it first fired at 1970-01-01T00:02:00.000Z."
         )
@@ -128,7 +129,7 @@ describe("incidents", () => {
       yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
       const failures = logs.lines.filter((line) => line.message.startsWith("Alert could not be delivered"))
       expect(failures.map((line) => line.message)).toEqual([
-        'Alert could not be delivered: ✅ RESOLVED: operation "charge" (billing) recovered after 0\n0 failed attempts and 0 suppressed alerts since it first fired at 1970-01-01T00:00:00.000Z.'
+        "Alert could not be delivered: ✅ RESOLVED: charge (billing) resolved after 0s\n0 failed attempts and 0 suppressed alerts since it first fired at 1970-01-01T00:00:00.000Z."
       ])
       expect(failures[0]!.annotations.dedupKey).toMatch(/^billing\/charge\//)
     }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))

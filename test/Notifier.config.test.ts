@@ -1,6 +1,6 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
+import { Cause, ConfigProvider, Effect, Exit, Fiber, Layer, Redacted } from "effect"
 import { Alert, AlertLimiter, Notifier } from "../src/index.js"
 import { drive } from "./support/clockDriver.js"
 import { firing } from "./support/events.js"
@@ -12,11 +12,26 @@ const DISCORD_PATH = `/api/webhooks/445566/${DISCORD_TOKEN}`
 const SLACK_SECRET = "SlackS3cret0123456789abcd"
 const SLACK_PATH = `/services/T0AAA1111/B0BBB2222/${SLACK_SECRET}`
 
+/** What each destination showed as the alert's headline, from the bodies a test server received. */
+const discordTitles = (server: HttpServer.TestServer) =>
+  Effect.map(server.bodies, (bodies) =>
+    (bodies as ReadonlyArray<{ embeds: ReadonlyArray<{ title: string }>; allowed_mentions: unknown }>).map(
+      (body) => [body.embeds[0]?.title, body.allowed_mentions]
+    )
+  )
+const slackTexts = (server: HttpServer.TestServer) =>
+  Effect.map(server.bodies, (bodies) => (bodies as ReadonlyArray<{ text: string }>).map((body) => body.text))
+
+const PAGERDUTY_KEY = "PagerDutyR0ut1ngK3y0123456789abc"
+const ALERTMANAGER_PASSWORD = "Alertmanag3rPassw0rd-xyz"
+
 /**
  * Sends one alert through `Notifier.layerConfig` read from `env`, driving the clock through any
- * retry waits. Returns whether it was delivered and every log line.
+ * retry waits (unless `driveClock` is false: Alertmanager's refresh keeps a sleep of its own
+ * pending, which the driver would take for a retry wait). Returns whether it was delivered and
+ * every log line.
  */
-const sendWithEnv = (env: Record<string, string>) =>
+const sendWithEnv = (env: Record<string, string>, { driveClock = true } = {}) =>
   Effect.gen(function* () {
     const capture = yield* makeLogCapture
     const notifier = Notifier.layerConfig.pipe(
@@ -28,7 +43,7 @@ const sendWithEnv = (env: Record<string, string>) =>
         Effect.exit
       )
     )
-    const { result } = yield* drive(fiber)
+    const result = driveClock ? (yield* drive(fiber)).result : yield* Fiber.join(fiber)
     return { result, logs: yield* capture.logs }
   })
 
@@ -73,7 +88,7 @@ describe("Notifier.layerConfig", () => {
       const { result } = yield* sendWithEnv({ ALERT_SLACK_WEBHOOK_URL: server.origin + SLACK_PATH })
       expect(result).toEqual(Exit.succeed(true))
       expect(yield* server.requests).toHaveLength(1)
-      expect(yield* server.bodies).toEqual([{ text: "Charging keeps failing" }])
+      expect(yield* slackTexts(server)).toEqual(["Charging keeps failing"])
     })
   )
 
@@ -87,10 +102,8 @@ describe("Notifier.layerConfig", () => {
         ALERT_SLACK_WEBHOOK_URL: slack.origin + SLACK_PATH
       })
       expect(result).toEqual(Exit.succeed(true))
-      expect(yield* discord.bodies).toEqual([
-        { content: "Charging keeps failing", allowed_mentions: { parse: [] } }
-      ])
-      expect(yield* slack.bodies).toEqual([{ text: "Charging keeps failing" }])
+      expect(yield* discordTitles(discord)).toEqual([["Charging keeps failing", { parse: [] }]])
+      expect(yield* slackTexts(slack)).toEqual(["Charging keeps failing"])
     })
   )
 
@@ -107,7 +120,7 @@ describe("Notifier.layerConfig", () => {
       // Not everywhere: the alert counts as not delivered, and the log says why.
       expect(result).toEqual(Exit.succeed(false))
       expect(yield* discord.requests).toHaveLength(1)
-      expect(yield* slack.bodies).toEqual([{ text: "Charging keeps failing" }])
+      expect(yield* slackTexts(slack)).toEqual(["Charging keeps failing"])
       const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))
       expect(failure?.cause).toContain(
         "1 of 2 notifiers failed: notifier 1: Discord webhook answered 404 Not Found: Unknown Webhook (code 10015)"
@@ -116,6 +129,89 @@ describe("Notifier.layerConfig", () => {
         expect(log.text).not.toContain(DISCORD_TOKEN)
         expect(log.text).not.toContain(SLACK_SECRET)
       }
+    })
+  )
+
+  it.scoped("ALERT_PAGERDUTY_ROUTING_KEY alone: PagerDuty only, at ALERT_PAGERDUTY_URL when set", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 202, body: { status: "success" } })
+      const { result, logs } = yield* sendWithEnv({
+        ALERT_PAGERDUTY_ROUTING_KEY: PAGERDUTY_KEY,
+        ALERT_PAGERDUTY_URL: `${server.origin}/v2/enqueue`
+      })
+      expect(result).toEqual(Exit.succeed(true))
+      const [request] = yield* server.requests
+      expect(request?.url).toBe("/v2/enqueue")
+      const [body] = (yield* server.bodies) as ReadonlyArray<Record<string, unknown>>
+      expect(body).toMatchObject({
+        routing_key: PAGERDUTY_KEY,
+        event_action: "trigger",
+        payload: { summary: "Charging keeps failing", source: "billing", severity: "error" }
+      })
+      expect(logs.some((log) => log.annotations.alert === "firing")).toBe(false)
+      for (const log of logs) expect(log.text).not.toContain(PAGERDUTY_KEY)
+    })
+  )
+
+  it.effect("ALERT_PAGERDUTY_URL without a routing key configures nothing", () =>
+    Effect.gen(function* () {
+      const { result, logs } = yield* sendWithEnv({
+        ALERT_PAGERDUTY_URL: "https://events.eu.pagerduty.com/v2/enqueue"
+      })
+      expect(result).toEqual(Exit.succeed(true))
+      expect(logs.some((log) => log.annotations.alert === "firing")).toBe(true)
+    })
+  )
+
+  it.scoped("ALERT_ALERTMANAGER_URL alone: Alertmanager only, credentials as a Basic header", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200 })
+      const host = server.origin.replace("http://", "")
+      const { result, logs } = yield* sendWithEnv(
+        { ALERT_ALERTMANAGER_URL: `http://alerts:${ALERTMANAGER_PASSWORD}@${host}` },
+        { driveClock: false }
+      )
+      expect(result).toEqual(Exit.succeed(true))
+      const [request] = yield* server.requests
+      expect(request?.url).toBe("/api/v2/alerts")
+      expect(request?.headers.authorization).toMatch(/^Basic /)
+      const [alerts] = (yield* server.bodies) as ReadonlyArray<ReadonlyArray<Record<string, unknown>>>
+      expect(alerts?.[0]).toMatchObject({
+        labels: { alertname: "OperationFailing", operation: "charge", context: "billing", severity: "error" },
+        annotations: { summary: "Charging keeps failing", description: "Charging keeps failing" }
+      })
+      expect(logs.some((log) => log.annotations.alert === "firing")).toBe(false)
+      for (const log of logs) expect(log.text).not.toContain(ALERTMANAGER_PASSWORD)
+    })
+  )
+
+  it.scoped("all four set: every alert goes to each of them", () =>
+    Effect.gen(function* () {
+      const discord = yield* HttpServer.make
+      const slack = yield* HttpServer.make
+      const pagerDuty = yield* HttpServer.make
+      const alertmanager = yield* HttpServer.make
+      yield* slack.reply({ status: 200, body: "ok" })
+      yield* pagerDuty.reply({ status: 202, body: { status: "success" } })
+      yield* alertmanager.reply({ status: 200 })
+      const { result, logs } = yield* sendWithEnv(
+        {
+          ALERT_DISCORD_WEBHOOK_URL: discord.origin + DISCORD_PATH,
+          ALERT_SLACK_WEBHOOK_URL: slack.origin + SLACK_PATH,
+          ALERT_PAGERDUTY_ROUTING_KEY: PAGERDUTY_KEY,
+          ALERT_PAGERDUTY_URL: `${pagerDuty.origin}/v2/enqueue`,
+          ALERT_ALERTMANAGER_URL: alertmanager.origin
+        },
+        { driveClock: false }
+      )
+      expect(result).toEqual(Exit.succeed(true))
+      expect(yield* discordTitles(discord)).toEqual([["Charging keeps failing", { parse: [] }]])
+      expect(yield* slackTexts(slack)).toEqual(["Charging keeps failing"])
+      expect(yield* pagerDuty.requests).toHaveLength(1)
+      expect(yield* alertmanager.requests).toHaveLength(1)
+      expect(logs.some((log) => log.annotations.alert === "firing")).toBe(false)
     })
   )
 
@@ -131,6 +227,33 @@ describe("Notifier.layerConfig", () => {
       expect(text).not.toContain(DISCORD_TOKEN)
     })
   )
+
+  for (const [variable, env, secret] of [
+    [
+      "ALERT_ALERTMANAGER_URL",
+      { ALERT_ALERTMANAGER_URL: `ftp://u:${ALERTMANAGER_PASSWORD}@am:9093` },
+      ALERTMANAGER_PASSWORD
+    ],
+    ["ALERT_PAGERDUTY_ROUTING_KEY", { ALERT_PAGERDUTY_ROUTING_KEY: `${PAGERDUTY_KEY} x` }, PAGERDUTY_KEY],
+    [
+      "ALERT_PAGERDUTY_URL",
+      {
+        ALERT_PAGERDUTY_ROUTING_KEY: PAGERDUTY_KEY,
+        ALERT_PAGERDUTY_URL: `events.pagerduty.com/${PAGERDUTY_KEY}`
+      },
+      PAGERDUTY_KEY
+    ]
+  ] as const) {
+    it.effect(`a malformed ${variable} fails the layer with a ConfigError naming it, not its value`, () =>
+      Effect.gen(function* () {
+        const { result } = yield* sendWithEnv(env, { driveClock: false })
+        expect(Exit.isFailure(result)).toBe(true)
+        const text = Exit.isFailure(result) ? Cause.pretty(result.cause) : ""
+        expect(text).toContain(variable)
+        expect(text).not.toContain(secret)
+      })
+    )
+  }
 })
 
 describe("Notifier.fanOut", () => {
@@ -173,7 +296,7 @@ describe("Notifier.fanOut", () => {
         Effect.provide(Layer.mergeAll(layer, AlertLimiter.layerMemory(), capture.layer))
       )
       expect(delivered).toBe(true)
-      expect(yield* server.bodies).toEqual([{ content: "to both", allowed_mentions: { parse: [] } }])
+      expect(yield* discordTitles(server)).toEqual([["to both", { parse: [] }]])
       const logs = yield* capture.logs
       expect(logs.filter((log) => log.annotations.alert === "firing").map((log) => log.message)).toEqual([
         "to both"

@@ -3,8 +3,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option, Redacted, Schedule, TestClock } from "effect"
 import { Alert, AlertLimiter, InvalidOptionError, Notifier } from "../src/index.js"
 import * as Discord from "../src/internal/notifiers/discord.js"
+import * as Render from "../src/internal/notifiers/render.js"
+import * as Slack from "../src/internal/notifiers/slack.js"
 import { awaitSleeps, drive, pendingSleeps } from "./support/clockDriver.js"
-import { firing } from "./support/events.js"
+import { firing, resolved } from "./support/events.js"
 import * as HttpServer from "./support/httpServer.js"
 import { type LogLine, makeLogCapture } from "./support/logs.js"
 import { makeSpanRecorder } from "./support/spans.js"
@@ -82,7 +84,102 @@ const alertError = (notifier: Layer.Layer<Notifier.Notifier>, message = "boom") 
     return (yield* drive(fiber)).result
   })
 
-const discordBody = (content: string) => ({ content, allowed_mentions: { parse: [] } })
+/** The incident key the alert path gives the charge loop's alerts. */
+const CHARGE_KEY = expect.stringMatching(/^billing\/charge\/[0-9a-f]{14}$/)
+
+/** The body the charge loop's alert (title = text, no attempt) posts to Discord. */
+const discordBody = (text: string, error = ERROR) => ({
+  embeds: [
+    {
+      title: text,
+      color: Discord.COLORS.error,
+      fields: [
+        { name: "Operation", value: "charge", inline: true },
+        { name: "Context", value: "billing", inline: true },
+        { name: "Error", value: `Error: ${error}` }
+      ],
+      footer: { text: CHARGE_KEY },
+      timestamp: "1970-01-01T00:00:00.000Z"
+    }
+  ],
+  allowed_mentions: { parse: [] }
+})
+
+/** The body the charge loop's alert posts to Slack; `text` is already escaped. */
+const slackBody = (text: string, error = ERROR) => ({
+  text,
+  blocks: [
+    { type: "header", text: { type: "plain_text", text, emoji: true } },
+    {
+      type: "context",
+      elements: [
+        { type: "mrkdwn", text: "*Operation:* charge" },
+        { type: "mrkdwn", text: "*Context:* billing" },
+        { type: "mrkdwn", text: `*Error:* Error: ${error}` },
+        { type: "mrkdwn", text: expect.stringMatching(/^\*Key:\* billing\/charge\/[0-9a-f]{14}$/) }
+      ]
+    }
+  ]
+})
+
+/** Twelve minutes and three seconds after the incident started. */
+const AT = Date.UTC(2024, 4, 1, 12, 0, 0)
+const STARTED_AT = AT - (12 * 60 + 3) * 1000
+
+/** A firing event with a body under its title, an attempt and real times. */
+const richFiring = (overrides: Partial<Alert.AlertEvent> = {}) =>
+  firing({
+    title: "charge is failing",
+    text: "charge is failing\n\nHTTP 500 from billing on 50 attempts in a row",
+    at: AT,
+    startedAt: STARTED_AT,
+    ...overrides
+  })
+
+/** Its resolved event: 47 failures counted, 3 alerts suppressed. */
+const richResolved = (overrides: Partial<Alert.AlertEvent> = {}) =>
+  resolved({
+    text: "RESOLVED: charge recovered",
+    at: AT,
+    startedAt: STARTED_AT,
+    failures: 47,
+    suppressed: 3,
+    ...overrides
+  })
+
+interface DiscordEmbed {
+  readonly title: string
+  readonly description?: string
+  readonly color: number
+  readonly fields?: ReadonlyArray<{ readonly name: string; readonly value: string }>
+  readonly footer: { readonly text: string }
+}
+
+/** What Discord counts against its 6,000 characters of one embed. */
+const embedLength = (embed: DiscordEmbed): number =>
+  embed.title.length +
+  (embed.description?.length ?? 0) +
+  (embed.fields ?? []).reduce((sum, field) => sum + field.name.length + field.value.length, 0) +
+  embed.footer.text.length
+
+interface SlackBody {
+  readonly text: string
+  readonly blocks: ReadonlyArray<{
+    readonly type: string
+    readonly text?: { readonly text: string }
+    readonly elements?: ReadonlyArray<{ readonly text: string }>
+  }>
+}
+
+/** An event built to break things: a megabyte of text, mentions, secrets, overlong fields. */
+const hostile = (secret: string) =>
+  richFiring({
+    title: `@everyone <!channel> <@&123> ${"T".repeat(1000)}`,
+    text: `@everyone @here <!channel> <!here> <@U123> & <https://evil.example|click> password=hunter2 ${secret} ${"x".repeat(1_000_000)}`,
+    operation: `op-${"o".repeat(2000)}`,
+    context: `ctx-${"c".repeat(2000)}`,
+    error: { type: "Error", message: `<!channel> ${"e".repeat(5000)}` }
+  })
 
 describe("Notifier.layerDiscord", () => {
   it.scoped("204: delivered once; the versioned path and a mention-free JSON body", () =>
@@ -309,11 +406,11 @@ describe("Notifier.layerDiscord", () => {
       )
       expect(delivered).toBe(true)
       const [body] = yield* server.bodies
-      expect(body).toEqual({ content: text, allowed_mentions: { parse: [] } })
+      expect(body).toEqual(discordBody(text, "x"))
     })
   )
 
-  it.scoped("a 5,000-character error arrives as at most 2,000 characters, head kept, cut marked", () =>
+  it.scoped("a 5,000-character error arrives as a description of at most 4,096, head kept, cut marked", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       const head = "Charging failed: "
@@ -321,20 +418,23 @@ describe("Notifier.layerDiscord", () => {
       yield* Alert.sendRateLimited("charge", new Error("x"), "billing", text).pipe(
         Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
       )
-      const [body] = (yield* server.bodies) as ReadonlyArray<{ content: string }>
-      expect(body?.content.length).toBeLessThanOrEqual(Notifier.DISCORD_CONTENT_LENGTH)
-      expect(body?.content.length).toBeGreaterThan(1900)
-      expect(body?.content.startsWith(head)).toBe(true)
-      expect(body?.content.endsWith("… [truncated]")).toBe(true)
+      const [body] = (yield* server.bodies) as ReadonlyArray<{ embeds: ReadonlyArray<DiscordEmbed> }>
+      const embed = body!.embeds[0]!
+      expect(embed.title.length).toBeLessThanOrEqual(256)
+      expect(embed.description!.length).toBeLessThanOrEqual(Notifier.DISCORD_EMBED_DESCRIPTION_LENGTH)
+      expect(embed.description!.length).toBeGreaterThan(4000)
+      expect(embed.description!.startsWith(head)).toBe(true)
+      expect(embed.description!.endsWith("… [truncated]")).toBe(true)
+      expect(embedLength(embed)).toBeLessThanOrEqual(6000)
     })
   )
 
   it("the cut never splits a surrogate pair", () => {
-    const text = `${"x".repeat(Notifier.DISCORD_CONTENT_LENGTH - 15)}${"😀".repeat(100)}`
-    const content = Discord.content(text)
-    expect(content.length).toBeLessThanOrEqual(Notifier.DISCORD_CONTENT_LENGTH)
+    const text = `${"x".repeat(Notifier.DISCORD_EMBED_DESCRIPTION_LENGTH - 15)}${"😀".repeat(100)}`
+    const embed = Discord.embed(firing({ title: "t", text })) as unknown as DiscordEmbed
+    expect(embed.description!.length).toBeLessThanOrEqual(Notifier.DISCORD_EMBED_DESCRIPTION_LENGTH)
     // A lone surrogate would not survive a round trip through UTF-8.
-    expect(Buffer.from(content, "utf8").toString("utf8")).toBe(content)
+    expect(Buffer.from(embed.description!, "utf8").toString("utf8")).toBe(embed.description)
   })
 
   it.scoped("credentials and a bearer token in the error arrive scrubbed", () =>
@@ -346,12 +446,12 @@ describe("Notifier.layerDiscord", () => {
       yield* Alert.sendCriticalRetryAlert("charge", 50, error, "billing").pipe(
         Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
       )
-      const [body] = (yield* server.bodies) as ReadonlyArray<{ content: string }>
-      expect(body?.content).toContain(
+      const [body] = (yield* server.bodies) as ReadonlyArray<{ embeds: ReadonlyArray<DiscordEmbed> }>
+      expect(body?.embeds[0]?.description).toContain(
         "GET https://[REDACTED]@api.example.com/x failed; Authorization: Bearer [REDACTED]"
       )
-      expect(body?.content).not.toContain("hunter2")
-      expect(body?.content).not.toContain("abc.DEF_123")
+      expect(JSON.stringify(body)).not.toContain("hunter2")
+      expect(JSON.stringify(body)).not.toContain("abc.DEF_123")
     })
   )
 
@@ -489,6 +589,196 @@ describe("Notifier.layerDiscord", () => {
   })
 })
 
+describe("Discord embeds", () => {
+  it.scoped("firing: title, body, red, the fields, the key as footer, the event's time", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* Notifier.notify(richFiring()).pipe(Effect.provide(discord(server.origin)))
+      expect(yield* server.bodies).toEqual([
+        {
+          embeds: [
+            {
+              title: "charge is failing",
+              // The first line only repeated the title.
+              description: "HTTP 500 from billing on 50 attempts in a row",
+              color: 0xed4245,
+              fields: [
+                { name: "Operation", value: "charge", inline: true },
+                { name: "Context", value: "billing", inline: true },
+                { name: "Attempt", value: "50", inline: true },
+                { name: "Error", value: "Error: HTTP 500" }
+              ],
+              footer: { text: "billing/charge/0000000000abcd" },
+              timestamp: "2024-05-01T12:00:00.000Z"
+            }
+          ],
+          allowed_mentions: { parse: [] }
+        }
+      ])
+    })
+  )
+
+  it.scoped("resolved: one short green line with how long it lasted and what it counted", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* Notifier.notify(richResolved()).pipe(Effect.provide(discord(server.origin)))
+      expect(yield* server.bodies).toEqual([
+        {
+          embeds: [
+            {
+              title: "✅ RESOLVED: charge (billing) resolved after 12m 3s",
+              description: "47 failed attempts, 3 alerts suppressed",
+              color: 0x57f287,
+              footer: { text: "billing/charge/0000000000abcd" },
+              timestamp: "2024-05-01T12:00:00.000Z"
+            }
+          ],
+          allowed_mentions: { parse: [] }
+        }
+      ])
+    })
+  )
+
+  it("the colour says the severity; no context, attempt or error means no such field", () => {
+    const colour = (severity: Alert.Severity) =>
+      (Discord.embed(richFiring({ severity })) as { color: number }).color
+    expect([colour("critical"), colour("error"), colour("warning"), colour("info")]).toEqual([
+      0xed4245, 0xed4245, 0xe67e22, 0x5865f2
+    ])
+    const bare = Discord.embed(
+      richFiring({ context: "", attempt: undefined, error: undefined, text: "charge is failing" })
+    )
+    expect(bare).toEqual({
+      title: "charge is failing",
+      color: 0xed4245,
+      fields: [{ name: "Operation", value: "charge", inline: true }],
+      footer: { text: "billing/charge/0000000000abcd" },
+      timestamp: "2024-05-01T12:00:00.000Z"
+    })
+  })
+
+  it.scoped("a hostile event: every part within Discord's limits, no ping, no secret", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* Notifier.notify(hostile(TOKEN)).pipe(Effect.provide(discord(server.origin)))
+      const [body] = (yield* server.bodies) as ReadonlyArray<{
+        embeds: ReadonlyArray<DiscordEmbed>
+        allowed_mentions: unknown
+      }>
+      expect(Object.keys(body!).sort()).toEqual(["allowed_mentions", "embeds"])
+      expect(body!.allowed_mentions).toEqual({ parse: [] })
+      const [embed] = body!.embeds
+      expect(embed!.title.length).toBeLessThanOrEqual(256)
+      expect(embed!.description!.length).toBeLessThanOrEqual(4096)
+      expect(embed!.description!.endsWith("… [truncated]")).toBe(true)
+      for (const field of embed!.fields!) expect(field.value.length).toBeLessThanOrEqual(1024)
+      expect(embedLength(embed!)).toBeLessThanOrEqual(6000)
+      const raw = (yield* server.requests)[0]!.body
+      expect(raw.length).toBeLessThan(7000)
+      expect(raw).not.toContain(TOKEN)
+      expect(raw).not.toContain("hunter2")
+    })
+  )
+})
+
+describe("Slack blocks", () => {
+  it.scoped("firing: a fallback text, a header, the body, a context line", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      yield* Notifier.notify(richFiring({ error: { type: "DbError", message: "a < b && c > d" } })).pipe(
+        Effect.provide(slack(server.origin))
+      )
+      expect(yield* server.bodies).toEqual([
+        {
+          text: "charge is failing\n\nHTTP 500 from billing on 50 attempts in a row",
+          blocks: [
+            { type: "header", text: { type: "plain_text", text: "charge is failing", emoji: true } },
+            {
+              type: "section",
+              text: { type: "mrkdwn", text: "HTTP 500 from billing on 50 attempts in a row" }
+            },
+            {
+              type: "context",
+              elements: [
+                { type: "mrkdwn", text: "*Operation:* charge" },
+                { type: "mrkdwn", text: "*Context:* billing" },
+                { type: "mrkdwn", text: "*Attempt:* 50" },
+                { type: "mrkdwn", text: "*Error:* DbError: a &lt; b &amp;&amp; c &gt; d" },
+                { type: "mrkdwn", text: "*Key:* billing/charge/0000000000abcd" }
+              ]
+            }
+          ]
+        }
+      ])
+    })
+  )
+
+  it.scoped("resolved: one short line, what it counted, the key", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      yield* Notifier.notify(richResolved()).pipe(Effect.provide(slack(server.origin)))
+      expect(yield* server.bodies).toEqual([
+        {
+          text: "✅ RESOLVED: charge (billing) resolved after 12m 3s",
+          blocks: [
+            {
+              type: "section",
+              text: { type: "mrkdwn", text: "✅ RESOLVED: charge (billing) resolved after 12m 3s" }
+            },
+            {
+              type: "context",
+              elements: [
+                { type: "mrkdwn", text: "47 failed attempts, 3 alerts suppressed" },
+                { type: "mrkdwn", text: "*Key:* billing/charge/0000000000abcd" }
+              ]
+            }
+          ]
+        }
+      ])
+    })
+  )
+
+  it.scoped("a hostile event: every block within Slack's limits, nothing unescaped, no secret", () =>
+    Effect.gen(function* () {
+      const server = yield* HttpServer.make
+      yield* server.reply({ status: 200, body: "ok" })
+      yield* Notifier.notify(hostile(SLACK_SECRET)).pipe(Effect.provide(slack(server.origin)))
+      const [body] = (yield* server.bodies) as ReadonlyArray<SlackBody>
+      const [header, section, context] = body!.blocks
+      expect(header!.text!.text.length).toBeLessThanOrEqual(150)
+      expect(section!.text!.text.length).toBeLessThanOrEqual(Notifier.SLACK_SECTION_TEXT_LENGTH)
+      expect(section!.text!.text.endsWith("… [truncated]")).toBe(true)
+      for (const element of context!.elements!) expect(element.text.length).toBeLessThanOrEqual(3000)
+      expect(body!.text.length).toBeLessThanOrEqual(5 * Notifier.SLACK_TEXT_LENGTH)
+      const raw = (yield* server.requests)[0]!.body
+      // No control character is left for Slack to parse: no <!channel>, no <@U123>, no link.
+      expect(raw).not.toMatch(/[<>]/)
+      expect(raw).not.toContain(SLACK_SECRET)
+      expect(raw).not.toContain("hunter2")
+    })
+  )
+
+  it("the escaped text is cut to the limit, never through an entity or a surrogate pair", () => {
+    expect(Slack.escapedCut("a&b", 10)).toBe("a&amp;b")
+    const cutText = Slack.escapedCut(`${"&".repeat(100)}😀`, 30)
+    expect(cutText.length).toBeLessThanOrEqual(30)
+    expect(cutText).toMatch(/^(&amp;)+…$/)
+    const emoji = Slack.escapedCut(`${"x".repeat(28)}😀😀`, 30)
+    expect(Buffer.from(emoji, "utf8").toString("utf8")).toBe(emoji)
+    expect(emoji.length).toBeLessThanOrEqual(30)
+  })
+})
+
+describe("render", () => {
+  it("says how long an incident lasted in the two largest units", () => {
+    expect(
+      [0, 999, 3_000, 723_000, 3_600_000, 3_605_000, 7_500_000, 90_061_000, Number.NaN].map(Render.elapsed)
+    ).toEqual(["0s", "0s", "3s", "12m 3s", "1h", "1h", "2h 5m", "1d 1h", "0s"])
+  })
+})
+
 describe("Notifier.layerSlack", () => {
   it.scoped("200 ok: delivered once, as { text } with &, < and > escaped", () =>
     Effect.gen(function* () {
@@ -504,9 +794,10 @@ describe("Notifier.layerSlack", () => {
       const [request] = yield* server.requests
       expect(request?.url).toBe(SLACK_PATH)
       expect(yield* server.bodies).toEqual([
-        {
-          text: "Failed &lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &amp; &lt;https://evil.example|click&gt;"
-        }
+        slackBody(
+          "Failed &lt;!channel&gt; &lt;!here&gt; &lt;@U123&gt; &amp; &lt;https://evil.example|click&gt;",
+          "x"
+        )
       ])
     })
   )
@@ -518,7 +809,7 @@ describe("Notifier.layerSlack", () => {
       const { outcome, waits } = yield* runLoop(slack(server.origin))
       expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
       expect(waits).toEqual([])
-      expect(yield* server.bodies).toEqual([{ text: `Charging failed: ${ERROR}` }])
+      expect(yield* server.bodies).toEqual([slackBody(`Charging failed: ${ERROR}`)])
     })
   )
 
@@ -595,7 +886,13 @@ describe("Notifier.layerSlack", () => {
           )
         )
       )
-      expect(yield* server.bodies).toEqual([{ text: "cannot reach [REDACTED] (token [REDACTED])" }])
+      const [body] = (yield* server.bodies) as ReadonlyArray<SlackBody>
+      expect(body?.text).toBe("cannot reach [REDACTED] (token [REDACTED])")
+      expect(body?.blocks[1]).toEqual({
+        type: "section",
+        text: { type: "mrkdwn", text: "cannot reach [REDACTED] (token [REDACTED])" }
+      })
+      expect(JSON.stringify(body)).not.toContain(TOKEN)
     })
   )
 

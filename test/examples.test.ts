@@ -28,10 +28,10 @@ describe("npm start (examples/spend-credits.ts)", () => {
     expect(logs.match(/🚨 CRITICAL: operation \\"spend_credits\\" is failing repeatedly/g)).toHaveLength(1)
     expect(logs.match(/🚨 INFRASTRUCTURE: billing is failing repeatedly/g)).toHaveLength(1)
     const resolved =
-      logs.match(/✅ RESOLVED: operation \\"spend_credits\\" \((billing|billing_infrastructure)\)/g) ?? []
+      logs.match(/✅ RESOLVED: spend_credits \((billing|billing_infrastructure)\) resolved after/g) ?? []
     expect(resolved.sort()).toEqual([
-      '✅ RESOLVED: operation \\"spend_credits\\" (billing)',
-      '✅ RESOLVED: operation \\"spend_credits\\" (billing_infrastructure)'
+      "✅ RESOLVED: spend_credits (billing) resolved after",
+      "✅ RESOLVED: spend_credits (billing_infrastructure) resolved after"
     ])
     // Each resolution carries the key of the alert it closes.
     for (const key of logs.match(/dedupKey=\S+/g) ?? []) {
@@ -40,7 +40,14 @@ describe("npm start (examples/spend-credits.ts)", () => {
   })
 
   it("delivers its alerts to the Discord webhook named by ALERT_DISCORD_WEBHOOK_URL", async () => {
-    const bodies: Array<{ path: string; body: { content: string; allowed_mentions: unknown } }> = []
+    const bodies: Array<{
+      path: string
+      body: {
+        embeds: ReadonlyArray<{ title: string; description?: string; color: number }>
+        allowed_mentions: unknown
+        content?: unknown
+      }
+    }> = []
     const server = createServer((request, response) => {
       let body = ""
       request.on("data", (chunk) => (body += chunk))
@@ -60,15 +67,19 @@ describe("npm start (examples/spend-credits.ts)", () => {
       expect(stdout).toContain("incidents resolved: 2")
       expect(bodies).toHaveLength(4)
       expect(bodies.every(({ path }) => path === `/api/v10/webhooks/123/${secret}`)).toBe(true)
-      const firstLines = bodies.map(({ body }) =>
-        body.content.split("\n")[0]!.replace(/recovered after .*/, "recovered after")
-      )
-      expect(firstLines.sort()).toEqual([
-        '✅ RESOLVED: operation "spend_credits" (billing) recovered after',
-        '✅ RESOLVED: operation "spend_credits" (billing_infrastructure) recovered after',
+      // One embed each: a firing alert's first line as title, in red; each resolution in green.
+      const firing = bodies.filter(({ body }) => body.embeds[0]!.color === 0xed4245)
+      const resolved = bodies.filter(({ body }) => body.embeds[0]!.color === 0x57f287)
+      expect(resolved.map(({ body }) => body.embeds[0]!.title.replace(/ after .*/, "")).sort()).toEqual([
+        "✅ RESOLVED: spend_credits (billing) resolved",
+        "✅ RESOLVED: spend_credits (billing_infrastructure) resolved"
+      ])
+      expect(firing.map(({ body }) => body.embeds[0]!.title).sort()).toEqual([
         '🚨 CRITICAL: operation "spend_credits" is failing repeatedly',
         "🚨 INFRASTRUCTURE: billing is failing repeatedly"
       ])
+      expect(bodies.every(({ body }) => body.embeds.length === 1)).toBe(true)
+      expect(bodies.every(({ body }) => body.content === undefined)).toBe(true)
       expect(bodies[0]!.body.allowed_mentions).toEqual({ parse: [] })
       expect(stdout + stderr).not.toContain(secret)
     } finally {

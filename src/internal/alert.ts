@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Duration, Effect, Metric } from "effect"
+import { Cause, Clock, Effect, Metric } from "effect"
 import * as Metrics from "../Metrics.js"
 import * as Describe from "./describe.js"
 import { type Admission, AlertLimiter, type Decision, type Incident, type Opening } from "./limiter.js"
@@ -116,7 +116,15 @@ export const deliver = (event: AlertEvent): Effect.Effect<boolean, never, Notifi
 const iso = (millis: number): string => new Date(millis).toISOString()
 
 const since = (startedAt: number, now: number): string =>
-  `${iso(startedAt)} (${Describe.duration(Duration.millis(Math.max(0, now - startedAt)))})`
+  `${iso(startedAt)} (${Describe.elapsed(now - startedAt)})`
+
+/** `charge (billing)`, or `charge` without a context. */
+export const operationWhere = (operation: string, context: string): string =>
+  context === "" ? operation : `${operation} (${context})`
+
+/** The title of a resolved event: `✅ RESOLVED: charge (billing) resolved after 12m 3s`. */
+export const resolvedTitle = (operation: string, context: string, openMillis: number): string =>
+  `✅ RESOLVED: ${operationWhere(operation, context)} resolved after ${Describe.elapsed(openMillis)}`
 
 /**
  * Fires an alert unless the limiter suppresses it (same signature within the window) or the
@@ -132,6 +140,7 @@ export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertLimiter
       dedupKey: dedupKey(firing.name, firing.context, signature),
       operation: firing.name,
       context: firing.context,
+      severity: firing.severity,
       startedAt: firing.startedAt ?? now,
       channel: firing.channel
     })
@@ -176,15 +185,13 @@ export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertLimiter
     })
   })
 
-/** The resolved event of `incident`, at `now`: a short text, the same `dedupKey`. */
+/** The resolved event of `incident`, at `now`: a short text, the same `dedupKey`, the severity it fired with. */
 export const resolvedEvent = (incident: Incident, now: number): AlertEvent => {
-  const where = incident.context === "" ? "" : ` (${incident.context})`
-  const openFor = Describe.duration(Duration.millis(Math.max(0, now - incident.startedAt)))
-  const title = `✅ RESOLVED: operation "${incident.operation}"${where} recovered after ${openFor}`
+  const title = resolvedTitle(incident.operation, incident.context, now - incident.startedAt)
   const counts = `${plural(incident.failures, "failed attempt", "failed attempts")} and ${plural(incident.suppressed, "suppressed alert", "suppressed alerts")} since it first fired at ${iso(incident.firedAt)}.`
   return {
     _tag: "Resolved",
-    severity: "info",
+    severity: incident.severity,
     title: Redact.redact(title),
     text: Redact.redact(`${title}\n${counts}`),
     operation: incident.operation,

@@ -98,3 +98,28 @@ export const summary = (error: unknown, max = 500): string =>
 /** A duration for humans, rounded to the millisecond: `"1s 500ms"`. */
 export const duration = (value: Duration.Duration): string =>
   Duration.format(Duration.millis(Math.round(Duration.toMillis(value))))
+
+const UNITS: ReadonlyArray<readonly [string, number]> = [
+  ["d", 86_400_000],
+  ["h", 3_600_000],
+  ["m", 60_000],
+  ["s", 1_000]
+]
+
+/**
+ * How long something lasted, for people: `"12m 3s"`, `"2h 5m"`, `"3d 4h"`. Whole seconds, at most
+ * the two largest units (a day-long incident is not read to the second); `"0s"` under a second.
+ */
+export const elapsed = (millis: number): string => {
+  if (!Number.isFinite(millis) || millis < 1000) return "0s"
+  let rest = Math.floor(millis / 1000) * 1000
+  const parts: Array<string> = []
+  for (const [unit, size] of UNITS) {
+    const count = Math.floor(rest / size)
+    rest -= count * size
+    if (count > 0 || parts.length > 0) parts.push(`${count}${unit}`)
+    if (parts.length === 2) break
+  }
+  // "1h 0m" says no more than "1h".
+  return parts.filter((part, i) => i === 0 || !/^0\D/.test(part)).join(" ")
+}

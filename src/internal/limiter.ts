@@ -7,6 +7,7 @@
 import { Context, Duration, Effect, Ref } from "effect"
 import * as Fingerprint from "../Fingerprint.js"
 import * as Metrics from "../Metrics.js"
+import type { Severity } from "./notifier.js"
 import * as Options from "./options.js"
 
 /** Minimum time between two alerts with the same signature. */
@@ -40,6 +41,8 @@ export interface Opening {
   readonly dedupKey: string
   readonly operation: string
   readonly context: string
+  /** The severity it fired with: its resolved event carries it too (Alertmanager keys on labels). */
+  readonly severity: Severity
   /** Clock millis of the first failure of the loop that fired it, or of the firing. */
   readonly startedAt: number
   readonly channel: string | undefined

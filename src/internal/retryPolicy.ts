@@ -19,6 +19,7 @@ import {
 } from "effect"
 import * as Backoff from "../Backoff.js"
 import * as Metrics from "../Metrics.js"
+import type { RetryOptions } from "../Retry.js"
 import * as Alert from "./alert.js"
 import { RetryBudget, type RetryBudgetService } from "./budget.js"
 import * as Describe from "./describe.js"
@@ -38,26 +39,8 @@ export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Duration.minutes(5)
 
 const DEFAULT_MAX_WAIT: Duration.Duration = Duration.seconds(30)
 
-/** When to alert, as the user writes it. */
-export interface AlertAt {
-  readonly attempts?: number | undefined
-  readonly after?: Duration.DurationInput | undefined
-}
-
-/** The options every retry takes (`Retry.RetryOptions` documents them). */
-export interface PolicyOptions<E> {
-  readonly name: string
-  readonly context?: string | undefined
-  readonly maxAttempts?: number | undefined
-  readonly maxWait?: Duration.DurationInput | undefined
-  readonly while?: ((error: E) => boolean) | undefined
-  readonly schedule?: Schedule.Schedule<unknown, E> | undefined
-  readonly alertAt?: AlertAt | undefined
-  readonly maxElapsed?: Duration.DurationInput | undefined
-  readonly retryAfter?: ((error: E, now: number) => Duration.DurationInput | undefined) | undefined
-  readonly maxRetryAfter?: Duration.DurationInput | undefined
-  readonly budgetKey?: string | undefined
-}
+/** The options every retry takes: those `Retry.RetryOptions` declares and documents. */
+export type PolicyOptions<E> = RetryOptions<E>
 
 /** Who the alert speaks of: an operation, or a connection to a resource. */
 export type Subject =
@@ -97,7 +80,7 @@ const alertAtOf = (alertAt: unknown): { attempts: number | undefined; afterMilli
       reason: "must be an object with attempts and/or after"
     })
   }
-  const { attempts, after } = alertAt as AlertAt
+  const { attempts, after } = alertAt as NonNullable<RetryOptions<unknown>["alertAt"]>
   if (attempts === undefined && after === undefined) {
     throw new Options.InvalidOptionError({ option: "alertAt", reason: "must give attempts, after, or both" })
   }

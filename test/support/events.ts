@@ -22,11 +22,10 @@ export const firing = (overrides: Partial<Alert.AlertEvent> = {}): Alert.AlertEv
   ...overrides
 })
 
-/** A resolved event for the same incident as {@link firing}. */
+/** A resolved event for the same incident as {@link firing}, with the severity it fired with. */
 export const resolved = (overrides: Partial<Alert.AlertEvent> = {}): Alert.AlertEvent =>
   firing({
     _tag: "Resolved",
-    severity: "info",
     title: "charge recovered",
     text: "RESOLVED: charge recovered",
     attempt: undefined,

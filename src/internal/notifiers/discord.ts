@@ -6,13 +6,29 @@
 import { HttpClient } from "@effect/platform"
 import { Effect } from "effect"
 import type { DiscordOptions } from "../../Notifier.js"
-import * as Describe from "../describe.js"
-import type { NotifierService } from "../notifier.js"
+import type { AlertEvent, NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
+import * as Render from "./render.js"
 import * as Webhook from "./webhook.js"
 
-/** Longest `content` Discord accepts. */
+/** Longest `content` Discord accepts (alerts are embeds now; kept for the public constant). */
 export const CONTENT_LENGTH = 2000
+
+/** Discord's embed limits. */
+export const EMBED_TITLE_LENGTH = 256
+export const EMBED_DESCRIPTION_LENGTH = 4096
+export const EMBED_FIELD_VALUE_LENGTH = 1024
+/** Title, description, field names and values, footer and author together. */
+export const EMBED_LENGTH = 6000
+
+/** Discord's own palette: red, orange, blurple for firing by severity; green for resolved. */
+export const COLORS = {
+  critical: 0xed4245,
+  error: 0xed4245,
+  warning: 0xe67e22,
+  info: 0x5865f2,
+  resolved: 0x57f287
+} as const
 
 /** Discord rejects a username longer than this. */
 const USERNAME_LENGTH = 80
@@ -38,15 +54,78 @@ export const webhookEndpoint = (option: string, value: unknown): Webhook.Endpoin
   return Webhook.endpoint(url, [original.href, token])
 }
 
-/** The message text as Discord accepts it: at most `CONTENT_LENGTH`, the head kept. */
-export const content = (text: string): string =>
-  Describe.truncate(text, CONTENT_LENGTH, Webhook.TRUNCATION_MARKER)
+interface Field {
+  readonly name: string
+  readonly value: string
+  readonly inline?: boolean
+}
+
+// Discord refuses an empty or blank field value.
+const field = (name: string, value: string, inline: boolean): Field => ({
+  name,
+  value: value.trim() === "" ? "-" : Render.cutLine(value, EMBED_FIELD_VALUE_LENGTH),
+  ...(inline ? { inline } : {})
+})
+
+/**
+ * The embed of an event. Firing: title, the text as description, a colour by severity, fields
+ * for the operation, context, attempt and error. Resolved: one short green line. Both: the
+ * incident key as footer and the event's time. Every part within Discord's limits, the whole
+ * within {@link EMBED_LENGTH}: the description gives way.
+ */
+export const embed = (event: AlertEvent): Record<string, unknown> => {
+  const footer = { text: Render.cutLine(event.dedupKey === "" ? "-" : event.dedupKey, 256) }
+  const timestamp = Render.isoTime(event.at)
+  if (event._tag === "Resolved") {
+    const counts = Render.resolvedCounts(event)
+    return {
+      title: Render.cutLine(Render.resolvedLine(event), EMBED_TITLE_LENGTH),
+      ...(counts === "" ? {} : { description: counts }),
+      color: COLORS.resolved,
+      footer,
+      timestamp
+    }
+  }
+  const title = Render.cutLine(
+    event.title.trim() === "" ? Render.where(event) : event.title,
+    EMBED_TITLE_LENGTH
+  )
+  const error = Render.errorLine(event)
+  const fields: ReadonlyArray<Field> = [
+    field("Operation", event.operation, true),
+    ...(event.context === "" ? [] : [field("Context", event.context, true)]),
+    ...(event.attempt === undefined ? [] : [field("Attempt", String(event.attempt), true)]),
+    ...(error === undefined ? [] : [field("Error", error, false)])
+  ]
+  const used =
+    title.length +
+    footer.text.length +
+    fields.reduce((sum, each) => sum + each.name.length + each.value.length, 0)
+  const text = Render.body(event.title, event.text)
+  const description = Render.cut(text, Math.min(EMBED_DESCRIPTION_LENGTH, EMBED_LENGTH - used))
+  return {
+    title,
+    ...(description.trim() === "" ? {} : { description }),
+    color: COLORS[event.severity] ?? COLORS.error,
+    fields,
+    footer,
+    timestamp
+  }
+}
+
+/** The request body: one embed, nobody pinged whatever the text says. */
+export const render = (event: AlertEvent, username: string | undefined): Record<string, unknown> => ({
+  embeds: [embed(event)],
+  // No @everyone, @here, <@id> or <@&role> pings, in the embed or anywhere else.
+  allowed_mentions: { parse: [] },
+  ...(username === undefined ? {} : { username })
+})
 
 const classify = (answer: Webhook.Answer): Webhook.Verdict => {
   const { status } = answer
   if (status >= 200 && status < 300) return Webhook.delivered
   const json = Webhook.parseJson(answer.body) as { message?: unknown; code?: unknown; retry_after?: unknown }
-  const error = (detail: string) => Webhook.answered("Discord", status, detail)
+  const error = (detail: string) => Webhook.answered("Discord webhook", status, detail)
   if (status === 429) {
     // The body's `retry_after` is exact (float seconds); the header is rounded up to whole seconds.
     const delay =
@@ -80,11 +159,6 @@ export const make = (
   }
   const target: Webhook.Target = { service: "Discord", settings, classify }
   return Effect.map(HttpClient.HttpClient, (client) =>
-    Webhook.notifier(client, target, defaultEndpoint, endpoints, (event) => ({
-      content: content(event.text),
-      // Nobody is pinged, whatever the error text says: no @everyone, @here, <@id> or <@&role>.
-      allowed_mentions: { parse: [] },
-      ...(username === undefined ? {} : { username })
-    }))
+    Webhook.notifier(client, target, defaultEndpoint, endpoints, (event) => render(event, username))
   )
 }

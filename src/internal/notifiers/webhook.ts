@@ -1,11 +1,13 @@
 /**
- * The delivery shared by the chat webhooks: one JSON POST, retried with `Effect.retry` on rate
+ * The delivery shared by the HTTP destinations (the chat webhooks, PagerDuty, Alertmanager): one
+ * JSON POST, retried with `Effect.retryOrElse` on rate
  * limits (after the wait the server asks for), server errors and network errors (with backoff),
  * within a number of tries and a total deadline. Every wait goes through Effect's `Clock`.
  *
- * The webhook URL is a secret: it is unwrapped only to build the request, the HTTP client's own
- * span (which records the full URL) is turned off, and the client's errors (whose messages contain
- * the URL) are never passed on: only their reason, and text scrubbed of the URL.
+ * The URL (and any credential sent in a header) is a secret: it is unwrapped only to build the
+ * request, the HTTP client's own span (which records the full URL) is turned off, and the client's
+ * errors (whose messages contain the URL) are never passed on: only their reason, and text scrubbed
+ * of the URL.
  *
  * @internal
  */
@@ -14,10 +16,14 @@ import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { Clock, Duration, Effect, Redacted, Schedule } from "effect"
 import * as Backoff from "../../Backoff.js"
 import * as Describe from "../describe.js"
+import * as Http from "../http.js"
 import { type AlertEvent, NotifierError, type NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
 import * as Redact from "../redact.js"
 import * as RetrySchedule from "../schedule.js"
+import { TRUNCATION_MARKER } from "./render.js"
+
+export { TRUNCATION_MARKER }
 
 /** Default deadline of one delivery, every try and wait included. */
 export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(10)
@@ -90,17 +96,8 @@ export const statusText = (status: number): string => {
   return reason === undefined ? String(status) : `${status} ${reason}`
 }
 
-/**
- * Parses a `Retry-After` header: delay-seconds (fractions allowed) or an HTTP date, measured from
- * `now`. Undefined when absent or unreadable.
- */
-export const parseRetryAfter = (header: string | undefined, now: number): Duration.Duration | undefined => {
-  if (header === undefined) return undefined
-  const trimmed = header.trim()
-  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Duration.millis(Math.ceil(Number(trimmed) * 1000))
-  const date = Date.parse(trimmed)
-  return Number.isNaN(date) ? undefined : Duration.millis(Math.max(0, date - now))
-}
+/** Parses a `Retry-After` header: delay-seconds or an HTTP date, measured from `now`. */
+export const parseRetryAfter = Http.parseRetryAfter
 
 /** Seconds (float, as Discord sends them) to a duration; undefined unless finite and >= 0. */
 export const secondsToDuration = (seconds: unknown): Duration.Duration | undefined =>
@@ -117,13 +114,13 @@ export const parseJson = (body: string): unknown => {
   }
 }
 
-/** Ends a message cut to fit a chat service's length limit. */
-export const TRUNCATION_MARKER = "\n… [truncated]"
-
-/** The error of a webhook that answered `status`, with an optional detail already quoted. */
-export const answered = (service: string, status: number, detail = ""): NotifierError =>
+/**
+ * The error of a destination that answered `status`, with an optional detail already quoted.
+ * `subject` names it in the message: `"Discord webhook"`, `"PagerDuty"`.
+ */
+export const answered = (subject: string, status: number, detail = ""): NotifierError =>
   new NotifierError({
-    message: `${service} webhook answered ${statusText(status)}${detail === "" ? "" : `: ${detail}`}`,
+    message: `${subject} answered ${statusText(status)}${detail === "" ? "" : `: ${detail}`}`,
     status
   })
 
@@ -165,17 +162,25 @@ export const redactedUrl = (option: string, value: unknown, expected: string): U
   return url
 }
 
+/**
+ * Like {@link redactedUrl}, but a plain string is accepted too: for URLs that usually carry no
+ * secret (an Alertmanager, PagerDuty's endpoint), and are still never logged.
+ */
+export const urlOption = (option: string, value: unknown, expected: string): URL =>
+  redactedUrl(option, typeof value === "string" ? Redacted.make(value) : value, expected)
+
 /** Validates an optional `channels` record, each value checked by `parse`. */
 export const channelUrls = <A>(
   channels: unknown,
-  parse: (option: string, value: unknown) => A
+  parse: (option: string, value: unknown) => A,
+  values = "Redacted webhook URLs"
 ): ReadonlyMap<string, A> => {
   const result = new Map<string, A>()
   if (channels === undefined) return result
   if (typeof channels !== "object" || channels === null || Array.isArray(channels)) {
     throw new Options.InvalidOptionError({
       option: "channels",
-      reason: "must be a record of channel names to Redacted webhook URLs"
+      reason: `must be a record of channel names to ${values}`
     })
   }
   for (const name of Object.keys(channels)) {
@@ -184,20 +189,29 @@ export const channelUrls = <A>(
   return result
 }
 
-/** One webhook endpoint: where to post, and the strings to scrub from anything quoted back. */
+/** One endpoint: where to post, and the strings to scrub from anything quoted back. */
 export interface Endpoint {
   readonly url: Redacted.Redacted<string>
   readonly secrets: Redacted.Redacted<ReadonlyArray<string>>
+  /** Extra request headers (credentials): as secret as the URL. */
+  readonly headers?: Redacted.Redacted<Readonly<Record<string, string>>> | undefined
 }
 
 /**
  * An endpoint posting to `url`. `secrets` are the other strings to scrub from quoted text: the URL
- * as the user wrote it, the token in its path.
+ * as the user wrote it, the token in its path, a routing key sent in the body.
  */
-export const endpoint = (url: URL, secrets: ReadonlyArray<string>): Endpoint => ({
+export const endpoint = (
+  url: URL,
+  secrets: ReadonlyArray<string>,
+  headers?: Readonly<Record<string, string>>
+): Endpoint => ({
   url: Redacted.make(url.href),
   // Short strings would scrub ordinary words; real webhook tokens are dozens of characters.
-  secrets: Redacted.make([url.href, ...secrets].filter((secret) => secret.length >= 8))
+  secrets: Redacted.make(
+    [url.href, ...secrets, ...Object.values(headers ?? {})].filter((secret) => secret.length >= 8)
+  ),
+  headers: headers === undefined ? undefined : Redacted.make(headers)
 })
 
 /** Scrubs text from outside (an error body, a transport error) and cuts it for quoting. */
@@ -228,11 +242,15 @@ const transportDetail = (error: HttpClientError): string => {
 }
 
 export interface Target {
-  /** `"Discord"`, `"Slack"`: names the service in messages and spans. */
+  /** `"Discord"`, `"Slack"`: names the service in spans, and in messages unless `subject` is set. */
   readonly service: string
+  /** What messages call it: `"PagerDuty"`, `"Alertmanager"`. Default: `"{service} webhook"`. */
+  readonly subject?: string | undefined
   readonly settings: Settings
   readonly classify: (answer: Answer) => Verdict
 }
+
+const subjectOf = (target: Target): string => target.subject ?? `${target.service} webhook`
 
 const withNote = (error: NotifierError, note: string): NotifierError =>
   new NotifierError({
@@ -262,11 +280,15 @@ export const post = (
 ): Effect.Effect<void, NotifierError> => {
   const { maxAttempts, timeout } = target.settings
   const timeoutMillis = Duration.toMillis(timeout)
+  const subject = subjectOf(target)
 
   // One try: delivered, a `Retryable` failure, or a final `NotifierError`.
   const once: Effect.Effect<void, Retryable | NotifierError> = Effect.suspend(() =>
     client.execute(
-      HttpClientRequest.post(Redacted.value(endpoint.url)).pipe(HttpClientRequest.bodyUnsafeJson(body))
+      HttpClientRequest.post(Redacted.value(endpoint.url)).pipe(
+        HttpClientRequest.setHeaders(endpoint.headers === undefined ? {} : Redacted.value(endpoint.headers)),
+        HttpClientRequest.bodyUnsafeJson(body)
+      )
     )
   ).pipe(
     Effect.flatMap((response) =>
@@ -285,7 +307,7 @@ export const post = (
     ),
     Effect.catchAll((error) => {
       const detail = quote(error._tag === "RequestError" ? transportDetail(error) : error.reason, endpoint)
-      const failure = new NotifierError({ message: `${target.service} webhook request failed: ${detail}` })
+      const failure = new NotifierError({ message: `${subject} request failed: ${detail}` })
       // A transport error may be a dropped connection or a server restarting: worth another try.
       // An unencodable body or a broken URL will not get better.
       return Effect.succeed(
@@ -336,7 +358,7 @@ export const post = (
       duration: timeout,
       onTimeout: () =>
         new NotifierError({
-          message: `${target.service} webhook did not deliver within ${seconds(timeoutMillis)}`
+          message: `${subject} did not deliver within ${seconds(timeoutMillis)}`
         })
     }),
     Effect.annotateLogs({ notifier: target.service })
@@ -358,29 +380,35 @@ export const scrubEvent = (event: AlertEvent, secrets: ReadonlyArray<string>): A
       : { type: Redact.scrub(event.error.type, secrets), message: Redact.scrub(event.error.message, secrets) }
 })
 
+/** The client with its own span turned off: that span records the full URL, token included. */
+export const quietClient = (client: HttpClient.HttpClient): HttpClient.HttpClient =>
+  client.pipe(HttpClient.withTracerDisabledWhen(() => true))
+
+/** The name of a destination's span: `effect-retry-alerts/Notifier.discord`. */
+export const spanName = (target: Target): string =>
+  `effect-retry-alerts/Notifier.${target.service.toLowerCase()}`
+
 /**
  * A notifier posting to `endpoints.get(event.channel)`, else to the default endpoint. `render`
- * turns the (scrubbed) event into the request body.
+ * turns the (scrubbed) event into the request body for the chosen endpoint.
  */
-export const notifier = (
+export const notifier = <E extends Endpoint>(
   client: HttpClient.HttpClient,
   target: Target,
-  defaultEndpoint: Endpoint,
-  endpoints: ReadonlyMap<string, Endpoint>,
-  render: (event: AlertEvent) => unknown
+  defaultEndpoint: E,
+  endpoints: ReadonlyMap<string, E>,
+  render: (event: AlertEvent, endpoint: E) => unknown
 ): NotifierService => {
-  // The client's own span records the full URL, token included.
-  const quiet = client.pipe(HttpClient.withTracerDisabledWhen(() => true))
-  const spanName = `effect-retry-alerts/Notifier.${target.service.toLowerCase()}`
+  const quiet = quietClient(client)
+  const name = spanName(target)
   const secrets = [defaultEndpoint, ...endpoints.values()].flatMap((each) => Redacted.value(each.secrets))
   return {
     notify: (event) => {
       const channel = event.channel
       const chosen = channel === undefined ? undefined : endpoints.get(channel)
-      return Effect.suspend(() =>
-        post(quiet, target, chosen ?? defaultEndpoint, render(scrubEvent(event, secrets)))
-      ).pipe(
-        Effect.withSpan(spanName, {
+      const to = chosen ?? defaultEndpoint
+      return Effect.suspend(() => post(quiet, target, to, render(scrubEvent(event, secrets), to))).pipe(
+        Effect.withSpan(name, {
           attributes: {
             "notifier.channel": channel ?? "default",
             "notifier.routed": chosen !== undefined,

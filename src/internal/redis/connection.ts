@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, Redacted, type Scope } from "effect"
+import { Cause, Config, Duration, Effect, Redacted, type Scope } from "effect"
 import type { Redis as IORedis, RedisOptions as IORedisOptions } from "ioredis"
 import * as Backoff from "../../Backoff.js"
 import * as Describe from "../describe.js"
@@ -28,6 +28,14 @@ export const isRedisUrl = (url: string): boolean => {
     return false
   }
 }
+
+/** The `REDIS_URL` configuration variable: a Redis URL, read as a secret. */
+export const urlConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("REDIS_URL").pipe(
+  Config.validate({
+    message: `REDIS_URL ${URL_REASON}`,
+    validation: (url) => isRedisUrl(Redacted.value(url))
+  })
+)
 
 /** Checks the `url` option: a `Redacted` Redis URL. Throws `InvalidOptionError` without showing it. */
 export const checkUrl = (url: unknown): Redacted.Redacted<string> => {

@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto"
 import type { Admission, Decision, Incident } from "../limiter.js"
+import type { Severity } from "../notifier.js"
 
 /**
  * Added to the window to make a key's time to live (real milliseconds, counted by Redis). The
@@ -153,13 +154,15 @@ export const decodeIncident = (reply: unknown): Incident | undefined => {
   const context = text("context")
   const startedAt = time("startedAt")
   const firedAt = time("firedAt")
+  const severity = text("severity")
   if (
     signature === undefined ||
     dedupKey === undefined ||
     operation === undefined ||
     context === undefined ||
     startedAt === undefined ||
-    firedAt === undefined
+    firedAt === undefined ||
+    !isSeverity(severity)
   ) {
     return undefined
   }
@@ -168,6 +171,7 @@ export const decodeIncident = (reply: unknown): Incident | undefined => {
     dedupKey,
     operation,
     context,
+    severity,
     startedAt,
     firedAt,
     channel: text("channel"),
@@ -183,10 +187,14 @@ export const encodeIncident = (incident: Incident): string =>
     dedupKey: incident.dedupKey,
     operation: incident.operation,
     context: incident.context,
+    severity: incident.severity,
     startedAt: incident.startedAt,
     firedAt: incident.firedAt,
     channel: incident.channel
   })
+
+const isSeverity = (value: unknown): value is Severity =>
+  value === "critical" || value === "error" || value === "warning" || value === "info"
 
 const isCount = (value: unknown): value is number =>
   typeof value === "number" && Number.isSafeInteger(value) && value >= 0
