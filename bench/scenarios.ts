@@ -8,13 +8,22 @@
 
 import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
+import { scenario as redact } from "./redact.js"
 import { scenario as redisLimiter } from "./redisLimiter.js"
 import type { Scenario } from "./report.js"
 import { scenario as runtime } from "./runtime.js"
 import { scenario as storm } from "./storm.js"
 import { scenario as successPath } from "./successPath.js"
 
-export const scenarios: ReadonlyArray<Scenario> = [successPath, runtime, limiter, redisLimiter, memory, storm]
+export const scenarios: ReadonlyArray<Scenario> = [
+  successPath,
+  runtime,
+  limiter,
+  redisLimiter,
+  memory,
+  storm,
+  redact
+]
 
 /** Scenarios the issue asks for whose code does not exist yet: listed in the results file. */
 export const pending: ReadonlyArray<string> = []
