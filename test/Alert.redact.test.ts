@@ -404,6 +404,23 @@ describe("the secretlint rule packages", () => {
     ])
   })
 
+  it("a rule that cannot be created hides the tokens at its keywords", () => {
+    const unborn = entry(() => {
+      throw new Error("a bug in the rule")
+    })
+    expect(rulesetFinds("failed with tok_R8xK2mQ7", [unborn])).toEqual([["tok_R8xK2mQ7", "example"]])
+  })
+
+  it("a rule that turned asynchronous hides the tokens at its keywords", () => {
+    const later = entry((context) => ({
+      file: async (source) => {
+        await Promise.resolve()
+        context.report({ message: "Late", range: [0, source.content.length] })
+      }
+    }))
+    expect(rulesetFinds("failed with tok_R8xK2mQ7", [later])).toEqual([["tok_R8xK2mQ7", "example"]])
+  })
+
   it("a report with a bad range is ignored, a new message id names its kind", () => {
     const sloppy = entry((context) => ({
       file: (source) => {

@@ -60,7 +60,7 @@ interface Found {
   readonly kind: string
 }
 
-const describe = (value: unknown): string => {
+const printable = (value: unknown): string => {
   try {
     return String(value)
   } catch {
@@ -125,7 +125,7 @@ const redactString = (text: string): string => {
  */
 export const redact = (text: string): string => {
   try {
-    return redactString(typeof text === "string" ? text : describe(text))
+    return redactString(typeof text === "string" ? text : printable(text))
   } catch {
     return PLACEHOLDER
   }
@@ -136,7 +136,7 @@ export const redact = (text: string): string => {
  * from outside (an HTTP error body, a transport error) that might echo a webhook URL back.
  */
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let result = typeof text === "string" ? text : describe(text)
+  let result = typeof text === "string" ? text : printable(text)
   for (const secret of secrets) {
     if (typeof secret === "string" && secret.length > 0) result = result.split(secret).join(PLACEHOLDER)
   }

@@ -208,7 +208,12 @@ const hide = (
 
 /** A rule of the engine that drives a secretlint rule over windows of the text. */
 export const fromSecretlint = (entry: Entry): Rule => {
-  const handler = entry.creator.create(context, entry.options ?? {})
+  let handler: ReturnType<Creator["create"]> | undefined
+  try {
+    handler = entry.creator.create(context, entry.options ?? {})
+  } catch {
+    // Left undefined: every window then takes the failed path below.
+  }
   const fallbackKind = kebab(entry.creator.meta.id.replace(/^@secretlint\/secretlint-rule-/, ""))
   const endsInSecret = new Set(entry.endsInSecret)
   const kindOf = (message: unknown): string =>
@@ -221,8 +226,19 @@ export const fromSecretlint = (entry: Entry): Rule => {
     keywords: entry.keywords,
     requires: entry.requires,
     find: (text, hits, report) => {
-      const file = handler.file
-      if (file === undefined) return
+      // A rule that fails must not let its secrets through: hide the token at each keyword of
+      // the window instead.
+      const hideAtKeywords = (from: number, to: number): void => {
+        for (let i = from; i < hits.length && hits[i]! < to; i++) {
+          const end = tokenEnd(text, hits[i]!, TOKEN_LIMIT)
+          if (end > hits[i]!) report(hits[i]!, end, fallbackKind)
+        }
+      }
+      const file = handler?.file
+      if (typeof file !== "function") {
+        hideAtKeywords(0, text.length)
+        return
+      }
       let next = 0
       while (next < hits.length) {
         const hit = hits[next]!
@@ -245,8 +261,9 @@ export const fromSecretlint = (entry: Entry): Rule => {
             report
           )
         }
+        let failed = false
         try {
-          file.call(handler, {
+          const returned = file.call(handler, {
             content,
             contentType: "text",
             ext: "",
@@ -256,16 +273,18 @@ export const fromSecretlint = (entry: Entry): Rule => {
             getFilePath: noPath,
             getPhysicalFilePath: noPath
           })
-        } catch {
-          // A rule that fails must not let its secrets through: hide the token at each keyword
-          // of this window instead.
-          for (let i = next; i < hits.length && hits[i]! < to; i++) {
-            const end = tokenEnd(text, hits[i]!, TOKEN_LIMIT)
-            if (end > hits[i]!) report(hits[i]!, end, fallbackKind)
+          // A rule that scans asynchronously reports after redaction is over: as good as failed.
+          const pending = returned as PromiseLike<unknown> | null | undefined
+          if (typeof pending?.then === "function") {
+            pending.then(undefined, () => {})
+            failed = true
           }
+        } catch {
+          failed = true
         } finally {
           sink = () => {}
         }
+        if (failed) hideAtKeywords(next, to)
         if (to === text.length) return
         // Every keyword up to here had its whole reach inside this window.
         const covered = to - entry.reach
