@@ -9,6 +9,7 @@
 import { scenario as budget } from "./budget.js"
 import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
+import { scenario as redact } from "./redact.js"
 import { scenario as redisLimiter } from "./redisLimiter.js"
 import type { Scenario } from "./report.js"
 import { scenario as runtime } from "./runtime.js"
@@ -22,7 +23,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
   redisLimiter,
   memory,
   storm,
-  budget
+  budget,
+  redact
 ]
 
 /** Scenarios planned whose code does not exist yet: listed in the results file. */

@@ -50,11 +50,23 @@ describe("npm run bench:quick", () => {
         "redis: decisions/s, new signatures, 64 at a time",
         "memory: heap retained",
         "storm: notifier calls",
-        "storm: wall time"
+        "storm: wall time",
+        "success: Retry.retry built per call",
+        "success: Retry.connRetry built per call",
+        "success: Retry.retry built once, RetryBudget provided",
+        "budget: requests per caller during",
+        "budget: retries refused, healthy dependency (5% failures)",
+        "budget: deposit, hot key",
+        "redact: retry warning line, no secret, no keyword",
+        "redact: retry warning line with a secret"
       ]) {
         expect(stdout).toContain(`| ${name}`)
       }
       expect(stdout).toMatch(/\| storm: notifier calls[^|\n]*\| 1 calls +\|[^\n]*\| PASS +\|/)
+      // Behaviour, not speed: a healthy dependency has no retry refused.
+      expect(stdout).toMatch(
+        /\| budget: retries refused, healthy dependency[^|\n]*\| 0 retries[^\n]*\| PASS +\|/
+      )
       expect(stdout).toMatch(/^bench: /m)
 
       const written = await readFile(out, "utf8")

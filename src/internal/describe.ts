@@ -88,12 +88,25 @@ export const truncate = (text: string, max: number, marker = "…"): string => {
 }
 
 /**
+ * The first `length` characters of `text`, ending at white space when the cut would split a word:
+ * a secret is one word, and half of one is not recognisable.
+ */
+const head = (text: string, length: number): string => {
+  if (text.length <= length) return text
+  const cut = text.slice(0, length)
+  const space = cut.search(/\s\S*$/)
+  return space > 0 ? cut.slice(0, space) : cut
+}
+
+/**
  * `"{type}: {message}"`, scrubbed of secrets by `redact` and cut to `max` characters, for logs
  * and alert text. Redaction runs before the cut, so a secret cut in half can't slip past the
- * patterns; only a bounded head is scrubbed, so a 1 MB message costs no more than a short one.
+ * patterns; only a bounded head is scrubbed, so a 1 MB message costs no more than a short one,
+ * and that head ends between two words, so that a secret it cuts is not half kept (redaction
+ * may shrink what comes before, and bring the head's end into the text).
  */
 export const summary = (error: unknown, max = 500): string =>
-  truncate(redact(`${typeName(error)}: ${message(error).slice(0, 4 * max)}`), max)
+  truncate(redact(`${typeName(error)}: ${head(message(error), 4 * max)}`), max)
 
 /** A duration for humans, rounded to the millisecond: `"1s 500ms"`. */
 export const duration = (value: Duration.Duration): string =>

@@ -1,114 +1,134 @@
 /**
  * Scrubs secrets out of free text before it reaches a chat channel or a log line.
  *
- * Hand-written rather than a library: the redaction packages on npm target objects (paths of
- * keys) or PII, not the token shapes an error message carries. Every pattern is compiled once and
- * written to run in linear time: no nested or overlapping quantifiers, bounded runs where a
- * pattern could otherwise rescan the same characters from every start position.
+ * Two sets of rules: secretlint's rule packages (`redact/ruleset.ts`), maintained upstream and
+ * refreshed by `npm update`, for the token formats they know; and the built-in rules
+ * (`redact/builtin.ts`) for what an error message carries and a scanner of source files does not
+ * look for: header, parameter and JSON values, credentials in URLs, webhook URLs, JSON web tokens,
+ * and token shapes by prefix.
+ *
+ * Every rule has keywords. One scan of the text finds them all; a text with none (most error
+ * messages) is returned as it is, and a rule runs only when one of its keywords is there. Rules
+ * report ranges; overlapping ranges are joined, so the order of the rules does not decide what
+ * is left of a secret. Linear in the length of the text, and total: whatever the input, a string
+ * comes back.
  *
  * @internal
  */
+import { BUILTIN_RULES } from "./redact/builtin.js"
+import type { Rule } from "./redact/rule.js"
+import { RULESET_RULES } from "./redact/ruleset.js"
+
 /** What replaces a secret. */
 export const PLACEHOLDER = "[REDACTED]"
 
-const placeholder = (kind: string): string => `[REDACTED:${kind}]`
+const PREFIX = "[REDACTED"
 
-// Names of query or `name=value` parameters whose value is a secret, alone or as the last part of
-// a longer name (`access_token`, `client_secret`, `x-api-key`, `aws_secret_access_key`).
-const SECRET_NAMES =
-  "token|key|apikey|secret|password|passwd|pwd|pass|sig|signature|credential|credentials|auth|session"
+const placeholder = (kind: string): string => (kind === "" ? PLACEHOLDER : `${PREFIX}:${kind}]`)
 
-interface Rule {
-  readonly pattern: RegExp
-  readonly replace: string
-}
+const RULES: ReadonlyArray<Rule> = [...BUILTIN_RULES, ...RULESET_RULES]
 
-// Order matters: whole webhook URLs and private keys go first, so the later, finer rules do not
-// leave half of them behind.
-const RULES: ReadonlyArray<Rule> = [
-  {
-    // A PEM private key. With no END line (the text was cut) everything after BEGIN goes. The tail
-    // always matches where the body stops, so a failed match never rescans the body.
-    pattern:
-      /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----(?:(?!-----END )[\s\S])*(?:-----END [^\n-]{0,40}(?:-----)?|$)/g,
-    replace: placeholder("private-key")
-  },
-  {
-    // Discord webhooks, whatever host and API version: /api[/vN]/webhooks/ID/TOKEN.
-    pattern: /\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s/?#]{1,255}\/api(?:\/v\d{1,3})?\/webhooks\/\d+\/[\w-]+/gi,
-    replace: placeholder("discord-webhook")
-  },
-  {
-    pattern: /\b[a-z][a-z0-9+.-]{0,20}:\/\/hooks\.slack(?:-gov)?\.com\/[\w/-]*/gi,
-    replace: placeholder("slack-webhook")
-  },
-  {
-    // Slack incoming-webhook paths on any host (proxies, test servers).
-    pattern: /\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s/?#]{1,255}\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/g,
-    replace: placeholder("slack-webhook")
-  },
-  {
-    // `scheme://user:pass@host` and `scheme://token@host`: the user information goes.
-    pattern: /:\/\/[^\s/?#@]+@/g,
-    replace: `://${PLACEHOLDER}@`
-  },
-  {
-    // `Authorization: Basic xyz`, `authorization=xyz`: the credentials after the scheme go.
-    pattern:
-      /(\b(?:proxy-)?authorization["']?\s{0,8}[:=]\s{0,8}["']?(?:(?:Basic|Bearer|Digest|Negotiate|Token)\s+)?)[^\s"',;]+/gi,
-    replace: `$1${PLACEHOLDER}`
-  },
-  {
-    pattern: /\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi,
-    replace: `$1${PLACEHOLDER}`
-  },
-  {
-    // `?token=...`, `&api_key=...`, and `password=...` in free text.
-    pattern: new RegExp(`((?:^|[?&;\\s,("'])(?:[a-z0-9]+[_.-])*(?:${SECRET_NAMES})=)[^&#\\s"'<>]+`, "gi"),
-    replace: `$1${PLACEHOLDER}`
-  },
-  {
-    // `"password": "..."`, `"api_key":"..."` in JSON dumped into an error message. With no closing
-    // quote (the text was cut) the rest of the text goes.
-    pattern: new RegExp(
-      `("(?:[a-z0-9]+[_.-])*(?:${SECRET_NAMES})"\\s{0,8}:\\s{0,8}")(?:[^"\\\\]|\\\\.)*("?)`,
-      "gi"
-    ),
-    replace: `$1${PLACEHOLDER}$2`
-  },
-  {
-    // GitHub: classic, OAuth, user-to-server, server-to-server and refresh tokens, fine-grained PATs.
-    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{10,}|github_pat_[A-Za-z0-9_]{10,})/g,
-    replace: placeholder("github-token")
-  },
-  {
-    // Slack bot, user, app-level and configuration tokens.
-    pattern: /\b(?:xox[abeoprs]|xapp)-[A-Za-z0-9-]{8,}/g,
-    replace: placeholder("slack-token")
-  },
-  {
-    // AWS access key ids (long-term and temporary).
-    pattern: /\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b/g,
-    replace: placeholder("aws-access-key")
-  },
-  {
-    // JSON web tokens: header and payload both start with a base64url `{"`.
-    pattern: /\beyJ[\w-]{4,}\.eyJ[\w-]{4,}\.[\w-]*/g,
-    replace: placeholder("jwt")
-  }
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")
+
+const KEYWORD_LIST = [
+  ...new Set(RULES.flatMap((rule) => rule.keywords.map((keyword) => keyword.toLowerCase())))
 ]
 
 /**
+ * Every keyword, longest first so that the longest one starting at a position is the one found
+ * there; the scan moves on by one character, so keywords inside others are found too.
+ */
+const KEYWORDS = new RegExp(
+  [...KEYWORD_LIST]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRegExp)
+    .join("|"),
+  "gi"
+)
+
+/** For each keyword, the rules that listen to it or to a keyword it starts with. */
+const LISTENERS = new Map<string, ReadonlyArray<number>>(
+  KEYWORD_LIST.map((keyword) => [
+    keyword,
+    RULES.flatMap((rule, index) => (rule.keywords.some((own) => keyword.startsWith(own)) ? [index] : []))
+  ])
+)
+
+interface Found {
+  readonly start: number
+  readonly end: number
+  readonly kind: string
+}
+
+const printable = (value: unknown): string => {
+  try {
+    return String(value)
+  } catch {
+    return "[unprintable value]"
+  }
+}
+
+const redactString = (text: string): string => {
+  KEYWORDS.lastIndex = 0
+  let match = KEYWORDS.exec(text)
+  if (match === null) return text
+  const hits: Array<Array<number> | undefined> = []
+  for (; match !== null; match = KEYWORDS.exec(text)) {
+    for (const rule of LISTENERS.get(match[0].toLowerCase()) ?? []) {
+      const list = hits[rule]
+      if (list === undefined) hits[rule] = [match.index]
+      else list.push(match.index)
+    }
+    KEYWORDS.lastIndex = match.index + 1
+  }
+
+  const found: Array<Found> = []
+  const report = (start: number, end: number, kind: string): void => {
+    // A placeholder left by an earlier pass is not a secret: redacting twice changes nothing.
+    if (start >= 0 && end > start && end <= text.length && !text.startsWith(PREFIX, start)) {
+      found.push({ start, end, kind })
+    }
+  }
+  for (let index = 0; index < RULES.length; index++) {
+    const ruleHits = hits[index]
+    const rule = RULES[index]!
+    if (ruleHits === undefined || (rule.requires !== undefined && !text.includes(rule.requires))) continue
+    rule.find(text, ruleHits, report)
+  }
+  if (found.length === 0) return text
+
+  // Join overlapping ranges. The longest range of a group names the placeholder; on a tie, a
+  // named kind over the plain one, then the first rule (the sort is stable).
+  found.sort((a, b) => a.start - b.start || b.end - a.end)
+  let result = ""
+  let kept = 0
+  for (let i = 0; i < found.length; ) {
+    const first = found[i]!
+    let end = first.end
+    let longest = first
+    for (i++; i < found.length && found[i]!.start < end; i++) {
+      const next = found[i]!
+      const longer = next.end - next.start - (longest.end - longest.start)
+      if (longer > 0 || (longer === 0 && longest.kind === "" && next.kind !== "")) longest = next
+      if (next.end > end) end = next.end
+    }
+    result += text.slice(kept, first.start) + placeholder(longest.kind)
+    kept = end
+  }
+  return result + text.slice(kept)
+}
+
+/**
  * Replaces the secrets found in `text` by a visible placeholder, keeping the rest readable.
- * Pure; the public `Alert.redact` also accepts a non-string from untyped callers.
+ * Pure and total: a non-string is described first, and should redaction itself fail, the whole
+ * text is withheld rather than shown unscrubbed.
  */
 export const redact = (text: string): string => {
-  let result = text
-  for (const rule of RULES) {
-    // `replace` with a global regex restarts at index 0 itself; no state leaks between calls.
-    result = result.replace(rule.pattern, rule.replace)
+  try {
+    return redactString(typeof text === "string" ? text : printable(text))
+  } catch {
+    return PLACEHOLDER
   }
-  return result
 }
 
 /**
@@ -116,9 +136,9 @@ export const redact = (text: string): string => {
  * from outside (an HTTP error body, a transport error) that might echo a webhook URL back.
  */
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let result = text
+  let result = typeof text === "string" ? text : printable(text)
   for (const secret of secrets) {
-    if (secret.length > 0) result = result.split(secret).join(PLACEHOLDER)
+    if (typeof secret === "string" && secret.length > 0) result = result.split(secret).join(PLACEHOLDER)
   }
   return redact(result)
 }
