@@ -97,12 +97,12 @@ export const MAX_ATTEMPTS_LIMIT: number = Policy.MAX_ATTEMPTS_LIMIT
  */
 export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Policy.DEFAULT_MAX_RETRY_AFTER
 
-const retryDefaults = {
+const retryDefaults: Policy.Defaults = {
   maxAttempts: 5,
   alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,
   subject: { _tag: "Operation" },
   logGiveUp: true
-} as const
+}
 
 /**
  * The policy of {@link retry} as a `Schedule`, to use with `Effect.retry` and compose with
@@ -173,12 +173,9 @@ export const retry: {
     options: RetryOptions<E>
   ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>
   <A, E, R>(self: Effect.Effect<A, E, R>, options: RetryOptions<E>): Effect.Effect<A, E, R | Requirements>
-} = function (this: unknown) {
-  // biome-ignore lint/complexity/noArguments: dual data-first / data-last overloads
-  const args = arguments
-  if (Effect.isEffect(args[0])) return make(args[1])(args[0])
-  return make(args[0])
-} as any
+} = ((first: any, options?: RetryOptions<any>) =>
+  // Data-first when the options come second: no type test on the hot path.
+  options === undefined ? make(first) : make(options)(first)) as any
 
 /**
  * Builds the combinator of {@link retry}, validating the options now.
@@ -198,8 +195,22 @@ export const retry: {
  */
 export const make = <E = unknown>(
   options: RetryOptions<E>
-): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) =>
-  Policy.retryWith(Policy.resolve(options, retryDefaults))
+): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
+  if (!Policy.isPlain(options) || (options.context !== undefined && typeof options.context !== "string")) {
+    return Policy.retryWith(options, retryDefaults)
+  }
+  const name = Options.name("name", options.name)
+  return plainRetries(
+    options.context ?? "",
+    name,
+    () => Policy.retryWith(options, retryDefaults) as Combinator
+  ) as any
+}
+
+type Combinator = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>
+
+const plainRetries = Policy.memo<Combinator>()
+const plainConnections = Policy.memo<Combinator>()
 
 /**
  * `retry({ name, maxAttempts: 5 })`: the original's `func_retry`.
@@ -234,6 +245,8 @@ export interface ConnRetryOptions<E = unknown>
   /** The operation's name in logs and alerts. Default `actionName`. */
   readonly name?: string | undefined
 }
+
+const noOptions: ConnRetryOptions<any> = {}
 
 const pid = ((): number => {
   const process = (globalThis as { process?: { pid?: unknown } }).process
@@ -280,7 +293,7 @@ const connectionId = (): string => {
 export const connRetry = <E = unknown>(
   resourceName: string,
   actionName: string,
-  options: ConnRetryOptions<E> = {}
+  options: ConnRetryOptions<E> = noOptions
 ): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
   Options.name("resourceName", resourceName)
   Options.name("actionName", actionName)
@@ -291,48 +304,88 @@ export const connRetry = <E = unknown>(
     options.maxRetry === undefined
       ? 100
       : Options.wholeNumber("maxRetry", options.maxRetry, 0, MAX_ATTEMPTS_LIMIT - 1)
-  const plan = Policy.resolve<E>(
-    {
-      name: options.name ?? actionName,
-      maxAttempts: maxRetry + 1,
-      maxWait: options.maxWait,
-      schedule: options.schedule,
-      alertAt: options.alertAt,
-      maxElapsed: options.maxElapsed,
-      retryAfter: options.retryAfter,
-      maxRetryAfter: options.maxRetryAfter,
-      budgetKey: options.budgetKey
-    },
-    {
-      maxAttempts: 101,
-      alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,
-      subject: { _tag: "Connection", resourceName, actionName },
-      logGiveUp: false
-    }
-  )
-  const connection: Connection<E> = {
-    compiled: { plan, schedule: undefined },
-    resourceName,
-    actionName,
-    label: `${resourceName} ${actionName}`,
-    id: undefined
+  if (maxRetry === 100 && options.name === undefined && isPlainConnection(options)) {
+    return plainConnections(
+      resourceName,
+      actionName,
+      () => connectionCombinator(new Connection(resourceName, actionName, options, maxRetry)) as Combinator
+    ) as any
   }
-  return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) =>
-    Effect.withFiberRuntime<A, E2, R | Requirements>((fiber) => runConnection(connection, self, fiber))
+  return connectionCombinator(new Connection<E>(resourceName, actionName, options, maxRetry))
 }
 
+const connectionCombinator =
+  <E>(connection: Connection<E>) =>
+  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> => {
+    const own = connection as unknown as Connection<E2>
+    const quiet = quietAttempt(own, self)
+    return Effect.withFiberRuntime<A, E2, R | Requirements>((fiber) => runConnection(own, self, quiet, fiber))
+  }
+
 /**
- * One `connRetry` combinator. Its behaviour lives in module-level functions, not in closures made
- * per combinator: a combinator built at each call then costs one object.
+ * One `connRetry` combinator: what `Policy.run` needs, made when first needed. Its behaviour
+ * lives in module-level functions, not in closures: a combinator built at each call costs this
+ * one object.
  */
-interface Connection<E> {
-  readonly compiled: Policy.Compiled<E>
-  readonly resourceName: string
-  readonly actionName: string
-  readonly label: string
+class Connection<E> implements Policy.Source<E> {
+  private built: Policy.Plan<E> | undefined
+  schedule: Schedule.Schedule<unknown, E, Requirements> | undefined = undefined
   /** Made on first use: a combinator built per call and never failing costs no id. */
-  id: string | undefined
+  id: string | undefined = undefined
+
+  constructor(
+    readonly resourceName: string,
+    readonly actionName: string,
+    readonly options: ConnRetryOptions<E>,
+    readonly maxRetry: number
+  ) {
+    // Options beyond the usual are checked now, by building the plan.
+    if (!isPlainConnection(options)) this.built = this.resolve()
+    else if (options.name !== undefined) Options.name("name", options.name)
+  }
+
+  private resolve(): Policy.Plan<E> {
+    const options = this.options
+    return Policy.resolve<E>(
+      {
+        name: options.name ?? this.actionName,
+        maxWait: options.maxWait,
+        schedule: options.schedule,
+        alertAt: options.alertAt,
+        maxElapsed: options.maxElapsed,
+        retryAfter: options.retryAfter,
+        maxRetryAfter: options.maxRetryAfter,
+        budgetKey: options.budgetKey
+      },
+      {
+        maxAttempts: this.maxRetry + 1,
+        alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,
+        subject: { _tag: "Connection", resourceName: this.resourceName, actionName: this.actionName },
+        logGiveUp: false
+      }
+    )
+  }
+
+  get plan(): Policy.Plan<E> {
+    this.built ??= this.resolve()
+    return this.built
+  }
+
+  get budgetKey(): string {
+    return this.built?.budgetKey ?? this.resourceName
+  }
 }
+
+const isPlainConnection = (options: ConnRetryOptions<any>): boolean =>
+  options.maxWait === undefined &&
+  options.schedule === undefined &&
+  options.alertAt === undefined &&
+  options.maxElapsed === undefined &&
+  options.retryAfter === undefined &&
+  options.maxRetryAfter === undefined &&
+  options.budgetKey === undefined
+
+const label = (connection: Connection<any>): string => `${connection.resourceName} ${connection.actionName}`
 
 const annotated = <A, E, R>(connection: Connection<any>, effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(Policy.serviceName, (service) => {
@@ -349,40 +402,42 @@ const annotated = <A, E, R>(connection: Connection<any>, effect: Effect.Effect<A
 /** The loop after a first failure, with its final failure logged. */
 const afterConnection = <A, E, R>(
   connection: Connection<any>,
-  compiled: Policy.Compiled<E>,
+  compiled: Policy.Source<E>,
   self: Effect.Effect<A, E, R>,
   first: E
 ) =>
   Effect.tapError(Policy.continueAfter(compiled, self, first), (error) =>
     Effect.logError(
-      `${connection.label} failed after retries (${compiled.plan.maxAttempts} attempts): ${Describe.summary(error)}`
+      `${label(connection)} failed after retries (${compiled.plan.maxAttempts} attempts): ${Describe.summary(error)}`
     )
   )
 
 const runConnection = <A, E, R>(
   connection: Connection<E>,
   self: Effect.Effect<A, E, R>,
+  quiet: Effect.Effect<A, E, R | Requirements>,
   fiber: Fiber.RuntimeFiber<unknown, unknown>
 ): Effect.Effect<A, E, R | Requirements> => {
   // With debug logs off (the default) a call that succeeds at once logs nothing, so it costs one
   // `catchAll`; the config read and the annotations are paid after a failure only.
-  if (!Policy.logsAt(fiber, LogLevel.Debug)) {
-    return Policy.run(connection.compiled, self, fiber, (compiled, self, first) =>
-      annotated(connection, afterConnection(connection, compiled, self, first))
-    )
-  }
+  if (!Policy.logsAt(fiber, LogLevel.Debug)) return Policy.run(connection, quiet, fiber)
+  const verbose = Policy.attempt(connection, self, (compiled, self, first) =>
+    afterConnection(connection, compiled, self, first)
+  )
   return annotated(
     connection,
-    Effect.logDebug(`${connection.label} started`).pipe(
-      Effect.zipRight(
-        Policy.run(connection.compiled, self, fiber, (compiled, self, first) =>
-          afterConnection(connection, compiled, self, first)
-        )
-      ),
-      Effect.tap(() => Effect.logDebug(`${connection.label} completed successfully`))
+    Effect.logDebug(`${label(connection)} started`).pipe(
+      Effect.zipRight(Policy.run(connection, verbose, fiber)),
+      Effect.tap(() => Effect.logDebug(`${label(connection)} completed successfully`))
     )
   )
 }
+
+/** The attempt of a connection when debug logs are off: only its failure path is annotated. */
+const quietAttempt = <A, E, R>(connection: Connection<E>, self: Effect.Effect<A, E, R>) =>
+  Policy.attempt(connection, self, (compiled, self, first) =>
+    annotated(connection, afterConnection(connection, compiled, self, first))
+  )
 
 /**
  * Options of {@link continuous}.

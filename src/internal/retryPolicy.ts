@@ -23,7 +23,7 @@ import type { RetryOptions } from "../Retry.js"
 import * as Alert from "./alert.js"
 import { RetryBudget, type RetryBudgetService } from "./budget.js"
 import * as Describe from "./describe.js"
-import { AlertLimiter, type AlertLimiterService } from "./limiter.js"
+import { AlertLimiter, type AlertLimiterService, setNewest } from "./limiter.js"
 import type { Notifier } from "./notifier.js"
 import * as Options from "./options.js"
 import * as RetrySchedule from "./schedule.js"
@@ -36,6 +36,8 @@ export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
 
 /** The longest server-requested wait honoured when `maxRetryAfter` is not given. */
 export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Duration.minutes(5)
+
+const DEFAULT_MAX_RETRY_AFTER_MILLIS = Duration.toMillis(DEFAULT_MAX_RETRY_AFTER)
 
 const DEFAULT_MAX_WAIT: Duration.Duration = Duration.seconds(30)
 
@@ -97,15 +99,15 @@ const alertAtOf = (alertAt: unknown): { attempts: number | undefined; afterMilli
  * Validates `options`, throwing `InvalidOptionError` naming the first bad one. Cheap for the usual
  * few options: it runs each time a combinator is built, possibly once per call.
  */
-export const resolve = <E>(
-  options: PolicyOptions<E>,
-  defaults: {
-    readonly maxAttempts: number
-    readonly alertAttempts: number | undefined
-    readonly subject: Subject
-    readonly logGiveUp: boolean
-  }
-): Plan<E> => {
+/** What a combinator sets that its options do not. */
+export interface Defaults {
+  readonly maxAttempts: number
+  readonly alertAttempts: number | undefined
+  readonly subject: Subject
+  readonly logGiveUp: boolean
+}
+
+export const resolve = <E>(options: PolicyOptions<E>, defaults: Defaults): Plan<E> => {
   if (!isObject(options)) {
     throw new Options.InvalidOptionError({ option: "options", reason: "must be an object with a name" })
   }
@@ -145,7 +147,7 @@ export const resolve = <E>(
     retryAfter: options.retryAfter,
     maxRetryAfterMillis:
       options.maxRetryAfter === undefined
-        ? Duration.toMillis(DEFAULT_MAX_RETRY_AFTER)
+        ? DEFAULT_MAX_RETRY_AFTER_MILLIS
         : Duration.toMillis(Options.duration("maxRetryAfter", options.maxRetryAfter)),
     budgetKey: budgetKeyOf(options.budgetKey, subject, context, name),
     logGiveUp: defaults.logGiveUp
@@ -405,15 +407,74 @@ export const retryAfterFailure = <A, E, R, R2>(
     )
   })
 
-/** A plan with its policy, built at the first failure and then kept. */
-export interface Compiled<E> {
+/**
+ * What a combinator holds: its plan, the key its first attempts deposit under, and its policy,
+ * each made when first needed and then kept.
+ */
+export interface Source<E> {
   readonly plan: Plan<E>
+  readonly budgetKey: string
   schedule: Schedule.Schedule<unknown, E, Requirements> | undefined
 }
 
+/**
+ * A combinator's options, checked, with its plan and policy built when first needed. The usual
+ * options of a combinator built per call (a name, a context) are checked here and the plan waits
+ * for a first failure: a call that succeeds at once builds nothing.
+ */
+export class Compiled<E> implements Source<E> {
+  private built: Plan<E> | undefined
+  private key: string | undefined
+  schedule: Schedule.Schedule<unknown, E, Requirements> | undefined = undefined
+
+  constructor(
+    readonly options: PolicyOptions<E>,
+    readonly defaults: Defaults
+  ) {
+    if (isPlain(options)) {
+      Options.name("name", options.name)
+      if (options.context !== undefined && typeof options.context !== "string") {
+        throw new Options.InvalidOptionError({ option: "context", reason: "must be a string" })
+      }
+    } else {
+      this.built = resolve(options, defaults)
+    }
+  }
+
+  get plan(): Plan<E> {
+    this.built ??= resolve(this.options, this.defaults)
+    return this.built
+  }
+
+  get budgetKey(): string {
+    this.key ??=
+      this.built?.budgetKey ??
+      budgetKeyOf(
+        this.options.budgetKey,
+        this.defaults.subject,
+        this.options.context ?? "",
+        this.options.name
+      )
+    return this.key
+  }
+}
+
+/** Whether `options` holds nothing but a name and a context (and is an object at all). */
+export const isPlain = (options: PolicyOptions<any>): boolean =>
+  isObject(options) &&
+  options.maxAttempts === undefined &&
+  options.maxWait === undefined &&
+  options.while === undefined &&
+  options.schedule === undefined &&
+  options.alertAt === undefined &&
+  options.maxElapsed === undefined &&
+  options.retryAfter === undefined &&
+  options.maxRetryAfter === undefined &&
+  options.budgetKey === undefined
+
 /** The loop after a first failure, for `compiled`'s plan. */
 export const continueAfter = <A, E, R>(
-  compiled: Compiled<E>,
+  compiled: Source<E>,
   self: Effect.Effect<A, E, R>,
   first: E
 ): Effect.Effect<A, E, R | Requirements> => {
@@ -423,37 +484,47 @@ export const continueAfter = <A, E, R>(
 
 /** What the loop does after the first failure: {@link continueAfter}, or a wrapper of it. */
 export type After = <A, E, R>(
-  compiled: Compiled<E>,
+  compiled: Source<E>,
   self: Effect.Effect<A, E, R>,
   first: E
 ) => Effect.Effect<A, E, R | Requirements>
 
 /**
- * One run of the combinator: deposits into the retry budget when there is one, runs `self` with
- * one `catchAll`, and resolves the operation's incidents on success when any are open.
+ * `self` with the loop after its first failure: one `catchAll`. Built once per application of a
+ * combinator, so that a combinator built once costs no allocation per run.
+ */
+export const attempt = <A, E, R>(
+  compiled: Source<E>,
+  self: Effect.Effect<A, E, R>,
+  after: After = continueAfter
+): Effect.Effect<A, E, R | Requirements> => Effect.catchAll(self, (first) => after(compiled, self, first))
+
+/**
+ * One run of the combinator: deposits into the retry budget when there is one, then `attempt`,
+ * which resolves the operation's incidents on success when any are open.
  */
 export const run = <A, E, R>(
-  compiled: Compiled<E>,
-  self: Effect.Effect<A, E, R>,
-  fiber: Fiber.RuntimeFiber<unknown, unknown>,
-  after: After = continueAfter
+  compiled: Source<E>,
+  attempt: Effect.Effect<A, E, R>,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>
 ): Effect.Effect<A, E, R | Requirements> => {
-  const plan = compiled.plan
-  const budget = serviceOf<RetryBudgetService>(fiber, RetryBudget.key)
-  if (budget !== undefined) budget.deposit(plan.budgetKey)
-  const attempt = Effect.catchAll(self, (first) => after(compiled, self, first))
-  const limiter = serviceOf<AlertLimiterService>(fiber, AlertLimiter.key)
+  const services = fiber.currentContext.unsafeMap
+  const budget = services.get(RetryBudget.key) as RetryBudgetService | undefined
+  if (budget !== undefined) budget.deposit(compiled.budgetKey)
+  const limiter = services.get(AlertLimiter.key) as AlertLimiterService | undefined
   // With no open incident (the usual case) this is one read; a success then resolves nothing.
-  return limiter !== undefined && limiter.openIncidents() > 0
-    ? Effect.tap(attempt, () => Alert.resolve(plan.context, plan.name, false))
-    : attempt
+  if (limiter === undefined || limiter.openIncidents() === 0) return attempt
+  const plan = compiled.plan
+  return Effect.tap(attempt, () => Alert.resolve(plan.context, plan.name, false))
 }
 
-/** The retry combinator for `plan`: its policy is built at the first failure, then kept. */
-export const retryWith = <E>(plan: Plan<E>) => {
-  const compiled: Compiled<E> = { plan, schedule: undefined }
-  return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> =>
-    Effect.withFiberRuntime((fiber) => run(compiled as unknown as Compiled<E2>, self, fiber))
+/** The retry combinator of `options`: its plan and policy are built when first needed, then kept. */
+export const retryWith = <E>(options: PolicyOptions<E>, defaults: Defaults) => {
+  const compiled = new Compiled(options, defaults)
+  return <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> => {
+    const once = attempt(compiled as unknown as Compiled<E2>, self)
+    return Effect.withFiberRuntime((fiber) => run(compiled as unknown as Compiled<E2>, once, fiber))
+  }
 }
 
 /** Whether a log line at `level` would be written: the fiber's minimum level lets it through. */
@@ -466,3 +537,31 @@ export const serviceName = Config.string("SERVICE_NAME").pipe(
   Config.withDefault("unknown"),
   Effect.orElseSucceed(() => "unknown")
 )
+
+/** How many combinators of plain options {@link memo} keeps per first key, and first keys it keeps. */
+export const MEMO_SIZE = 256
+
+/**
+ * A bounded memo of combinators made from plain options (a context and a name, or a resource and
+ * an action), keyed by those two strings: `Retry.retry({ name })` written inside a function that
+ * runs per call then finds the combinator of the previous call instead of building it again.
+ * Sound because combinators of equal plain options are the same value. Two levels of maps, so a
+ * lookup hashes the caller's own strings (literals, whose hash is kept) and concatenates nothing.
+ * Bounded: at most `MEMO_SIZE` first keys of `MEMO_SIZE` entries, the least recently added
+ * dropped; it does not grow with option objects.
+ */
+export const memo = <A>() => {
+  const entries = new Map<string, Map<string, A>>()
+  return (first: string, second: string, make: () => A): A => {
+    let inner = entries.get(first)
+    if (inner === undefined) {
+      inner = new Map()
+      setNewest(entries, first, inner, MEMO_SIZE)
+    }
+    const found = inner.get(second)
+    if (found !== undefined) return found
+    const made = make()
+    setNewest(inner, second, made, MEMO_SIZE)
+    return made
+  }
+}
