@@ -5,7 +5,14 @@
  */
 import { Chunk, type Duration, Effect, Layer, Logger, TestClock, TestContext } from "effect"
 import { describe, expect, it } from "vitest"
-import { AlertLimiter, InvalidOptionError, Notifier, NotifierTest, RetryRuntime } from "../src/index.js"
+import {
+  AlertLimiter,
+  InvalidOptionError,
+  Notifier,
+  NotifierTest,
+  RetryBudget,
+  RetryRuntime
+} from "../src/index.js"
 import { captureLogs } from "./support/logs.js"
 
 class ValueError extends Error {
@@ -589,5 +596,56 @@ describe("RetryRuntime.dispose", () => {
     }
     const outcome = await settle(escaped.retry(() => 1)())
     expect(outcome.ok ? undefined : outcome.error).toBeInstanceOf(RetryRuntime.DisposedError)
+  })
+})
+
+describe("RetryRuntime with incidents and a retry budget", () => {
+  it("a direct first-attempt success resolves the incident its retries fired, and deposits into the budget", async () => {
+    const retries = RetryRuntime.make(
+      Layer.mergeAll(
+        TestContext.TestContext,
+        AlertLimiter.layerMemory(),
+        NotifierTest.layer,
+        RetryBudget.layer({ percent: 20, minPerSecond: 0 }),
+        Logger.remove(Logger.defaultLogger)
+      )
+    )
+    try {
+      let failing = true
+      const charge = retries.retry(
+        async function charge() {
+          if (failing) throw new Error("HTTP 500")
+          return "ok"
+        },
+        { name: "charge", context: "billing", maxAttempts: 3, alertAt: { attempts: 2 } }
+      )
+      // The first call fails and builds the runtime; its one deposit buys no retry at 20%.
+      await settle(charge())
+      failing = false
+      for (let i = 0; i < 10; i++) await charge() // direct successes: deposits, nothing open yet
+      const status = await retries.runtime.runPromise(RetryBudget.status("billing"))
+      expect(status.deposits).toBe(11)
+
+      failing = true
+      const failed = settle(charge())
+      await passTime(retries)
+      expect((await failed).ok).toBe(false)
+      const charges = async () =>
+        (await retries.runtime.runPromise(NotifierTest.sent)).filter((event) => event.operation === "charge")
+      expect((await charges()).map((event) => event._tag)).toEqual(["Firing"])
+      // The first call's refused retry fired the budget's alert; this call's allowed retry resolved it.
+      const budgetEvents = (await retries.runtime.runPromise(NotifierTest.sent)).filter(
+        (event) => event.operation === "retry budget"
+      )
+      expect(budgetEvents.map((event) => event._tag)).toEqual(["Firing", "Resolved"])
+
+      failing = false
+      expect(await charge()).toBe("ok") // a direct first-attempt success
+      const events = await charges()
+      expect(events.map((event) => event._tag)).toEqual(["Firing", "Resolved"])
+      expect(events[1]!.dedupKey).toBe(events[0]!.dedupKey)
+    } finally {
+      await retries.dispose()
+    }
   })
 })
