@@ -96,8 +96,9 @@ const alertAtOf = (alertAt: unknown): { attempts: number | undefined; afterMilli
 }
 
 /**
- * Validates `options`, throwing `InvalidOptionError` naming the first bad one. Cheap for the usual
- * few options: it runs each time a combinator is built, possibly once per call.
+ * Validates `options` into a plan, throwing `InvalidOptionError` naming the first bad one. A
+ * combinator with options beyond a name and a context runs it when built; one with only those
+ * checks them when built and runs it at its first failure (see {@link Compiled}).
  */
 /** What a combinator sets that its options do not. */
 export interface Defaults {
