@@ -350,6 +350,9 @@ export const size: Effect.Effect<number, never, AlertLimiter> = Effect.flatMap(
 
 export {
   /**
+   * Thrown synchronously when a combinator or layer is built with an invalid option; `option`
+   * names the offending option.
+   *
    * @since 0.1.0
    * @category errors
    */

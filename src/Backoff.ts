@@ -97,6 +97,9 @@ export const exponential = (options: ExponentialOptions): Schedule.Schedule<Dura
 
 export {
   /**
+   * Thrown synchronously when a combinator or layer is built with an invalid option; `option`
+   * names the offending option.
+   *
    * @since 0.1.0
    * @category errors
    */

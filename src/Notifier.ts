@@ -135,8 +135,7 @@ export const fromText = (
  * import { Effect } from "effect"
  * import { type Alert, Notifier } from "effect-retry-alerts"
  *
- * declare const event: Alert.AlertEvent
- * const program = Notifier.notify(event).pipe(Effect.provide(Notifier.layerLog))
+ * const deliver = (event: Alert.AlertEvent) => Notifier.notify(event).pipe(Effect.provide(Notifier.layerLog))
  * ```
  *
  * @since 0.2.0

@@ -90,7 +90,8 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  *   window: "5 minutes"
  * })
  * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
- * Effect.runPromise(program.pipe(Effect.provide(limiter)))
+ * // Effect.runPromise(main) connects to Redis.
+ * const main = program.pipe(Effect.provide(limiter))
  * ```
  *
  * @since 0.2.0
@@ -114,7 +115,8 @@ export const layer = (options: RedisOptions = {}): Layer.Layer<AlertLimiter> => 
  *
  * // REDIS_URL=redis://:secret@redis.internal:6379
  * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
- * Effect.runPromise(program.pipe(Effect.provide(RedisAlertLimiter.layerConfig({ prefix: "billing:" }))))
+ * // Effect.runPromise(main) connects to Redis.
+ * const main = program.pipe(Effect.provide(RedisAlertLimiter.layerConfig({ prefix: "billing:" })))
  * ```
  *
  * @since 0.2.0
@@ -131,6 +133,9 @@ export const layerConfig = (
 
 export {
   /**
+   * Thrown synchronously when a combinator or layer is built with an invalid option; `option`
+   * names the offending option.
+   *
    * @since 0.2.0
    * @category errors
    */

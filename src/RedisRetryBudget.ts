@@ -124,7 +124,8 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  *   yield* RetryBudget.deposit("billing")
  *   return yield* RetryBudget.tryWithdraw("billing")
  * })
- * Effect.runPromise(program.pipe(Effect.provide(budget)))
+ * // Effect.runPromise(main) connects to Redis.
+ * const main = program.pipe(Effect.provide(budget))
  * ```
  *
  * @since 0.2.0
@@ -148,7 +149,8 @@ export const layer = (options: RedisOptions = {}): Layer.Layer<RetryBudget> => {
  *
  * // REDIS_URL=redis://:secret@redis.internal:6379
  * const program = RetryBudget.status("billing")
- * Effect.runPromise(program.pipe(Effect.provide(RedisRetryBudget.layerConfig({ prefix: "billing:" }))))
+ * // Effect.runPromise(main) connects to Redis.
+ * const main = program.pipe(Effect.provide(RedisRetryBudget.layerConfig({ prefix: "billing:" })))
  * ```
  *
  * @since 0.2.0
@@ -165,6 +167,9 @@ export const layerConfig = (
 
 export {
   /**
+   * Thrown synchronously when a combinator or layer is built with an invalid option; `option`
+   * names the offending option.
+   *
    * @since 0.2.0
    * @category errors
    */

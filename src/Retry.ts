@@ -122,7 +122,7 @@ const retryDefaults: Policy.Defaults = {
  * import { Effect, Schedule } from "effect"
  * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
  *
- * declare const charge: Effect.Effect<string, Error>
+ * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
  *
  * // At most 10 attempts, and never retry past 2 minutes.
  * const program = Effect.retry(
@@ -158,7 +158,7 @@ export const policy = <E = unknown>(options: RetryOptions<E>): Schedule.Schedule
  * import { Effect } from "effect"
  * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
  *
- * declare const fetchUser: (id: string) => Effect.Effect<string, Error>
+ * const fetchUser = (id: string): Effect.Effect<string, Error> => Effect.succeed(`user ${id}`) // your call
  *
  * const getUser = (id: string) =>
  *   fetchUser(id).pipe(Retry.retry({ name: "getUser", context: "accounts", alertAt: { after: "2 minutes" } }))
@@ -185,7 +185,7 @@ export const retry: {
  * import { Effect } from "effect"
  * import { Retry } from "effect-retry-alerts"
  *
- * declare const charge: Effect.Effect<string, Error>
+ * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
  * const withRetry = Retry.make({ name: "charge", maxAttempts: 10 }) // throws here on a bad option
  * const retried = withRetry(charge)
  * ```
@@ -220,7 +220,7 @@ const plainConnections = Policy.memo<Combinator>()
  * import { Effect } from "effect"
  * import { Retry } from "effect-retry-alerts"
  *
- * declare const loadProfile: Effect.Effect<string, Error>
+ * const loadProfile: Effect.Effect<string, Error> = Effect.succeed("profile") // your call
  * const retried = loadProfile.pipe(Retry.funcRetry("loadProfile"))
  * ```
  *
@@ -279,7 +279,7 @@ const connectionId = (): string => {
  * import { Effect } from "effect"
  * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
  *
- * declare const connect: Effect.Effect<void, Error>
+ * const connect: Effect.Effect<void, Error> = Effect.void // your call
  *
  * const program = connect.pipe(
  *   Retry.connRetry("postgres", "connect", { maxRetry: 10, maxWait: "5 seconds" }),
@@ -472,7 +472,7 @@ export interface ContinuousOptions {
  * import { Effect } from "effect"
  * import { Retry } from "effect-retry-alerts"
  *
- * declare const consumeQueue: Effect.Effect<never, Error>
+ * const consumeQueue: Effect.Effect<never, Error> = Effect.never // your consumer loop
  * const worker = consumeQueue.pipe(
  *   Retry.continuous({ name: "consumeQueue", retryDelay: "5 seconds", alertAt: { after: "10 minutes" } })
  * )
@@ -590,7 +590,7 @@ export const isTransientHttpError: (error: unknown) => boolean = Http.isTransien
  * import { Effect } from "effect"
  * import { Retry } from "effect-retry-alerts"
  *
- * declare const call: Effect.Effect<string, Error>
+ * const call: Effect.Effect<string, Error> = Effect.succeed("ok") // your HTTP call
  * const honoured = call.pipe(Retry.retry({ name: "call", retryAfter: Retry.httpRetryAfter }))
  * ```
  *
@@ -601,6 +601,9 @@ export const httpRetryAfter: (error: unknown, now: number) => Duration.Duration 
 
 export {
   /**
+   * Thrown synchronously when a combinator or layer is built with an invalid option; `option`
+   * names the offending option.
+   *
    * @since 0.1.0
    * @category errors
    */

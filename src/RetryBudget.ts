@@ -233,7 +233,7 @@ export const deposit = (key: string): Effect.Effect<void, never, RetryBudget> =>
  * import { Effect, Schedule } from "effect"
  * import { Backoff, RetryBudget } from "effect-retry-alerts"
  *
- * declare const charge: Effect.Effect<string, Error>
+ * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
  *
  * // A retry loop of your own, budgeted: it stops as soon as the budget refuses a retry.
  * const budgeted = Effect.zipRight(
@@ -280,6 +280,9 @@ export const status = (key: string): Effect.Effect<BudgetStatus, never, RetryBud
 
 export {
   /**
+   * Thrown synchronously when a combinator or layer is built with an invalid option; `option`
+   * names the offending option.
+   *
    * @since 0.2.0
    * @category errors
    */

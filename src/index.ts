@@ -5,25 +5,78 @@
  * @since 0.1.0
  */
 
-/** @since 0.1.0 */
+/**
+ * Rate-limited alerts and the events every destination receives: ask the limiter, then deliver
+ * through the notifier; `Alert.redact` scrubs secrets from alert text.
+ *
+ * @since 0.1.0
+ */
 export * as Alert from "./Alert.js"
-/** @since 0.1.0 */
+/**
+ * Decides whether an alert may be sent: at most one alert per signature per window, under a
+ * channel ceiling. The in-memory limiter; the shared one is `RedisAlertLimiter`.
+ *
+ * @since 0.1.0
+ */
 export * as AlertLimiter from "./AlertLimiter.js"
-/** @since 0.1.0 */
+/**
+ * Backoff schedules: exponential, capped, with jitter.
+ *
+ * @since 0.1.0
+ */
 export * as Backoff from "./Backoff.js"
-/** @since 0.1.0 */
+/**
+ * How an alert's signature is built: which failures count as "the same alert".
+ *
+ * @since 0.1.0
+ */
 export * as Fingerprint from "./Fingerprint.js"
-/** @since 0.1.0 */
-export { InvalidOptionError } from "./internal/options.js"
-/** @since 0.1.0 */
+export {
+  /**
+   * Thrown synchronously when a combinator or layer is built with an invalid option; `option`
+   * names the offending option.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidOptionError
+} from "./internal/options.js"
+/**
+ * The metrics recorded by the retries, the alerts, the limiter and the retry budget.
+ *
+ * @since 0.1.0
+ */
 export * as Metrics from "./Metrics.js"
-/** @since 0.1.0 */
+/**
+ * Where alerts go: the log, Discord, Slack, PagerDuty, Alertmanager, a fan-out over several, or
+ * destinations configured from the environment.
+ *
+ * @since 0.1.0
+ */
 export * as Notifier from "./Notifier.js"
-/** @since 0.2.0 */
+/**
+ * A notifier for tests: it records every alert and can be told to fail.
+ *
+ * @since 0.2.0
+ */
 export * as NotifierTest from "./NotifierTest.js"
-/** @since 0.1.0 */
+/**
+ * Retry combinators with exponential backoff and a rate-limited alert when an operation keeps
+ * failing, and the policy behind them as a `Schedule`.
+ *
+ * @since 0.1.0
+ */
 export * as Retry from "./Retry.js"
-/** @since 0.2.0 */
+/**
+ * A retry budget per dependency, so that retries cannot multiply an outage. The in-memory budget;
+ * the shared one is `RedisRetryBudget`.
+ *
+ * @since 0.2.0
+ */
 export * as RetryBudget from "./RetryBudget.js"
-/** @since 0.1.0 */
+/**
+ * Retry, alerting and rate limiting for plain sync and async functions, on a `ManagedRuntime`.
+ *
+ * @since 0.1.0
+ */
 export * as RetryRuntime from "./RetryRuntime.js"

@@ -5,7 +5,17 @@
  * @since 0.2.0
  */
 
-/** @since 0.2.0 */
+/**
+ * An alert limiter shared by many processes through Redis: one alert per signature per window
+ * across all replicas.
+ *
+ * @since 0.2.0
+ */
 export * as RedisAlertLimiter from "./RedisAlertLimiter.js"
-/** @since 0.2.0 */
+/**
+ * A retry budget shared by many processes through Redis: replicas calling one dependency retry
+ * within one budget for it.
+ *
+ * @since 0.2.0
+ */
 export * as RedisRetryBudget from "./RedisRetryBudget.js"

@@ -1,16 +1,19 @@
 /**
  * The published artifact works: `npm pack` builds `dist/`, the tarball installs into a scratch
  * project, and both entry points type-check and run there, imported from ES modules and required
- * from CommonJS.
+ * from CommonJS. publint finds nothing to report in the tarball.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { publint } from "publint"
+import { formatMessage } from "publint/utils"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const root = resolve(import.meta.dirname, "..")
 const scratch = mkdtempSync(join(tmpdir(), "effect-retry-alerts-pack-"))
+let tarball = ""
 const run = (command: string, args: Array<string>, cwd: string) =>
   execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
 
@@ -58,10 +61,10 @@ Effect.runPromise(
 
 describe("the packed tarball", () => {
   beforeAll(() => {
-    const tarball = run("npm", ["pack", "--silent", "--pack-destination", scratch], root)
-      .trim()
-      .split("\n")
-      .pop()!
+    tarball = join(
+      scratch,
+      run("npm", ["pack", "--silent", "--pack-destination", scratch], root).trim().split("\n").pop()!
+    )
     writeFileSync(
       join(scratch, "package.json"),
       JSON.stringify({ name: "scratch", private: true, type: "module" })
@@ -73,7 +76,7 @@ describe("the packed tarball", () => {
         "--no-audit",
         "--no-fund",
         "--prefer-offline",
-        join(scratch, tarball),
+        tarball,
         `effect@${installed("effect")}`,
         `@effect/platform@${installed("@effect/platform")}`,
         `ioredis@${installed("ioredis")}`,
@@ -119,10 +122,20 @@ describe("the packed tarball", () => {
     })
   })
 
-  it("ships only dist, src and the README besides package.json", () => {
+  it("ships only dist, src, the README, the changelog and the licence besides package.json", () => {
     const manifest = JSON.parse(run("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], root))[0]
     const top = new Set(manifest.files.map((file: { path: string }) => file.path.split("/")[0]))
-    expect([...top].sort()).toEqual(["README.md", "dist", "package.json", "src"])
+    expect([...top].sort()).toEqual(["CHANGELOG.md", "LICENSE", "README.md", "dist", "package.json", "src"])
+  })
+
+  it("has nothing publint would report, suggestions included", async () => {
+    const bytes = readFileSync(tarball)
+    const { messages, pkg } = await publint({
+      pack: { tarball: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) },
+      level: "suggestion",
+      strict: true
+    })
+    expect(messages.map((message) => formatMessage(message, pkg, { color: false }))).toEqual([])
   })
 
   it("type-checks an import of the package and runs it", () => {
