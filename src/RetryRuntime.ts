@@ -326,7 +326,9 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
   const running = new Map<AbortController, Promise<unknown>>()
   // The runtime's services, once it is built (by the first call that needed it): the direct
   // first attempts then deposit into its budget and resolve its open incidents.
-  let services: Map<string, unknown> | undefined
+  let built = false
+  let budget: RetryBudgetService | undefined
+  let limiter: AlertLimiterService | undefined
 
   const learnLogLevel = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
     debugLogging = !LogLevel.greaterThan(minimum, LogLevel.Debug)
@@ -349,8 +351,11 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
     running.set(controller, done)
     try {
       const outer = await done
-      if (services === undefined && Exit.isSuccess(outer)) {
-        services = (await managed.runtime()).context.unsafeMap
+      if (!built && Exit.isSuccess(outer)) {
+        const services = (await managed.runtime()).context.unsafeMap
+        budget = services.get(RetryBudget.key) as RetryBudgetService | undefined
+        limiter = services.get(AlertLimiterTag.key) as AlertLimiterService | undefined
+        built = true
       }
       const exit = Exit.isSuccess(outer) ? outer.value : outer
       if (Exit.isSuccess(exit)) return exit.value
@@ -385,10 +390,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       if (signal?.aborted) return Promise.reject(signal.reason)
       if (logsOnSuccess && debugLogging !== false) return run(combinator(attempt(fn, this, args)), signal)
       // Once the runtime is built, the first attempt deposits into its retry budget, if any.
-      const context = services
-      if (context !== undefined) {
-        ;(context.get(RetryBudget.key) as RetryBudgetService | undefined)?.deposit(identity.budgetKey)
-      }
+      if (budget !== undefined) budget.deposit(identity.budgetKey)
       let result: unknown
       try {
         // Reflect.apply calls the function without looking up its own `apply`: faster, and
@@ -397,8 +399,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       } catch (first) {
         return retryAfter(this, args, first)
       }
-      const open =
-        context !== undefined && (context.get(AlertLimiterTag.key) as AlertLimiterService).openIncidents() > 0
+      const open = limiter !== undefined && limiter.openIncidents() > 0
       // Only a thenable can still fail. `Promise.resolve` adopts it exactly as `await` would.
       if (result === null || (typeof result !== "object" && typeof result !== "function")) {
         return open ? resolved(result) : Promise.resolve(result)
