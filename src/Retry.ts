@@ -376,14 +376,9 @@ class Connection<E> implements Policy.Source<E> {
   }
 }
 
+/** Whether a connection's options hold nothing beyond a name and `maxRetry`: those of a retry. */
 const isPlainConnection = (options: ConnRetryOptions<any>): boolean =>
-  options.maxWait === undefined &&
-  options.schedule === undefined &&
-  options.alertAt === undefined &&
-  options.maxElapsed === undefined &&
-  options.retryAfter === undefined &&
-  options.maxRetryAfter === undefined &&
-  options.budgetKey === undefined
+  Policy.isPlain(options as Policy.PolicyOptions<any>)
 
 const label = (connection: Connection<any>): string => `${connection.resourceName} ${connection.actionName}`
 
