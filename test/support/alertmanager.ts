@@ -16,9 +16,6 @@ export interface AlertmanagerServer {
   readonly url: string
 }
 
-/** Long enough for a cold start on a loaded machine; a healthy one is ready in well under a second. */
-const READY_TIMEOUT_MS = 30_000
-
 /**
  * The configuration: every alert to the test's webhook, resolved ones too. `group_by: ["..."]`
  * makes one group per alert, so each incident is notified on its own.
@@ -44,15 +41,8 @@ const exited = (child: ChildProcess): Promise<void> =>
     ? Promise.resolve()
     : new Promise((resolve) => child.once("exit", () => resolve()))
 
-const isReady = async (url: string): Promise<boolean> => {
-  try {
-    const response = await fetch(`${url}/-/ready`, { signal: AbortSignal.timeout(1000) })
-    await response.body?.cancel()
-    return response.ok
-  } catch {
-    return false
-  }
-}
+/** Alertmanager logs this once its configuration is loaded and its HTTP server is up. */
+const LISTENING = /msg="Listening on"/
 
 const start = async (webhookUrl: string) => {
   const port = await freePort()
@@ -67,44 +57,50 @@ const start = async (webhookUrl: string) => {
       `--web.listen-address=127.0.0.1:${port}`,
       // Empty: no gossip with peers, no port of its own, no settling wait before notifying.
       "--cluster.listen-address=",
-      "--log.level=warn"
+      // Info: its "Listening on" line says when it is up, so the test waits on it, not on a timer.
+      "--log.level=info"
     ],
     { stdio: ["ignore", "pipe", "pipe"] }
   )
   let output = ""
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-10_000)
-  }
-  child.stdout?.on("data", collect)
-  child.stderr?.on("data", collect)
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
     await exited(child)
     rmSync(dir, { recursive: true, force: true })
   }
-  const url = `http://127.0.0.1:${port}`
-  let failure: Error | undefined
-  child.once("error", (error: NodeJS.ErrnoException) => {
-    failure =
-      error.code === "ENOENT"
-        ? new Error("prometheus-alertmanager is not installed: apt-get install prometheus-alertmanager")
-        : error
-  })
-  const deadline = Date.now() + READY_TIMEOUT_MS
-  while (!(await isReady(url))) {
-    if (failure === undefined && (child.exitCode !== null || child.signalCode !== null)) {
-      failure = new Error(`prometheus-alertmanager exited before it was ready:\n${output}`)
-    }
-    if (failure === undefined && Date.now() > deadline) {
-      failure = new Error(`prometheus-alertmanager was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`)
-    }
-    if (failure !== undefined) {
-      await stop()
-      throw failure
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const collect = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-10_000)
+        if (LISTENING.test(output)) resolve()
+      }
+      child.stdout?.on("data", collect)
+      child.stderr?.on("data", collect)
+      child.once("exit", () =>
+        reject(new Error(`prometheus-alertmanager exited before it was ready:\n${output}`))
+      )
+      child.once("error", (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === "ENOENT"
+            ? new Error("prometheus-alertmanager is not installed: apt-get install prometheus-alertmanager")
+            : error
+        )
+      )
+    })
+    const url = `http://127.0.0.1:${port}`
+    // Listening, with its configuration loaded: its readiness endpoint confirms it.
+    const ready = await fetch(`${url}/-/ready`)
+    await ready.body?.cancel()
+    if (!ready.ok)
+      throw new Error(`prometheus-alertmanager answered /-/ready with ${ready.status}:\n${output}`)
+    // Keep draining its output so the pipes never fill and block it.
+    child.stdout?.resume()
+    child.stderr?.resume()
+    return { url, stop }
+  } catch (error) {
+    await stop()
+    throw error
   }
-  return { url, stop }
 }
 
 /** An Alertmanager notifying `webhookUrl`, stopped (and its directory removed) with the scope. */
