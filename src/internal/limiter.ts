@@ -7,6 +7,7 @@
 import { Context, Duration, Effect, Ref } from "effect"
 import * as Fingerprint from "../Fingerprint.js"
 import * as Metrics from "../Metrics.js"
+import { dedupKey } from "./incidentKey.js"
 import type { Severity } from "./notifier.js"
 import * as Options from "./options.js"
 
@@ -38,7 +39,6 @@ export interface Admission {
 /** What the alert path tells the limiter when an alert fires, or is suppressed. */
 export interface Opening {
   readonly signature: string
-  readonly dedupKey: string
   readonly operation: string
   readonly context: string
   /** The severity it fired with: its resolved event carries it too (Alertmanager keys on labels). */
@@ -50,6 +50,8 @@ export interface Opening {
 
 /** An open incident: an alert that fired and has not resolved yet. */
 export interface Incident extends Opening {
+  /** Stable for the incident, in every process: see `incidentKey.ts`. */
+  readonly dedupKey: string
   /** Clock millis of its first firing. */
   readonly firedAt: number
   /** Failed attempts of its operation counted since it first fired. */
@@ -139,6 +141,8 @@ interface Entry {
 
 interface OpenIncident {
   readonly opening: Opening
+  /** Computed when the incident opens, not for each suppressed alert. */
+  readonly dedupKey: string
   readonly firedAt: number
   failures: number
   suppressed: number
@@ -149,6 +153,7 @@ export const operationKey = (context: string, operation: string): string => `${c
 
 const snapshot = (incident: OpenIncident): Incident => ({
   ...incident.opening,
+  dedupKey: incident.dedupKey,
   startedAt: Math.min(incident.opening.startedAt, incident.firedAt),
   firedAt: incident.firedAt,
   failures: incident.failures,
@@ -173,7 +178,13 @@ export const makeIncidents = (maxEntries: number) => {
     }
     let incident = incidents.get(opening.signature)
     if (incident === undefined) {
-      incident = { opening, firedAt: now, failures: 0, suppressed: 0 }
+      incident = {
+        opening,
+        dedupKey: dedupKey(opening.operation, opening.context, opening.signature),
+        firedAt: now,
+        failures: 0,
+        suppressed: 0
+      }
       incidents.set(opening.signature, incident)
       count++
       while (count > maxEntries) {
