@@ -2,9 +2,8 @@
  * Incidents across processes, through a real redis-server: one process fires the alert; 4 others
  * recover at the same moment, each after a failure (so each asks Redis): one resolved event in all.
  */
-import { spawn } from "node:child_process"
-import { createInterface } from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startChild } from "./support/child.js"
 import { type Compiled, compileForNode } from "./support/compileForNode.js"
 import { redisTestUrl, uniquePrefix } from "./support/redis.js"
 
@@ -20,26 +19,16 @@ interface Printed {
 }
 
 const start = (url: string, prefix: string, role: "fire" | "recover") => {
-  const child = spawn(
-    process.execPath,
-    [compiled.path("test/fixtures/incidentChild.ts"), url, prefix, role],
-    {
-      stdio: ["pipe", "pipe", "inherit"]
-    }
-  )
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  const exitCode = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const replica = startChild(compiled.path("test/fixtures/incidentChild.ts"), [url, prefix, role])
   /** Lines up to and including `until`; the JSON ones are events. */
   const readUntil = async (until: string) => {
     const events: Array<Printed> = []
-    for (;;) {
-      const line = await lines.next()
-      if (line.done) throw new Error(`replica exited early with code ${await exitCode}`)
-      if (line.value === until) return events
-      events.push(JSON.parse(line.value) as Printed)
+    for (let line = await replica.nextLine(); line !== until; line = await replica.nextLine()) {
+      events.push(JSON.parse(line) as Printed)
     }
+    return events
   }
-  return { child, readUntil, exitCode }
+  return { ...replica, readUntil }
 }
 
 describe("incidents across processes", () => {

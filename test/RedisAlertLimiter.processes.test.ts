@@ -2,13 +2,12 @@
  * Many replicas, one alert: 8 Node processes, each with its own Redis limiter, ask 1,000 times
  * each at the same moment for one signature. Exactly one of the 8,000 asks may send.
  */
-import { spawn } from "node:child_process"
-import { createInterface } from "node:readline"
 import { Duration } from "effect"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DEFAULT_WINDOW } from "../src/AlertLimiter.js"
 import { signatureKey, TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
+import { startChild } from "./support/child.js"
 import { type Compiled, compileForNode } from "./support/compileForNode.js"
 import { redisTestUrl, uniquePrefix } from "./support/redis.js"
 
@@ -18,20 +17,8 @@ beforeAll(() => {
 })
 afterAll(() => compiled?.remove())
 
-const startReplica = (url: string, prefix: string, signature: string, asks: number) => {
-  const script = compiled.path("test/fixtures/redisChild.ts")
-  const child = spawn(process.execPath, [script, url, prefix, signature, String(asks)], {
-    stdio: ["pipe", "pipe", "inherit"]
-  })
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-  const exitCode = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  const nextLine = async () => {
-    const line = await lines.next()
-    if (line.done) throw new Error(`replica exited early with code ${await exitCode}`)
-    return line.value
-  }
-  return { child, nextLine, exitCode }
-}
+const startReplica = (url: string, prefix: string, signature: string, asks: number) =>
+  startChild(compiled.path("test/fixtures/redisChild.ts"), [url, prefix, signature, String(asks)])
 
 describe("RedisAlertLimiter.layer across processes", () => {
   it("8 processes asking 1,000 times each at once send one alert in total; the key has a TTL", async () => {

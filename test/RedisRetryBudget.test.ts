@@ -4,8 +4,6 @@
  * stopped and restarted, wrong password). Real redis-server processes on 127.0.0.1; time, for the
  * buckets and for the flush loops, is the TestClock's.
  */
-import { spawn } from "node:child_process"
-import { createInterface } from "node:readline"
 import { describe, expect, it } from "@effect/vitest"
 import {
   Chunk,
@@ -25,6 +23,7 @@ import { RetryBudget } from "../src/index.js"
 import { budgetKey, LOG_PREFIX, MAX_KEYS_PER_CALL } from "../src/internal/redis/budget.js"
 import { TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
 import * as RedisRetryBudget from "../src/RedisRetryBudget.js"
+import { startChild } from "./support/child.js"
 import { type Compiled, compileForNode } from "./support/compileForNode.js"
 import { captureLogs } from "./support/logs.js"
 import { ownRedisServer, redisClient, redisTestUrl, scriptCalls, uniquePrefix } from "./support/redis.js"
@@ -449,19 +448,15 @@ describe("RedisRetryBudget.layer across processes", () => {
   // The shared budget: minPerSecond 10 over 10 seconds, percent 0.
   const SHARED = 100
 
-  const startReplica = (url: string, prefix: string, key: string) => {
-    const script = compiled.path("test/fixtures/budgetChild.ts")
-    const args = [url, prefix, key, String(ASKS), String(PACE_MILLIS), String(FLUSH_INTERVAL_MILLIS)]
-    const child = spawn(process.execPath, [script, ...args], { stdio: ["pipe", "pipe", "inherit"] })
-    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
-    const exitCode = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-    const nextLine = async () => {
-      const line = await lines.next()
-      if (line.done) throw new Error(`replica exited early with code ${await exitCode}`)
-      return line.value
-    }
-    return { child, nextLine, exitCode }
-  }
+  const startReplica = (url: string, prefix: string, key: string) =>
+    startChild(compiled.path("test/fixtures/budgetChild.ts"), [
+      url,
+      prefix,
+      key,
+      String(ASKS),
+      String(PACE_MILLIS),
+      String(FLUSH_INTERVAL_MILLIS)
+    ])
 
   it("4 processes asking for retries together stay within the shared budget, give or take the lag", {
     timeout: 60_000
