@@ -6,8 +6,9 @@ import { randomUUID } from "node:crypto"
 import { type AddressInfo, createServer, type Socket } from "node:net"
 import { Effect, type Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
-import { inject } from "vitest"
+import { expect, inject } from "vitest"
 import type * as AlertLimiter from "../../src/AlertLimiter.js"
+import { InvalidOptionError } from "../../src/internal/options.js"
 import { LOG_PREFIX } from "../../src/internal/redis/limiter.js"
 import * as RedisAlertLimiter from "../../src/RedisAlertLimiter.js"
 import { captureLogs } from "./logs.js"
@@ -116,3 +117,26 @@ export const scriptCalls = (client: Redis) =>
     for (const match of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(match[1])
     return calls
   })
+
+/**
+ * Asserts that `build` refuses, with `InvalidOptionError` on option `url`, a URL that is not
+ * redis:// or not `Redacted`, and that the error never shows the secret in it.
+ */
+export const expectUrlRefused = (build: (url: Redacted.Redacted<string>) => unknown) => {
+  const secret = "s3cret-in-url"
+  for (const url of [
+    Redacted.make(`http://user:${secret}@127.0.0.1:6379`),
+    Redacted.make(`not a url ${secret}`),
+    `redis://:${secret}@127.0.0.1:6379` as unknown as Redacted.Redacted<string>
+  ]) {
+    let thrown: unknown
+    try {
+      build(url)
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(InvalidOptionError)
+    expect((thrown as InvalidOptionError).option).toBe("url")
+    expect(String(thrown)).not.toContain(secret)
+  }
+}
