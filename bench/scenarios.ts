@@ -7,6 +7,7 @@
  */
 
 import { scenario as budget } from "./budget.js"
+import { scenario as delivery } from "./delivery.js"
 import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
 import { scenario as redact } from "./redact.js"
@@ -24,7 +25,8 @@ export const scenarios: ReadonlyArray<Scenario> = [
   memory,
   storm,
   budget,
-  redact
+  redact,
+  delivery
 ]
 
 /** Scenarios planned whose code does not exist yet: listed in the results file. */

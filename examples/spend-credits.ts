@@ -114,7 +114,7 @@ const program = Effect.gen(function* () {
 
   const succeeded = results.filter((result) => result._tag === "Right").length
   const counts = yield* Effect.all({
-    delivered: alerts(Metrics.alertsSent),
+    fired: alerts(Metrics.alertsSent),
     failed: alerts(Metrics.alertsFailed),
     suppressed: alerts(Metrics.alertsSuppressed),
     resolved: alerts(Metrics.incidentsResolved)
@@ -125,7 +125,7 @@ const program = Effect.gen(function* () {
       "summary",
       `  calls:              ${results.length} (${succeeded} succeeded once the server recovered)`,
       `  attempts:           ${billing.requests()} requests to the billing server (${FAILING_REQUESTS} failed)`,
-      `  alerts fired:       ${counts.delivered - counts.resolved}${counts.failed > 0 ? ` (and ${counts.failed} the notifier failed to deliver, logged)` : ""}`,
+      `  alerts fired:       ${counts.fired}${counts.failed > 0 ? ` (${counts.failed} of them not delivered, logged)` : ""}`,
       `  alerts suppressed:  ${counts.suppressed}`,
       `  incidents resolved: ${counts.resolved}`
     ].join("\n")

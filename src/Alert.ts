@@ -6,40 +6,28 @@
 import type { Effect } from "effect"
 import * as Internal from "./internal/alert.js"
 import * as Describe from "./internal/describe.js"
+import type { Incidents } from "./internal/incidents.js"
 import type { AlertLimiter } from "./internal/limiter.js"
 import type { Notifier } from "./internal/notifier.js"
 import * as Redact from "./internal/redact.js"
 
-export type {
+export {
   /**
-   * An alert, as every destination receives it: an incident that fires, or resolves. Plain data,
-   * with everything a notifier needs to render it without parsing `text`:
-   *
-   * - `_tag`: `"Firing"` or `"Resolved"`; `severity`: `"critical" | "error" | "warning" | "info"`
-   *   (a resolved event keeps the severity it fired with, so label-keyed destinations match them).
-   * - `title` (one line) and `text` (the whole plain-text body), scrubbed of secrets.
-   * - `operation`, `context`, `signature` (what the limiter keys on), `channel` (when one was asked).
-   * - `dedupKey`: stable for the incident, the same in its firing and resolved events (PagerDuty's
-   *   `dedup_key`, Alertmanager's labels); at most 255 characters; the context, the operation and a
-   *   hash of the signature, so no error text (nor secret) is in it.
-   * - `attempt`: the failed attempt that fired it, when known; `error`: `{ type, message }`,
-   *   scrubbed and cut to 500 characters.
-   * - `suppressed`, `heldBack`: what the limiter kept back (firing: since the previous alert;
-   *   resolved: suppressed since it first fired); `failures`: resolved, the failed attempts
-   *   counted since it first fired.
-   * - `startedAt`: Clock millis of the incident's first failure (or first firing); `at`: of this
-   *   event.
+   * An alert, as every destination receives it: a tagged union of {@link Firing} and
+   * {@link Resolved}. Every string field is scrubbed of the secrets the redactor knows, the
+   * signature included. The value of the same name has constructors, `$is` and `$match`
+   * (`Data.taggedEnum`).
    *
    * @example
    * ```ts
    * import { Effect } from "effect"
-   * import { type Alert, Notifier } from "effect-retry-alerts"
+   * import { Alert, Notifier } from "effect-retry-alerts"
    *
-   * const render = (event: Alert.AlertEvent): string =>
-   *   event._tag === "Firing"
-   *     ? `[${event.severity}] ${event.title} (attempt ${event.attempt ?? "?"})`
-   *     : `resolved: ${event.title}`
-   * const layerConsole = Notifier.make((event) => Effect.sync(() => console.log(render(event))))
+   * const render = Alert.AlertEvent.$match({
+   *   Firing: (event) => `[${event.severity}] ${event.title} (attempt ${event.attempt ?? "?"}): ${event.error.message}`,
+   *   Resolved: (event) => `resolved after ${event.failures} failures: ${event.title}`
+   * })
+   * const layerConsole = Notifier.layer(Notifier.make((event) => Effect.sync(() => console.log(render(event)))))
    * ```
    *
    * @since 0.2.0
@@ -47,12 +35,48 @@ export type {
    */
   AlertEvent,
   /**
+   * What both kinds of event carry:
+   *
+   * - `severity`: `"critical" | "error" | "warning" | "info"` (a resolved event keeps the severity
+   *   it fired with, so label-keyed destinations match them).
+   * - `title` (one line) and `text` (the whole plain-text body).
+   * - `operation`, `context`, `signature` (what the limiter keys on), `channel` (when one was asked).
+   * - `dedupKey`: stable for the incident, the same in its firing and resolved events (PagerDuty's
+   *   `dedup_key`, Alertmanager's labels); at most 255 characters; the context, the operation and a
+   *   hash of the raw signature.
+   * - `suppressed`: firing, identical alerts suppressed since the previous one went out; resolved,
+   *   since it first fired.
+   * - `startedAt`: Clock millis of the incident's first failure (or first firing); `at`: of this
+   *   event.
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  type EventFields,
+  /**
+   * An incident fires. Beyond {@link EventFields}: `attempt` (the failed attempt that fired it,
+   * when known), `error` (`{ type, message }`, scrubbed and cut to 500 characters) and `heldBack`
+   * (other alerts the channel ceiling held back since the previous one went out).
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  type Firing,
+  /**
+   * An incident resolves. Beyond {@link EventFields}: `failures` (failed attempts counted since it
+   * first fired) and `firedAt` (Clock millis of its first firing).
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  type Resolved,
+  /**
    * How urgent an alert is: `"critical"`, `"error"`, `"warning"` or `"info"`.
    *
    * @since 0.2.0
    * @category models
    */
-  Severity
+  type Severity
 } from "./internal/notifier.js"
 
 /**
@@ -81,12 +105,13 @@ export const INFRASTRUCTURE_ERROR_TEXT_LENGTH: number = Internal.INFRASTRUCTURE_
 
 /**
  * Sends `message` unless an alert with the same signature (`name`, `error`, `context`) went out
- * within the limiter's window. Succeeds with `true` when the notifier delivered it, `false` when
- * it was suppressed or could not be delivered.
+ * within the limiter's window. Succeeds with `true` when the alert was handed to the notifier,
+ * `false` when it was suppressed or held back. It does not wait for the delivery: the notifier
+ * layers deliver from their own queue, off the caller's fiber.
  *
  * It never fails: a notifier failure or defect is logged with the alert text (so the alert is not
- * lost) and swallowed, and the limiter still counts the alert as sent, so a broken notifier does
- * not cause a storm of resends.
+ * lost), and the limiter still counts the alert as sent, so a broken notifier does not cause a
+ * storm of resends.
  *
  * Two limits apply: one alert per signature per window (`AlertLimiter.check`), and the channel
  * ceiling, at most N alerts per minute across all signatures (`AlertLimiter.admit`). The text of
@@ -116,7 +141,7 @@ export const sendRateLimited: (
   context: string,
   message: string,
   channel?: string
-) => Effect.Effect<boolean, never, AlertLimiter | Notifier> = Internal.sendRateLimited
+) => Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier> = Internal.sendRateLimited
 
 /**
  * The text of the critical alert sent when an operation reaches attempt `attempt` of the
@@ -143,7 +168,7 @@ export const criticalRetryMessage: (
 
 /**
  * Sends the critical retry alert of {@link criticalRetryMessage}, rate limited by signature.
- * Same result as {@link sendRateLimited}: `true` when delivered, never fails.
+ * Same result as {@link sendRateLimited}: `true` when handed to the notifier, never fails.
  *
  * @example
  * ```ts
@@ -163,7 +188,7 @@ export const sendCriticalRetryAlert: (
   attempt: number,
   error: unknown,
   context?: string
-) => Effect.Effect<boolean, never, AlertLimiter | Notifier> = Internal.sendCriticalRetryAlert
+) => Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier> = Internal.sendCriticalRetryAlert
 
 /**
  * What an infrastructure alert is about: the resource and action of a `Retry.connRetry`.
@@ -219,7 +244,7 @@ export const infrastructureMessage: (alert: InfrastructureAlert) => string = Int
  */
 export const sendInfrastructureAlert: (
   alert: InfrastructureAlert
-) => Effect.Effect<boolean, never, AlertLimiter | Notifier> = Internal.sendInfrastructureAlert
+) => Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier> = Internal.sendInfrastructureAlert
 
 /**
  * Scrubs secrets out of alert text, replacing each by a visible `[REDACTED…]` placeholder and

@@ -1,10 +1,13 @@
 /**
- * Decides whether an alert may be sent: at most one alert per signature per window.
+ * Decides whether an alert may be sent: at most one alert per signature per window, and at most
+ * `ceiling` a minute in all. Which incidents are open is the `Incidents` service's; the memory
+ * layers here provide both.
  *
  * @since 0.1.0
  */
 import { Context, type Duration, Effect, Layer } from "effect"
 import * as Fingerprint from "./Fingerprint.js"
+import * as IncidentsInternal from "./internal/incidents.js"
 import * as Internal from "./internal/limiter.js"
 import { type Admission, AlertLimiter, type AlertLimiterService, type Decision } from "./internal/limiter.js"
 
@@ -76,8 +79,6 @@ export {
    *
    * - `signature(name, error, context)` builds the key that identifies "the same alert".
    * - `check(signature)` decides for one signature and records the decision.
-   * - `shouldSend(signature)`, optional: a fast path of `check` that answers only `send`, and
-   *   records the decision exactly as `check` does; {@link shouldSendAlert} uses it when present.
    * - `admit` asks the channel ceiling (at most N alerts per minute across all signatures) for
    *   room for one alert that `check` allowed, and records it when admitted.
    * - `reset` forgets every signature; `size` tells how many are remembered.
@@ -129,7 +130,10 @@ export const signature: (name: string, error: unknown, context?: string) => stri
 export interface MemoryOptions {
   /** Minimum time between two alerts with one signature. Default {@link DEFAULT_WINDOW}. */
   readonly window?: Duration.DurationInput | undefined
-  /** Most signatures remembered at once. Default {@link DEFAULT_MAX_ENTRIES}. */
+  /**
+   * Most signatures remembered at once, and (in {@link layerMemory}) most open incidents. Default
+   * {@link DEFAULT_MAX_ENTRIES}.
+   */
   readonly maxEntries?: number | undefined
   /**
    * Which failures count as the same alert: `"exact"` (the default, the original signature),
@@ -169,7 +173,6 @@ export interface MemoryOptions {
  *   AlertLimiter.AlertLimiter,
  *   Effect.map(AlertLimiter.make({ window: "10 minutes" }), (limiter) => ({
  *     ...limiter,
- *     shouldSend: undefined,
  *     check: (signature: string) =>
  *       Effect.tap(limiter.check(signature), (decision) => Effect.sync(() => decision.send || suppressed++))
  *   }))
@@ -183,8 +186,9 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
   Internal.makeMemory(options)
 
 /**
- * An in-memory limiter layer: one alert per signature per `window`, at most `maxEntries`
- * signatures remembered. Each build has its own state. See {@link make}.
+ * The in-memory alert services: the limiter (one alert per signature per `window`, at most
+ * `maxEntries` signatures remembered, see {@link make}) and an `Incidents` store in memory (at
+ * most `maxEntries` open incidents, see `Incidents.make`). Each build has its own state.
  *
  * @example
  * ```ts
@@ -198,11 +202,19 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
  * @since 0.1.0
  * @category layers
  */
-export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AlertLimiter> =>
-  Layer.effect(AlertLimiter, make(options))
+export const layerMemory = (
+  options: MemoryOptions = {}
+): Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> => {
+  const incidents = IncidentsInternal.makeMemory({ maxEntries: options.maxEntries })
+  return Layer.merge(
+    Layer.effect(AlertLimiter, make(options)),
+    Layer.effect(IncidentsInternal.Incidents, incidents)
+  )
+}
 
 /**
- * The default limiter: {@link layerMemory} with its defaults (5 minute window, 10,000 entries).
+ * The default alert services: {@link layerMemory} with its defaults (5 minute window, 10,000
+ * entries): the limiter and the incident store, in memory.
  *
  * @example
  * ```ts
@@ -217,7 +229,7 @@ export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<AlertLimit
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<AlertLimiter> = layerMemory()
+export const layer: Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> = layerMemory()
 
 /**
  * Asks the limiter about one signature and records the decision.
@@ -276,12 +288,11 @@ export const shouldSendAlert = (
   error: unknown,
   context = ""
 ): Effect.Effect<boolean, never, AlertLimiter> =>
-  withLimiter((limiter) => {
-    const signature = limiter.signature(name, error, context)
-    return limiter.shouldSend === undefined
-      ? Effect.flatMap(limiter.check(signature), (decision) => (decision.send ? sendTrue : sendFalse))
-      : limiter.shouldSend(signature)
-  })
+  withLimiter((limiter) =>
+    Effect.flatMap(limiter.check(limiter.signature(name, error, context)), (decision) =>
+      decision.send ? sendTrue : sendFalse
+    )
+  )
 
 /**
  * Asks the channel ceiling for room for one alert and records it when admitted. Call it after

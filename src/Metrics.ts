@@ -38,13 +38,15 @@ export const giveUps = Metric.counter("effect_retry_alerts_give_ups_total", {
 })
 
 /**
- * Alerts delivered by the notifier, tagged `operation`.
+ * Firing alerts the limiter let through and the alert path handed to the notifier, tagged
+ * `operation`. Resolved events are counted by {@link incidentsResolved}; a delivery that then
+ * fails is counted by {@link alertsFailed} too.
  *
  * @since 0.1.0
  * @category metrics
  */
 export const alertsSent = Metric.counter("effect_retry_alerts_alerts_sent_total", {
-  description: "Alerts delivered by the notifier, by operation",
+  description: "Firing alerts handed to the notifier, by operation",
   incremental: true
 })
 
@@ -119,5 +121,29 @@ export const retriesRefused = Metric.counter("effect_retry_alerts_retries_refuse
  */
 export const incidentsResolved = Metric.counter("effect_retry_alerts_incidents_resolved_total", {
   description: "Incidents resolved: the operation succeeded after its alert fired, by operation",
+  incremental: true
+})
+
+/**
+ * Alert events a notifier dropped without trying to deliver them: its queue was full, or it was
+ * shutting down. Tagged `operation`. Each drop is also logged (once a minute, with the count).
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const alertsDropped = Metric.counter("effect_retry_alerts_alerts_dropped_total", {
+  description: "Alert events dropped by a notifier's full queue or at its shutdown, by operation",
+  incremental: true
+})
+
+/**
+ * Open incidents forgotten because the incident store reached its `maxEntries`: the least recently
+ * active one goes, and will send no resolved event. Tagged `operation`; each is also logged.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const incidentsEvicted = Metric.counter("effect_retry_alerts_incidents_evicted_total", {
+  description: "Open incidents forgotten at the incident store's bound, by operation",
   incremental: true
 })

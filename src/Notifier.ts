@@ -18,6 +18,7 @@ import {
   Redacted,
   type Scope
 } from "effect"
+import * as Delivery from "./internal/delivery.js"
 import * as Internal from "./internal/notifier.js"
 import { type AlertEvent, Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
 import * as Alertmanager from "./internal/notifiers/alertmanager.js"
@@ -246,12 +247,151 @@ export const DEFAULT_WEBHOOK_MAX_ATTEMPTS: number = Webhook.DEFAULT_MAX_ATTEMPTS
  * @since 0.2.0
  * @category models
  */
-export interface DeliveryOptions {
-  /** Deadline of one delivery, tries and waits included. Default {@link DEFAULT_WEBHOOK_TIMEOUT}. */
+export interface DeliveryOptions extends QueueOptions {
+  /**
+   * Deadline of one delivery, counted from the moment the alert path hands the event over:
+   * waiting in the queue, tries and waits included. Default {@link DEFAULT_WEBHOOK_TIMEOUT}.
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /** Most tries of one delivery. Default {@link DEFAULT_WEBHOOK_MAX_ATTEMPTS}. */
   readonly maxAttempts?: number | undefined
 }
+
+/**
+ * How a notifier layer delivers off the caller's path: the alert path hands each event to the
+ * layer's bounded queue and returns at once; `concurrency` fibers in the layer's scope deliver
+ * from it.
+ *
+ * - `concurrency`: deliveries at once, so a hanging destination holds this many sockets, not one
+ *   per alert. Default {@link DEFAULT_CONCURRENCY}.
+ * - `queueCapacity`: events waiting; past it new events are dropped, counted in
+ *   `Metrics.alertsDropped` and logged (once a minute, with the count). Default
+ *   {@link DEFAULT_QUEUE_CAPACITY}.
+ * - `drainTimeout`: when the layer is released, how long it waits for queued events to be
+ *   delivered; what is left is logged with its titles. Default {@link DEFAULT_DRAIN_TIMEOUT}.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const queue: Notifier.QueueOptions = { concurrency: 2, queueCapacity: 500, drainTimeout: "10 seconds" }
+ * ```
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface QueueOptions {
+  readonly concurrency?: number | undefined
+  readonly queueCapacity?: number | undefined
+  readonly drainTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * Deliveries a notifier layer runs at once: 4.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const sockets: number = Notifier.DEFAULT_CONCURRENCY // 4
+ * ```
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const DEFAULT_CONCURRENCY: number = Delivery.DEFAULT_CONCURRENCY
+
+/**
+ * Events a notifier layer holds waiting for delivery: 1,000.
+ *
+ * @example
+ * ```ts
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const waiting: number = Notifier.DEFAULT_QUEUE_CAPACITY // 1000
+ * ```
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const DEFAULT_QUEUE_CAPACITY: number = Delivery.DEFAULT_CAPACITY
+
+/**
+ * How long a notifier layer, when released, waits for its queued events: 5 seconds.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * const seconds = Duration.toSeconds(Notifier.DEFAULT_DRAIN_TIMEOUT) // 5
+ * ```
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const DEFAULT_DRAIN_TIMEOUT: Duration.Duration = Delivery.DEFAULT_DRAIN_TIMEOUT
+
+/** The queue settings of a destination layer, validated where the layer is written. */
+const queueOf = (destination: string, options: DeliveryOptions): Delivery.QueueSettings =>
+  Delivery.settings(
+    destination,
+    options,
+    Options.duration("timeout", options.timeout ?? Webhook.DEFAULT_TIMEOUT)
+  )
+
+/** `make` behind the queue of `settings`, as a layer. */
+const queuedLayer = <E, R>(
+  make: Effect.Effect<NotifierService, E, R>,
+  settings: Delivery.QueueSettings
+): Layer.Layer<Notifier, E, Exclude<R, Scope.Scope>> =>
+  Layer.scoped(
+    Notifier,
+    Effect.flatMap(make, (destination) => Delivery.queued(destination, settings))
+  )
+
+/**
+ * A notifier layer of your own, delivering off the caller's path like the built-in ones: the
+ * alert path hands each event to a bounded queue and returns; `concurrency` fibers deliver it
+ * with `notifier.notify`, within `timeout` (default 10 seconds, queueing included), and a
+ * failure is logged with the alert's text and counted in `Metrics.alertsFailed`. Takes a service
+ * ({@link make}, {@link fromText}) or an effect that builds one.
+ *
+ * A service provided with `Layer.succeed(Notifier.Notifier, ...)` is called on the caller's
+ * fiber instead, so a slow destination slows the retry that alerts: use this.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Notifier } from "effect-retry-alerts"
+ *
+ * declare const pager: { send: (text: string) => Promise<void> }
+ *
+ * const layerPager = Notifier.layer(
+ *   Notifier.fromText((text) =>
+ *     Effect.tryPromise({
+ *       try: () => pager.send(text),
+ *       catch: (cause) => new Notifier.NotifierError({ message: "pager unavailable", cause })
+ *     })
+ *   ),
+ *   { concurrency: 2, timeout: "30 seconds" }
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layer = <E = never, R = never>(
+  notifier: NotifierService | Effect.Effect<NotifierService, E, R>,
+  options: QueueOptions & {
+    readonly timeout?: Duration.DurationInput | undefined
+    readonly name?: string
+  } = {}
+): Layer.Layer<Notifier, E, Exclude<R, Scope.Scope>> =>
+  queuedLayer(
+    Effect.isEffect(notifier) ? notifier : Effect.succeed(notifier),
+    queueOf(options.name === undefined ? "Notifier" : Options.name("name", options.name), options)
+  )
 
 /**
  * Options shared by the webhook notifiers.
@@ -341,7 +481,7 @@ export const makeDiscord = (
  * @category layers
  */
 export const layerDiscord = (options: DiscordOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
-  Layer.effect(Notifier, makeDiscord(options))
+  queuedLayer(makeDiscord(options), queueOf("Discord", options))
 
 /**
  * Builds a Slack incoming-webhook notifier. See {@link layerSlack}.
@@ -390,7 +530,7 @@ export const makeSlack = (
  * @category layers
  */
 export const layerSlack = (options: SlackOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
-  Layer.effect(Notifier, makeSlack(options))
+  queuedLayer(makeSlack(options), queueOf("Slack", options))
 
 /**
  * PagerDuty's Events API v2 endpoint, where {@link layerPagerDuty} posts unless told otherwise
@@ -506,7 +646,8 @@ export const makePagerDuty = (
  */
 export const layerPagerDuty = (
   options: PagerDutyOptions
-): Layer.Layer<Notifier, never, HttpClient.HttpClient> => Layer.effect(Notifier, makePagerDuty(options))
+): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  queuedLayer(makePagerDuty(options), queueOf("PagerDuty", options))
 
 /**
  * How often {@link layerAlertmanager} pushes open incidents again: every minute.
@@ -635,13 +776,14 @@ export const makeAlertmanager = (
  */
 export const layerAlertmanager = (
   options: AlertmanagerOptions
-): Layer.Layer<Notifier, never, HttpClient.HttpClient> => Layer.scoped(Notifier, makeAlertmanager(options))
+): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  queuedLayer(makeAlertmanager(options), queueOf("Alertmanager", options))
 
 /**
  * Combines notifiers: every alert goes to all of them at once, and one failing does not stop the
  * others. Succeeds when all delivered; otherwise fails, once all have finished, with a
- * {@link NotifierError} naming each failure (so `Alert.sendRateLimited` logs it and answers
- * `false`).
+ * {@link NotifierError} naming each failure (which the queue of {@link layer}, or the alert path,
+ * logs). Queued services (from layers) each deliver from their own queue.
  *
  * @example
  * ```ts

@@ -1,10 +1,14 @@
 /**
  * A notifier for tests, as `TestClock` is a clock for tests: it records every alert and can be
- * told to fail. `NotifierTest.layer` provides both the `Notifier` and the controls.
+ * told to fail. `NotifierTest.layer` provides both the `Notifier` and the controls. Like the
+ * real notifier layers, it delivers from a queue off the caller's path; `sent` and `attempts`
+ * first wait until what was handed over has been recorded, so a test reads them right after
+ * the retry that alerted.
  *
  * @since 0.2.0
  */
-import { type Cause, Context, Effect, Layer, Ref } from "effect"
+import { type Cause, Context, Duration, Effect, Layer, Ref, type Scope } from "effect"
+import * as Delivery from "./internal/delivery.js"
 import { type AlertEvent, Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
 
 /**
@@ -14,10 +18,12 @@ import { type AlertEvent, Notifier, type NotifierError, type NotifierService } f
  * @category models
  */
 export interface NotifierTestService {
-  /** Events delivered (calls that succeeded), oldest first. */
+  /** Events delivered (calls that succeeded), oldest first, once the queue is idle. */
   readonly sent: Effect.Effect<ReadonlyArray<AlertEvent>>
-  /** Every call, delivered or not, oldest first. */
+  /** Every call, delivered or not, oldest first, once the queue is idle. */
   readonly attempts: Effect.Effect<ReadonlyArray<AlertEvent>>
+  /** Waits until every event handed over so far has been delivered or failed. */
+  readonly flush: Effect.Effect<void>
   /**
    * Makes every following call end with `cause` (`Cause.fail(new NotifierError(...))` for a
    * failure, `Cause.die(defect)` for a defect), or deliver again with `undefined`.
@@ -58,8 +64,8 @@ export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest"
  * import { Effect, Layer } from "effect"
  * import { Notifier, NotifierTest } from "effect-retry-alerts"
  *
- * // The recording notifier as a plain service, e.g. to wrap it.
- * const layerUpperCase = Layer.effect(
+ * // The recording notifier as a service (queued, so built in a scope), e.g. to wrap it.
+ * const layerUpperCase = Layer.scoped(
  *   Notifier.Notifier,
  *   Effect.map(NotifierTest.make, ([notifier]) =>
  *     Notifier.make((event) => notifier.notify({ ...event, text: event.text.toUpperCase() }))
@@ -70,27 +76,37 @@ export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest"
  * @since 0.2.0
  * @category constructors
  */
-export const make: Effect.Effect<readonly [NotifierService, NotifierTestService]> = Effect.gen(function* () {
-  const sent = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
-  const attempts = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
-  const failure = yield* Ref.make<Cause.Cause<NotifierError> | undefined>(undefined)
-  const notifier: NotifierService = {
-    notify: (event) =>
-      Ref.update(attempts, (all) => [...all, event]).pipe(
-        Effect.zipRight(Ref.get(failure)),
-        Effect.flatMap((cause) =>
-          cause === undefined ? Ref.update(sent, (all) => [...all, event]) : Effect.failCause(cause)
+export const make: Effect.Effect<readonly [NotifierService, NotifierTestService], never, Scope.Scope> =
+  Effect.gen(function* () {
+    const sent = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
+    const attempts = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
+    const failure = yield* Ref.make<Cause.Cause<NotifierError> | undefined>(undefined)
+    const recording: NotifierService = {
+      notify: (event) =>
+        Ref.update(attempts, (all) => [...all, event]).pipe(
+          Effect.zipRight(Ref.get(failure)),
+          Effect.flatMap((cause) =>
+            cause === undefined ? Ref.update(sent, (all) => [...all, event]) : Effect.failCause(cause)
+          )
         )
-      )
-  }
-  const controls: NotifierTestService = {
-    sent: Ref.get(sent),
-    attempts: Ref.get(attempts),
-    setFailure: (cause) => Ref.set(failure, cause),
-    clear: Effect.zipRight(Ref.set(sent, []), Ref.set(attempts, []))
-  }
-  return [notifier, controls] as const
-})
+    }
+    const notifier = yield* Delivery.queued(recording, queueSettings)
+    const controls: NotifierTestService = {
+      sent: Effect.zipRight(notifier.flush, Ref.get(sent)),
+      attempts: Effect.zipRight(notifier.flush, Ref.get(attempts)),
+      flush: notifier.flush,
+      setFailure: (cause) => Ref.set(failure, cause),
+      clear: Effect.zipRight(notifier.flush, Effect.zipRight(Ref.set(sent, []), Ref.set(attempts, [])))
+    }
+    return [{ notify: notifier.notify }, controls] as const
+  })
+
+// One delivery at a time, so events are recorded in the order they were handed over.
+const queueSettings = Delivery.settings(
+  "NotifierTest",
+  { concurrency: 1, queueCapacity: 100_000 },
+  Duration.seconds(10)
+)
 
 /**
  * A notifier for tests: records every alert and can be told to fail. Provides both `Notifier`
@@ -103,16 +119,17 @@ export const make: Effect.Effect<readonly [NotifierService, NotifierTestService]
  *
  * const program = Effect.gen(function* () {
  *   yield* NotifierTest.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook down" })))
- *   const delivered = yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "text")
+ *   yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "text")
  *   const attempts = yield* NotifierTest.attempts
- *   return [delivered, attempts.length] // [false, 1]
+ *   const sent = yield* NotifierTest.sent
+ *   return [attempts.length, sent.length] // [1, 0]: tried, not delivered (and logged)
  * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
  * ```
  *
  * @since 0.2.0
  * @category layers
  */
-export const layer: Layer.Layer<Notifier | NotifierTest> = Layer.effectContext(
+export const layer: Layer.Layer<Notifier | NotifierTest> = Layer.scopedContext(
   Effect.map(make, ([notifier, controls]) =>
     Context.make(Notifier, notifier).pipe(Context.add(NotifierTest, controls))
   )
@@ -206,4 +223,27 @@ export const setFailure = (
 export const clear: Effect.Effect<void, never, NotifierTest> = Effect.flatMap(
   NotifierTest,
   (test) => test.clear
+)
+
+/**
+ * Waits until every event handed to the test notifier so far has been delivered or failed.
+ * {@link sent} and {@link attempts} wait for it themselves.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
+ *
+ * const program = Effect.gen(function* () {
+ *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
+ *   yield* NotifierTest.flush
+ * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * ```
+ *
+ * @since 0.3.0
+ * @category accessors
+ */
+export const flush: Effect.Effect<void, never, NotifierTest> = Effect.flatMap(
+  NotifierTest,
+  (test) => test.flush
 )

@@ -1,14 +1,18 @@
 /**
  * An alert limiter shared by many processes through Redis: of 20 replicas hitting one broken
- * dependency, one alert goes out per window. From the `effect-retry-alerts/redis` entry point;
- * needs the optional peer dependency `ioredis` (5.x), loaded when the layer is built.
+ * dependency, one alert goes out per window. Its layers provide the Redis incident store too
+ * (`RedisIncidents`), on the same connection, so one line sets up both. From the
+ * `effect-retry-alerts/redis` entry point; needs the optional peer dependency `ioredis` (5.x),
+ * loaded when the layer is built.
  *
  * @since 0.2.0
  */
-import { type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
+import { type ConfigError, Context, type Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import type * as Fingerprint from "./Fingerprint.js"
+import { Incidents } from "./internal/incidents.js"
 import { AlertLimiter } from "./internal/limiter.js"
 import * as Connection from "./internal/redis/connection.js"
+import * as IncidentsInternal from "./internal/redis/incidents.js"
 import * as Internal from "./internal/redis/limiter.js"
 
 /**
@@ -23,18 +27,24 @@ export interface RedisOptions {
    * `redis://127.0.0.1:6379`. Redacted because it may carry the password.
    */
   readonly url?: Redacted.Redacted<string> | undefined
-  /** Prepended to every key this limiter writes. Default `"retry-alerts:"`. */
+  /** Prepended to every key (and to the channel) the limiter and the incident store use. Default `"retry-alerts:"`. */
   readonly prefix?: string | undefined
   /** Minimum time between two alerts with one signature, across all processes. Default 5 minutes. */
   readonly window?: Duration.DurationInput | undefined
-  /** Longest a decision waits for Redis before this process decides alone. Default 250 millis. */
+  /** Longest a decision or an incident's change waits for Redis before this process decides alone. Default 250 millis. */
   readonly timeout?: Duration.DurationInput | undefined
-  /** Most signatures the in-process front remembers. Default 10,000. */
+  /** Most signatures the in-process front remembers, and most open incidents this process keeps. Default 10,000. */
   readonly maxEntries?: number | undefined
   /** Which failures count as the same alert, as in `AlertLimiter.layerMemory`. Default `"exact"`. */
   readonly fingerprint?: Fingerprint.Fingerprint | undefined
   /** Most alerts per minute across all signatures and processes; 0 turns it off. Default 20. */
   readonly ceiling?: number | undefined
+  /**
+   * How often this process reads every open incident from Redis, besides what it hears on the
+   * channel: the longest a missed message leaves it unaware. Default 10 seconds. See
+   * `RedisIncidents.layer`.
+   */
+  readonly syncInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -74,8 +84,12 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  *   alone (an alert may be sent twice, never lost) and logs a warning at most once per window.
  * - The channel ceiling (`ceiling` alerts a minute, default 20) is shared too; during an outage
  *   each process applies it alone. `fingerprint` works as in `AlertLimiter.layerMemory`.
- * - `reset` deletes every key under `prefix` (for every process); `size` counts the signatures.
- * - The connection closes when the layer is released.
+ * - `reset` deletes the limiter's keys under `prefix` (for every process); `size` counts the
+ *   signatures.
+ * - It provides the `Incidents` service too: `RedisIncidents.layer` with the same `url`,
+ *   `prefix`, `timeout`, `maxEntries` and `syncInterval`, whose warnings come at most once per
+ *   `window`. Both use one command connection; the incident store adds a subscriber connection.
+ * - The connections close when the layer is released.
  *
  * Throws `InvalidOptionError` when an option is invalid (the URL itself is never shown).
  *
@@ -85,27 +99,46 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  * import { AlertLimiter } from "effect-retry-alerts"
  * import { RedisAlertLimiter } from "effect-retry-alerts/redis"
  *
- * const limiter = RedisAlertLimiter.layer({
+ * const alerting = RedisAlertLimiter.layer({
  *   url: Redacted.make("redis://:secret@redis.internal:6379"),
  *   window: "5 minutes"
  * })
  * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
  * // Effect.runPromise(main) connects to Redis.
- * const main = program.pipe(Effect.provide(limiter))
+ * const main = program.pipe(Effect.provide(alerting))
  * ```
  *
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options: RedisOptions = {}): Layer.Layer<AlertLimiter> => {
-  const settings = Internal.settings(options)
+export const layer = (options: RedisOptions = {}): Layer.Layer<AlertLimiter | Incidents> => {
+  const build = builder(options)
   const url = Connection.checkUrl(options.url ?? Redacted.make(DEFAULT_URL))
-  return Layer.scoped(AlertLimiter, Internal.make(settings, url))
+  return Layer.scopedContext(build(url))
+}
+
+/** Validates `options` now; the returned function builds both services on one connection. */
+const builder = (options: RedisOptions) => {
+  const settings = Internal.settings(options)
+  const incidentSettings = IncidentsInternal.settings(options, settings.windowMillis)
+  return (
+    url: Redacted.Redacted<string>
+  ): Effect.Effect<Context.Context<AlertLimiter | Incidents>, never, Scope.Scope> =>
+    Effect.gen(function* () {
+      const connection = yield* Connection.connect(url, settings.timeout, {
+        ...Internal.scripts,
+        ...IncidentsInternal.scripts
+      })
+      const limiter = yield* Internal.makeOn(settings, connection)
+      const incidents = yield* IncidentsInternal.makeOn(incidentSettings, connection, url)
+      return Context.make(AlertLimiter, limiter).pipe(Context.add(Incidents, incidents))
+    })
 }
 
 /**
  * {@link layer} with the URL read from the `REDIS_URL` configuration variable (as a
- * `Redacted`). Fails with a `ConfigError` when it is missing or not a Redis URL.
+ * `Redacted`). Fails with a `ConfigError` when it is missing or not a Redis URL. Provides the
+ * limiter and the incident store, as {@link layer}.
  *
  * @example
  * ```ts
@@ -124,11 +157,9 @@ export const layer = (options: RedisOptions = {}): Layer.Layer<AlertLimiter> => 
  */
 export const layerConfig = (
   options: Omit<RedisOptions, "url"> = {}
-): Layer.Layer<AlertLimiter, ConfigError.ConfigError> => {
-  const settings = Internal.settings(options)
-  return Layer.unwrapEffect(
-    Effect.map(Connection.urlConfig, (url) => Layer.scoped(AlertLimiter, Internal.make(settings, url)))
-  )
+): Layer.Layer<AlertLimiter | Incidents, ConfigError.ConfigError> => {
+  const build = builder(options)
+  return Layer.unwrapEffect(Effect.map(Connection.urlConfig, (url) => Layer.scopedContext(build(url))))
 }
 
 export {

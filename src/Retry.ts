@@ -374,6 +374,14 @@ class Connection<E> implements Policy.Source<E> {
   get budgetKey(): string {
     return this.built?.budgetKey ?? this.resourceName
   }
+
+  get context(): string {
+    return this.built?.context ?? `${this.resourceName}_infrastructure`
+  }
+
+  get name(): string {
+    return this.options.name ?? this.actionName
+  }
 }
 
 /** Whether a connection's options hold nothing beyond a name and `maxRetry`: those of a retry. */
@@ -547,7 +555,7 @@ export const continuous: {
       )
       // The schedule never ends, so the fallback can only be reached by a broken invariant.
       const loop = Effect.retryOrElse(attempt, schedule, (error) => Effect.die(error))
-      return alerts ? Effect.tap(loop, () => Alert.resolve(context, name, failures > 0)) : loop
+      return alerts ? Effect.tap(loop, () => Policy.resolveIfOpen(context, name)) : loop
     }) as Effect.Effect<A, never, R>
 }
 

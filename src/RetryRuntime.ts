@@ -8,7 +8,7 @@ import { Cause, Data, Effect, Exit, FiberRef, Layer, LogLevel, ManagedRuntime, O
 import * as AlertLimiter from "./AlertLimiter.js"
 import * as Alert from "./internal/alert.js"
 import { RetryBudget, type RetryBudgetService } from "./internal/budget.js"
-import { type AlertLimiterService, AlertLimiter as AlertLimiterTag } from "./internal/limiter.js"
+import { type IncidentsService, Incidents as IncidentsTag } from "./internal/incidents.js"
 import * as Options from "./internal/options.js"
 import * as Policy from "./internal/retryPolicy.js"
 import * as Notifier from "./Notifier.js"
@@ -328,7 +328,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
   // first attempts then deposit into its budget and resolve its open incidents.
   let built = false
   let budget: RetryBudgetService | undefined
-  let limiter: AlertLimiterService | undefined
+  let incidents: IncidentsService | undefined
 
   const learnLogLevel = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
     debugLogging = !LogLevel.greaterThan(minimum, LogLevel.Debug)
@@ -354,7 +354,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       if (!built && Exit.isSuccess(outer)) {
         const services = (await managed.runtime()).context.unsafeMap
         budget = services.get(RetryBudget.key) as RetryBudgetService | undefined
-        limiter = services.get(AlertLimiterTag.key) as AlertLimiterService | undefined
+        incidents = services.get(IncidentsTag.key) as IncidentsService | undefined
         built = true
       }
       const exit = Exit.isSuccess(outer) ? outer.value : outer
@@ -384,7 +384,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       run(combinator(afterFirstFailure(fn, self, args, first)), signal)
     // A success while the operation has an open incident resolves it, in the runtime.
     const resolved = (value: unknown) =>
-      run(Alert.resolve(identity.context, identity.name, false), signal).then(() => value)
+      run(Alert.resolve(identity.context, identity.name), signal).then(() => value)
     return named(function (this: unknown, ...args: Array<unknown>): Promise<unknown> {
       if (disposing !== undefined) return Promise.reject(new DisposedError())
       if (signal?.aborted) return Promise.reject(signal.reason)
@@ -399,7 +399,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       } catch (first) {
         return retryAfter(this, args, first)
       }
-      const open = limiter !== undefined && limiter.openIncidents() > 0
+      const open = incidents?.isOpen(identity.context, identity.name) === true
       // Only a thenable can still fail. `Promise.resolve` adopts it exactly as `await` would.
       if (result === null || (typeof result !== "object" && typeof result !== "function")) {
         return open ? resolved(result) : Promise.resolve(result)

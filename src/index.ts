@@ -31,6 +31,12 @@ export * as Backoff from "./Backoff.js"
  * @since 0.1.0
  */
 export * as Fingerprint from "./Fingerprint.js"
+/**
+ * Open incidents: which alerts fired and have not resolved yet, as a service over a store.
+ *
+ * @since 0.3.0
+ */
+export * as Incidents from "./Incidents.js"
 export {
   /**
    * Thrown synchronously when a combinator or layer is built with an invalid option; `option`

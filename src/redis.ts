@@ -7,11 +7,18 @@
 
 /**
  * An alert limiter shared by many processes through Redis: one alert per signature per window
- * across all replicas.
+ * across all replicas. Its layers provide the Redis incident store too.
  *
  * @since 0.2.0
  */
 export * as RedisAlertLimiter from "./RedisAlertLimiter.js"
+/**
+ * Open incidents shared by many processes through Redis: an incident opened by any replica is
+ * resolved once, by the first success of its operation on any replica.
+ *
+ * @since 0.3.0
+ */
+export * as RedisIncidents from "./RedisIncidents.js"
 /**
  * A retry budget shared by many processes through Redis: replicas calling one dependency retry
  * within one budget for it.

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Effect, Fiber, Layer, Redacted, Schedule, TestClock } from "effect"
-import { Alert, AlertLimiter, NotifierTest, Retry } from "../src/index.js"
+import { Alert, AlertLimiter, Incidents, NotifierTest, Retry } from "../src/index.js"
 import { RedisAlertLimiter } from "../src/redis.js"
 import { captureLogs } from "./support/logs.js"
 import { redisTestUrl, uniquePrefix } from "./support/redis.js"
@@ -44,7 +44,9 @@ describe("incidents", () => {
         expect(yield* Fiber.join(second)).toBe("ok")
 
         const events = yield* NotifierTest.sent
-        expect(events.map((event) => [event._tag, event.at, event.attempt])).toEqual([
+        expect(
+          events.map((event) => [event._tag, event.at, event._tag === "Firing" ? event.attempt : undefined])
+        ).toEqual([
           ["Firing", minutes(2), 3],
           ["Firing", minutes(8), 3],
           ["Resolved", minutes(12), undefined]
@@ -78,7 +80,7 @@ describe("incidents", () => {
   it.effect("10,000 fibers succeeding at once send one resolved event", () =>
     Effect.gen(function* () {
       expect(yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")).toBe(true)
-      expect(yield* AlertLimiter.AlertLimiter.pipe(Effect.map((limiter) => limiter.openIncidents()))).toBe(1)
+      expect(yield* Incidents.count).toBe(1)
       const calls = Array.from({ length: 10_000 }, () =>
         Effect.succeed("ok").pipe(Retry.retry({ name: "charge", context: "billing" }))
       )
@@ -86,8 +88,55 @@ describe("incidents", () => {
       const events = yield* NotifierTest.sent
       expect(events.map((event) => event._tag)).toEqual(["Firing", "Resolved"])
       expect(events[1]!.dedupKey).toBe(events[0]!.dedupKey)
-      expect(yield* AlertLimiter.AlertLimiter.pipe(Effect.map((limiter) => limiter.openIncidents()))).toBe(0)
+      expect(yield* Incidents.count).toBe(0)
     }).pipe(Effect.provide(services()))
+  )
+
+  it.effect(
+    "past maxEntries the least recently active incident is evicted and logged, never the new one",
+    () => {
+      const logs = captureLogs()
+      return Effect.gen(function* () {
+        // Four incidents of one operation (four messages), one store of three.
+        for (const n of [1, 2, 3, 4]) {
+          yield* Alert.sendCriticalRetryAlert("charge", 50, new Error(`HTTP 50${n}`), "billing")
+          yield* TestClock.adjust("1 second")
+        }
+        expect(yield* Incidents.count).toBe(3)
+        const evicted = logs.lines.filter((line) => line.message.startsWith("Incident "))
+        expect(evicted).toHaveLength(1)
+        expect(evicted[0]!.level).toBe("WARN")
+        expect(evicted[0]!.message).toContain("forgotten: more than 3 incidents open (maxEntries)")
+        // The first success resolves the three it still knows, the newest one included.
+        yield* Effect.succeed("ok").pipe(Retry.retry({ name: "charge", context: "billing" }))
+        const events = yield* NotifierTest.sent
+        const fired = events.filter((event) => event._tag === "Firing")
+        const resolved = events.filter((event) => event._tag === "Resolved")
+        expect(fired).toHaveLength(4)
+        expect(resolved.map((event) => event.dedupKey).sort()).toEqual(
+          fired
+            .slice(1)
+            .map((event) => event.dedupKey)
+            .sort()
+        )
+        expect(evicted[0]!.annotations.dedupKey).toBe(fired[0]!.dedupKey)
+      }).pipe(Effect.provide(Layer.mergeAll(services({ maxEntries: 3 }), logs.layer)))
+    }
+  )
+
+  it.effect("an incident that keeps failing stays; the least recently active one goes", () =>
+    Effect.gen(function* () {
+      yield* Alert.sendCriticalRetryAlert("a", 50, new Error("HTTP 500"), "x")
+      yield* Alert.sendCriticalRetryAlert("b", 50, new Error("HTTP 500"), "x")
+      // "a" fails again (a failed attempt of a loop): now "b" is the least recently active.
+      const failingA = Effect.fail(new Error("HTTP 500")).pipe(
+        Retry.retry({ name: "a", context: "x", maxAttempts: 2, schedule: Schedule.spaced("1 second") })
+      )
+      yield* Effect.exit(Effect.zipLeft(Effect.fork(failingA), TestClock.adjust("2 seconds")))
+      yield* Alert.sendCriticalRetryAlert("c", 50, new Error("HTTP 500"), "x")
+      const open = (yield* Incidents.list).map((incident) => incident.operation)
+      expect(open.sort()).toEqual(["a", "c"])
+    }).pipe(Effect.provide(services({ maxEntries: 2 })))
   )
 
   it.effect("a loop that gives up resolves nothing; the next success does", () =>
@@ -125,8 +174,10 @@ describe("incidents", () => {
     const logs = captureLogs()
     return Effect.gen(function* () {
       yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")
+      yield* NotifierTest.flush // the firing is delivered; the resolved event will fail
       yield* NotifierTest.setFailure(Cause.die(new Error("webhook gone")))
       yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
+      yield* NotifierTest.flush
       const failures = logs.lines.filter((line) => line.message.startsWith("Alert could not be delivered"))
       expect(failures.map((line) => line.message)).toEqual([
         "Alert could not be delivered: ✅ RESOLVED: charge (billing) resolved after 0s\n0 failed attempts and 0 suppressed alerts since it first fired at 1970-01-01T00:00:00.000Z."

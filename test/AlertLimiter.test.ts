@@ -199,7 +199,7 @@ describe("the channel ceiling", () => {
           "alert 6"
         ])
         expect(sent[3]!.text).toContain("3 other alerts were held back by the channel ceiling")
-        expect(sent[3]!.heldBack).toBe(3)
+        expect((sent[3] as Alert.Firing).heldBack).toBe(3)
         // The count starts again after it is reported.
         expect(yield* Alert.sendRateLimited("f", distinct(7), "", "alert 7")).toBe(true)
         expect((yield* NotifierTest.sent)[4]!.text).toBe("alert 7")

@@ -15,7 +15,7 @@ const MINUTE = 60_000
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
-const event = (overrides: Partial<Alert.AlertEvent> = {}) =>
+const event = (overrides: Partial<Alert.Firing> = {}) =>
   firing({
     title: "charge is failing",
     text: "charge is failing\n\nHTTP 500 from billing on 50 attempts in a row",
@@ -37,14 +37,17 @@ const ANNOTATIONS = {
   description: "charge is failing\n\nHTTP 500 from billing on 50 attempts in a row"
 }
 
+/** `Notifier.layerAlertmanager`: the destination behind its delivery queue. */
 const layer = (
   url: string | Redacted.Redacted<string>,
   options: Partial<Notifier.AlertmanagerOptions> = {}
 ) => Notifier.layerAlertmanager({ url, ...options }).pipe(Layer.provide(FetchHttpClient.layer))
 
 /**
- * Builds the notifier in the test's scope (its refresh fiber lives as long as the test) with the
- * TestClock at {@link AT}, and returns a `notify` that runs with it.
+ * Builds the Alertmanager destination itself (`Notifier.makeAlertmanager`, not behind
+ * `layerAlertmanager`'s queue) in the test's scope (its refresh fiber lives as long as the test)
+ * with the TestClock at {@link AT}, and returns a `notify` that delivers on the caller's fiber and
+ * ends with the delivery's exit. The queue is tested in `Notifier.delivery.test.ts`.
  */
 const build = (
   url: string | Redacted.Redacted<string>,
@@ -52,7 +55,11 @@ const build = (
 ) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(AT)
-    const context = yield* Layer.build(layer(url, options))
+    const context = yield* Layer.build(
+      Layer.scoped(Notifier.Notifier, Notifier.makeAlertmanager({ url, ...options })).pipe(
+        Layer.provide(FetchHttpClient.layer)
+      )
+    )
     const notifier = Context.get(context, Notifier.Notifier)
     return (alert: Alert.AlertEvent) => Effect.exit(notifier.notify(alert))
   })

@@ -20,14 +20,23 @@ const ACCEPTED = {
   body: { status: "success", message: "Event processed", dedup_key: "billing/charge/0000000000abcd" }
 } as const
 
+/**
+ * The PagerDuty destination itself (`Notifier.makePagerDuty`), not behind `layerPagerDuty`'s
+ * queue: its `notify` delivers on the caller's fiber and fails with the `NotifierError`, so these
+ * tests see every try, wait and error of one delivery. The queue is tested in
+ * `Notifier.delivery.test.ts`.
+ */
 const pagerDuty = (origin: string, options: Partial<Notifier.PagerDutyOptions> = {}) =>
-  Notifier.layerPagerDuty({
-    routingKey: Redacted.make(ROUTING_KEY),
-    url: `${origin}/v2/enqueue`,
-    ...options
-  }).pipe(Layer.provide(FetchHttpClient.layer))
+  Layer.effect(
+    Notifier.Notifier,
+    Notifier.makePagerDuty({
+      routingKey: Redacted.make(ROUTING_KEY),
+      url: `${origin}/v2/enqueue`,
+      ...options
+    })
+  ).pipe(Layer.provide(FetchHttpClient.layer))
 
-const event = (overrides: Partial<Alert.AlertEvent> = {}) =>
+const event = (overrides: Partial<Alert.Firing> = {}) =>
   firing({
     title: "charge is failing",
     text: "charge is failing\n\nHTTP 500 from billing on 50 attempts in a row",

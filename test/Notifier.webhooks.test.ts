@@ -24,7 +24,9 @@ const discordUrl = (origin: string, path = `/api/webhooks/${WEBHOOK_ID}/${TOKEN}
 
 /**
  * An operation that fails twice and then succeeds, alerting (rate limited) on each failure. The
- * loop must go on, whatever happens to the alert.
+ * loop must go on, whatever happens to the alert. `outcomes` says, per failure, whether the alert
+ * was handed to the notifier (the second one is suppressed); whether it was delivered is for the
+ * log ("Alert could not be delivered") to say.
  */
 const chargeLoop = Effect.gen(function* () {
   const outcomes: Array<boolean> = []
@@ -35,7 +37,7 @@ const chargeLoop = Effect.gen(function* () {
   const result = yield* charge.pipe(
     Effect.tapError((error) =>
       Alert.sendRateLimited("charge", error, "billing", `Charging failed: ${error.message}`).pipe(
-        Effect.map((delivered) => outcomes.push(delivered))
+        Effect.map((handedOver) => outcomes.push(handedOver))
       )
     ),
     Effect.retry(Schedule.recurs(5))
@@ -49,9 +51,13 @@ const expectNoSecret = (logs: ReadonlyArray<LogLine>, ...secrets: ReadonlyArray<
   }
 }
 
+/** The log lines saying that an alert could not be delivered. */
+const undelivered = (logs: ReadonlyArray<LogLine>) =>
+  logs.filter((log) => log.message.startsWith("Alert could not be delivered"))
+
 /**
  * Runs the charge loop against a notifier layer, driving the TestClock through the retry waits.
- * Returns the loop's outcome, the waits, and every log line.
+ * Returns the loop's outcome, the waits, every log line, and those saying a delivery failed.
  */
 const runLoop = (notifier: Layer.Layer<Notifier.Notifier, never, never>) =>
   Effect.gen(function* () {
@@ -62,18 +68,26 @@ const runLoop = (notifier: Layer.Layer<Notifier.Notifier, never, never>) =>
     // Never raises: the loop ended with its own result.
     expect(Exit.isSuccess(exit)).toBe(true)
     const outcome = Exit.isSuccess(exit) ? exit.value : undefined
-    return { outcome, waits, logs: yield* capture.logs }
+    const logs = yield* capture.logs
+    return { outcome, waits, logs, failures: undelivered(logs) }
   })
 
+/**
+ * The Discord destination itself (`Notifier.makeDiscord`), not behind `layerDiscord`'s queue: its
+ * `notify` delivers on the caller's fiber and fails with the `NotifierError`, so these tests see
+ * every try, wait and error of one delivery. The queue is tested in `Notifier.delivery.test.ts`.
+ */
 const discord = (origin: string, options: Partial<Notifier.DiscordOptions> = {}) =>
-  Notifier.layerDiscord({ webhookUrl: discordUrl(origin), ...options }).pipe(
+  Layer.effect(Notifier.Notifier, Notifier.makeDiscord({ webhookUrl: discordUrl(origin), ...options })).pipe(
     Layer.provide(FetchHttpClient.layer)
   )
 
+/** The Slack destination itself (`Notifier.makeSlack`), as {@link discord}. */
 const slack = (origin: string, options: Partial<Notifier.SlackOptions> = {}) =>
-  Notifier.layerSlack({ webhookUrl: Redacted.make(origin + SLACK_PATH), ...options }).pipe(
-    Layer.provide(FetchHttpClient.layer)
-  )
+  Layer.effect(
+    Notifier.Notifier,
+    Notifier.makeSlack({ webhookUrl: Redacted.make(origin + SLACK_PATH), ...options })
+  ).pipe(Layer.provide(FetchHttpClient.layer))
 
 /** The error a single `Notifier.notify` ends with, the clock driven through its waits. */
 const alertError = (notifier: Layer.Layer<Notifier.Notifier>, message = "boom") =>
@@ -127,7 +141,7 @@ const AT = Date.UTC(2024, 4, 1, 12, 0, 0)
 const STARTED_AT = AT - (12 * 60 + 3) * 1000
 
 /** A firing event with a body under its title, an attempt and real times. */
-const richFiring = (overrides: Partial<Alert.AlertEvent> = {}) =>
+const richFiring = (overrides: Partial<Alert.Firing> = {}) =>
   firing({
     title: "charge is failing",
     text: "charge is failing\n\nHTTP 500 from billing on 50 attempts in a row",
@@ -137,7 +151,7 @@ const richFiring = (overrides: Partial<Alert.AlertEvent> = {}) =>
   })
 
 /** Its resolved event: 47 failures counted, 3 alerts suppressed. */
-const richResolved = (overrides: Partial<Alert.AlertEvent> = {}) =>
+const richResolved = (overrides: Partial<Alert.Resolved> = {}) =>
   resolved({
     text: "RESOLVED: charge recovered",
     at: AT,
@@ -186,8 +200,9 @@ describe("Notifier.layerDiscord", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 204 })
-      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
+      const { outcome, waits, logs, failures } = yield* runLoop(discord(server.origin))
       expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
+      expect(failures).toEqual([])
       expect(waits).toEqual([])
       const [request, ...rest] = yield* server.requests
       expect(rest).toEqual([])
@@ -222,8 +237,9 @@ describe("Notifier.layerDiscord", () => {
         },
         { status: 204 }
       )
-      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
+      const { outcome, waits, logs, failures } = yield* runLoop(discord(server.origin))
       expect(outcome?.outcomes).toEqual([true, false])
+      expect(failures).toEqual([])
       // The body's exact float wins over the rounded header.
       expect(waits).toEqual([1500])
       const bodies = yield* server.bodies
@@ -237,8 +253,9 @@ describe("Notifier.layerDiscord", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 429, headers: { "retry-after": "3" } }, { status: 204 })
-      const { outcome, waits } = yield* runLoop(discord(server.origin))
+      const { outcome, waits, failures } = yield* runLoop(discord(server.origin))
       expect(outcome?.outcomes).toEqual([true, false])
+      expect(failures).toEqual([])
       expect(waits).toEqual([3000])
       expect(yield* server.requests).toHaveLength(2)
     })
@@ -279,25 +296,27 @@ describe("Notifier.layerDiscord", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 429, body: { retry_after: 0.25 } })
-      const { outcome, waits, logs } = yield* runLoop(discord(server.origin, { maxAttempts: 3 }))
-      expect(outcome?.outcomes).toEqual([false, false])
+      const { outcome, waits, failures } = yield* runLoop(discord(server.origin, { maxAttempts: 3 }))
+      expect(outcome?.outcomes).toEqual([true, false])
       expect(waits).toEqual([250, 250])
       expect(yield* server.requests).toHaveLength(3)
-      expect(logs.find((log) => log.message.startsWith("Alert could not be delivered"))?.cause).toContain(
+      expect(failures).toHaveLength(1)
+      expect(failures[0]?.cause).toContain(
         "Discord webhook answered 429 Too Many Requests (gave up after 3 attempts)"
       )
     })
   )
 
-  it.scoped("500 every time: bounded retries with backoff, then false and a logged failure", () =>
+  it.scoped("500 every time: bounded retries with backoff, then a logged failure", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 500, body: "upstream exploded" })
-      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
-      expect(outcome).toEqual({ result: "charged", outcomes: [false, false], calls: 3 })
+      const { outcome, waits, logs, failures } = yield* runLoop(discord(server.origin))
+      expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
       expect(waits).toEqual([500, 1000, 2000])
       expect(yield* server.requests).toHaveLength(Notifier.DEFAULT_WEBHOOK_MAX_ATTEMPTS)
-      const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))
+      expect(failures).toHaveLength(1)
+      const failure = failures[0]
       expect(failure?.message).toBe(`Alert could not be delivered: Charging failed: ${ERROR}`)
       expect(failure?.cause).toContain(
         "Discord webhook answered 500 Internal Server Error (gave up after 4 attempts)"
@@ -310,8 +329,9 @@ describe("Notifier.layerDiscord", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 502 }, { status: 204 })
-      const { outcome, waits } = yield* runLoop(discord(server.origin))
+      const { outcome, waits, failures } = yield* runLoop(discord(server.origin))
       expect(outcome?.outcomes).toEqual([true, false])
+      expect(failures).toEqual([])
       expect(waits).toEqual([500])
       expect(yield* server.requests).toHaveLength(2)
     })
@@ -321,10 +341,13 @@ describe("Notifier.layerDiscord", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 404, body: { message: "Unknown Webhook", code: 10015 } })
-      const { outcome, waits, logs } = yield* runLoop(discord(server.origin))
-      expect(outcome?.outcomes).toEqual([false, false])
+      const { outcome, waits, logs, failures } = yield* runLoop(discord(server.origin))
+      expect(outcome?.outcomes).toEqual([true, false])
       expect(waits).toEqual([])
       expect(yield* server.requests).toHaveLength(1)
+      expect(failures.map((log) => log.cause)).toEqual([
+        expect.stringContaining("Discord webhook answered 404 Not Found: Unknown Webhook (code 10015)")
+      ])
       const error = yield* alertError(discord(server.origin))
       expect(error).toBeInstanceOf(Notifier.NotifierError)
       expect(error.status).toBe(404)
@@ -337,8 +360,9 @@ describe("Notifier.layerDiscord", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 400, body: { message: "Cannot send an empty message", code: 50006 } })
-      const { outcome } = yield* runLoop(discord(server.origin))
-      expect(outcome?.outcomes).toEqual([false, false])
+      const { outcome, failures } = yield* runLoop(discord(server.origin))
+      expect(outcome?.outcomes).toEqual([true, false])
+      expect(failures).toHaveLength(1)
       expect(yield* server.requests).toHaveLength(1)
       const error = yield* alertError(discord(server.origin))
       expect(error.status).toBe(400)
@@ -360,7 +384,7 @@ describe("Notifier.layerDiscord", () => {
     })
   )
 
-  it.scoped("a server that never answers: the send times out after 10 s with false", () =>
+  it.scoped("a server that never answers: the send times out after 10 s, and the failure is logged", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply("hang")
@@ -373,24 +397,24 @@ describe("Notifier.layerDiscord", () => {
       expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
       yield* TestClock.adjust(1)
       const outcome = yield* Fiber.join(fiber)
-      expect(outcome).toEqual({ result: "charged", outcomes: [false, false], calls: 3 })
+      expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
       expect(yield* server.requests).toHaveLength(1)
       const logs = yield* capture.logs
-      expect(logs.find((log) => log.message.startsWith("Alert could not be delivered"))?.cause).toContain(
-        "Discord webhook did not deliver within 10 s"
-      )
+      expect(undelivered(logs).map((log) => log.cause)).toEqual([
+        expect.stringContaining("Discord webhook did not deliver within 10 s")
+      ])
       expectNoSecret(logs, TOKEN)
     })
   )
 
-  it.effect("nothing listening: network errors are retried with backoff, then false", () =>
+  it.effect("nothing listening: network errors are retried with backoff, then a logged failure", () =>
     Effect.gen(function* () {
       const origin = yield* HttpServer.closedOrigin
-      const { outcome, waits, logs } = yield* runLoop(discord(origin))
-      expect(outcome).toEqual({ result: "charged", outcomes: [false, false], calls: 3 })
+      const { outcome, waits, logs, failures } = yield* runLoop(discord(origin))
+      expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
       expect(waits).toEqual([500, 1000, 2000])
-      const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))
-      expect(failure?.cause).toContain(
+      expect(failures).toHaveLength(1)
+      expect(failures[0]?.cause).toContain(
         "Discord webhook request failed: ECONNREFUSED (gave up after 4 attempts)"
       )
       expectNoSecret(logs, TOKEN, WEBHOOK_ID)
@@ -639,19 +663,21 @@ describe("Discord embeds", () => {
     })
   )
 
-  it("the colour says the severity; no context, attempt or error means no such field", () => {
+  it("the colour says the severity; no context or attempt means no such field", () => {
     const colour = (severity: Alert.Severity) =>
       (Discord.embed(richFiring({ severity })) as { color: number }).color
     expect([colour("critical"), colour("error"), colour("warning"), colour("info")]).toEqual([
       0xed4245, 0xed4245, 0xe67e22, 0x5865f2
     ])
-    const bare = Discord.embed(
-      richFiring({ context: "", attempt: undefined, error: undefined, text: "charge is failing" })
-    )
+    const bare = Discord.embed(richFiring({ context: "", attempt: undefined, text: "charge is failing" }))
     expect(bare).toEqual({
       title: "charge is failing",
       color: 0xed4245,
-      fields: [{ name: "Operation", value: "charge", inline: true }],
+      // A firing event always carries its error.
+      fields: [
+        { name: "Operation", value: "charge", inline: true },
+        { name: "Error", value: "Error: HTTP 500" }
+      ],
       footer: { text: "billing/charge/0000000000abcd" },
       timestamp: "2024-05-01T12:00:00.000Z"
     })
@@ -806,8 +832,9 @@ describe("Notifier.layerSlack", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 200, body: "ok" })
-      const { outcome, waits } = yield* runLoop(slack(server.origin))
+      const { outcome, waits, failures } = yield* runLoop(slack(server.origin))
       expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
+      expect(failures).toEqual([])
       expect(waits).toEqual([])
       expect(yield* server.bodies).toEqual([slackBody(`Charging failed: ${ERROR}`)])
     })
@@ -831,19 +858,25 @@ describe("Notifier.layerSlack", () => {
         { status: 429, headers: { "retry-after": "4" }, body: "rate_limited" },
         { status: 200, body: "ok" }
       )
-      const { outcome, waits } = yield* runLoop(slack(server.origin))
+      const { outcome, waits, failures } = yield* runLoop(slack(server.origin))
       expect(outcome?.outcomes).toEqual([true, false])
+      expect(failures).toEqual([])
       expect(waits).toEqual([4000])
       expect(yield* server.requests).toHaveLength(2)
     })
   )
 
-  it.scoped("500: bounded retries with backoff, then false", () =>
+  it.scoped("500: bounded retries with backoff, then a logged failure", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 500, body: "rollup_error" })
-      const { outcome, waits, logs } = yield* runLoop(slack(server.origin))
-      expect(outcome?.outcomes).toEqual([false, false])
+      const { outcome, waits, logs, failures } = yield* runLoop(slack(server.origin))
+      expect(outcome?.outcomes).toEqual([true, false])
+      expect(failures.map((log) => log.cause)).toEqual([
+        expect.stringContaining(
+          "Slack webhook answered 500 Internal Server Error: rollup_error (gave up after 4 attempts)"
+        )
+      ])
       expect(waits).toEqual([500, 1000, 2000])
       expect(yield* server.requests).toHaveLength(4)
       expectNoSecret(logs, SLACK_SECRET)
@@ -860,8 +893,11 @@ describe("Notifier.layerSlack", () => {
       Effect.gen(function* () {
         const server = yield* HttpServer.make
         yield* server.reply({ status, body: slackError })
-        const { outcome, waits, logs } = yield* runLoop(slack(server.origin))
-        expect(outcome?.outcomes).toEqual([false, false])
+        const { outcome, waits, logs, failures } = yield* runLoop(slack(server.origin))
+        expect(outcome?.outcomes).toEqual([true, false])
+        expect(failures.map((log) => log.cause)).toEqual([
+          expect.stringContaining(`Slack webhook answered ${status} ${reason}: ${slackError}`)
+        ])
         expect(waits).toEqual([])
         expect(yield* server.requests).toHaveLength(1)
         const error = yield* alertError(slack(server.origin))
@@ -896,7 +932,7 @@ describe("Notifier.layerSlack", () => {
     })
   )
 
-  it.scoped("a server that never answers: times out with false", () =>
+  it.scoped("a server that never answers: times out with a NotifierError", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply("hang")
@@ -911,11 +947,14 @@ describe("Notifier.layerSlack", () => {
     })
   )
 
-  it.effect("nothing listening: retried, then false", () =>
+  it.effect("nothing listening: retried, then a logged failure", () =>
     Effect.gen(function* () {
       const origin = yield* HttpServer.closedOrigin
-      const { outcome, waits, logs } = yield* runLoop(slack(origin, { maxAttempts: 2 }))
-      expect(outcome?.outcomes).toEqual([false, false])
+      const { outcome, waits, logs, failures } = yield* runLoop(slack(origin, { maxAttempts: 2 }))
+      expect(outcome?.outcomes).toEqual([true, false])
+      expect(failures.map((log) => log.cause)).toEqual([
+        expect.stringContaining("Slack webhook request failed: ECONNREFUSED (gave up after 2 attempts)")
+      ])
       expect(waits).toEqual([500])
       expectNoSecret(logs, SLACK_SECRET)
     })

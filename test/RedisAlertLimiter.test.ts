@@ -1,7 +1,9 @@
 /**
  * What only the Redis limiter does: options, key layout and TTL, round trips per storm, sharing
  * between limiters, and outages (closed port, stopped server, paused server, error replies,
- * garbage, wrong password). Real redis-server processes on 127.0.0.1; time is the TestClock's.
+ * garbage, wrong password); and that its layer provides the incident store too, on the same
+ * connection (the store's own tests: RedisIncidents*.test.ts). Real redis-server processes on
+ * 127.0.0.1; time is the TestClock's.
  */
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
@@ -18,6 +20,7 @@ import {
   TestClock
 } from "effect"
 import * as AlertLimiter from "../src/AlertLimiter.js"
+import { Incidents } from "../src/internal/incidents.js"
 import { ceilingKeys, signatureKey, TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
 import * as RedisAlertLimiter from "../src/RedisAlertLimiter.js"
 import {
@@ -61,6 +64,7 @@ describe("RedisAlertLimiter.layer options", () => {
     expect(() => RedisAlertLimiter.layer({ url, window: "-1 seconds" })).toThrow(/"window"/)
     expect(() => RedisAlertLimiter.layer({ url, timeout: 0 })).toThrow(/"timeout"/)
     expect(() => RedisAlertLimiter.layer({ url, maxEntries: 0 })).toThrow(/"maxEntries"/)
+    expect(() => RedisAlertLimiter.layer({ url, syncInterval: 0 })).toThrow(/"syncInterval"/)
     expect(() => RedisAlertLimiter.layerConfig({ window: Number.NaN })).toThrow(
       AlertLimiter.InvalidOptionError
     )
@@ -98,6 +102,41 @@ describe("RedisAlertLimiter.layerConfig", () => {
       expect(Exit.isFailure(invalid)).toBe(true)
       expect(String(Exit.isFailure(invalid) && invalid.cause)).toContain("REDIS_URL")
       expect(String(Exit.isFailure(invalid) && invalid.cause)).not.toContain("s3cret")
+    })
+  )
+})
+
+describe("RedisAlertLimiter.layer services", () => {
+  it.scoped("provides the limiter and the incident store: one command connection, one subscriber", () =>
+    Effect.gen(function* () {
+      const server = yield* ownRedisServer()
+      const admin = yield* redisClient(server.url)
+      const clients = Effect.promise(
+        async () =>
+          String(await admin.client("LIST"))
+            .trim()
+            .split("\n").length
+      )
+      const before = yield* clients
+      const context = yield* Layer.build(RedisAlertLimiter.layer({ url: Redacted.make(server.url) }))
+      const limiter = Context.get(context, AlertLimiter.AlertLimiter)
+      const incidents = Context.get(context, Incidents)
+      expect((yield* limiter.check("sig")).send).toBe(true)
+      yield* incidents.open(
+        {
+          signature: "billing:charge:Error:HTTP 500",
+          operation: "charge",
+          context: "billing",
+          severity: "critical",
+          startedAt: 0,
+          channel: undefined
+        },
+        0
+      )
+      expect(incidents.isOpen("billing", "charge")).toBe(true)
+      expect((yield* clients) - before).toBe(2)
+      const list = String(yield* Effect.promise(() => admin.client("LIST")))
+      expect(list.match(/ sub=1 /g)).toHaveLength(1)
     })
   )
 })

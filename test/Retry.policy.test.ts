@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Data, Duration, Effect, Exit, Layer, Option, Schedule, TestClock } from "effect"
-import { AlertLimiter, NotifierTest, Retry } from "../src/index.js"
+import { type Alert, AlertLimiter, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
 import { captureLogs } from "./support/logs.js"
 
@@ -41,7 +41,7 @@ describe("Retry.policy", () => {
       expect(op.times).toHaveLength(60)
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
-      expect(sent[0]!.attempt).toBe(50)
+      expect((sent[0] as Alert.Firing).attempt).toBe(50)
       expect(sent[0]!.text).toContain("Current attempt: 50/50")
       const ours = logs.lines.filter((line) => line.annotations.operation === "charge")
       expect(ours.filter((line) => line.level === "WARN")).toHaveLength(59)
@@ -83,7 +83,7 @@ describe("the schedule option", () => {
       expect(op.times).toHaveLength(60)
       expect(op.times.slice(1).map((t, i) => t - op.times[i]!)).toEqual(Array(59).fill(2000))
       const sent = yield* NotifierTest.sent
-      expect(sent.map((event) => event.attempt)).toEqual([50])
+      expect(sent.map((event) => (event as Alert.Firing).attempt)).toEqual([50])
       const warning = logs.lines.find((line) => line.level === "WARN")
       expect(warning?.message).toBe("spaced failed on attempt 1/60; retrying in 2s: Error: HTTP 503")
     }).pipe(Effect.provide(Layer.mergeAll(services(), logs.layer)))
@@ -114,7 +114,7 @@ describe("alertAt", () => {
       expect(op.times).toHaveLength(5)
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
-      expect(sent[0]!.attempt).toBe(3)
+      expect((sent[0] as Alert.Firing).attempt).toBe(3)
       expect(sent[0]!.text).toContain("Current attempt: 3/3")
     }).pipe(Effect.provide(services()))
   )
@@ -143,7 +143,7 @@ describe("alertAt", () => {
       // Failures at 0, 50, 100, 150 s...: 150 s is the first at or past 120 s.
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
-      expect(sent[0]!.attempt).toBe(4)
+      expect((sent[0] as Alert.Firing).attempt).toBe(4)
       expect(sent[0]!.at).toBe(150_000)
       expect(sent[0]!.startedAt).toBe(0)
       expect(sent[0]!.text).toContain("Failing since: 1970-01-01T00:00:00.000Z (2m 30s)")
@@ -165,7 +165,7 @@ describe("alertAt", () => {
         "1 day"
       )
       const sent = yield* NotifierTest.sent
-      expect(sent.map((event) => [event.attempt, event.at])).toEqual([[4, 180_000]])
+      expect(sent.map((event) => [(event as Alert.Firing).attempt, event.at])).toEqual([[4, 180_000]])
     }).pipe(Effect.provide(services()))
   )
 
@@ -181,7 +181,9 @@ describe("alertAt", () => {
       )
       yield* TestClock.adjust("1 minute")
       const sent = yield* NotifierTest.sent
-      expect(sent.map((event) => [event.operation, event.attempt])).toEqual([["worker2", 5]])
+      expect(sent.map((event) => [event.operation, (event as Alert.Firing).attempt])).toEqual([
+        ["worker2", 5]
+      ])
       yield* Effect.all([quiet, loud].map((fiber) => fiber.interruptAsFork(fiber.id())))
     }).pipe(Effect.provide(services()))
   )

@@ -15,8 +15,9 @@ const modifiedAt = (file: string) =>
     () => undefined
   )
 
-// Proves that the benchmark still runs, in quick mode. Its figures are noise here: only the
-// storm's notifier count, which is behaviour, is asserted.
+// Proves that the benchmark still runs, in quick mode. Its figures are noise here: only rows that
+// are behaviour (the storm's notifier count, the budget's refusals, the sockets a hanging webhook
+// holds) are asserted.
 describe("npm run bench:quick", () => {
   it("runs every scenario, prints their rows, and the storm sends one alert", {
     timeout: 240_000
@@ -58,11 +59,19 @@ describe("npm run bench:quick", () => {
         "budget: retries refused, healthy dependency (5% failures)",
         "budget: deposit, hot key",
         "redact: retry warning line, no secret, no keyword",
-        "redact: retry warning line with a secret"
+        "redact: retry warning line with a secret",
+        "delivery: heap growth, 2,000 alerts pending on a hanging webhook",
+        "delivery: sockets open to a hanging webhook",
+        "delivery: retry loop, 4 attempts 10 ms apart, alerting to a hanging webhook",
+        "delivery: success resolving 40 incidents"
       ]) {
         expect(stdout).toContain(`| ${name}`)
       }
       expect(stdout).toMatch(/\| storm: notifier calls[^|\n]*\| 1 calls +\|[^\n]*\| PASS +\|/)
+      // Behaviour, not speed: a hanging webhook holds one socket per delivery fiber, not one per alert.
+      expect(stdout).toMatch(
+        /\| delivery: sockets open to a hanging webhook[^|\n]*\| 4 sockets +\|[^\n]*\| PASS +\|/
+      )
       // Behaviour, not speed: a healthy dependency has no retry refused.
       expect(stdout).toMatch(
         /\| budget: retries refused, healthy dependency[^|\n]*\| 0 retries[^\n]*\| PASS +\|/

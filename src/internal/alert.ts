@@ -1,14 +1,20 @@
 /**
- * Rate-limited alerts: ask the limiter, then deliver through the notifier.
+ * Rate-limited alerts: ask the limiter, open or note the incident, and hand the event to the
+ * notifier, which delivers it off the caller's path.
  *
  * @internal
  */
-import { Cause, Clock, Effect, Metric } from "effect"
+import { Clock, Effect, Metric } from "effect"
 import * as Metrics from "../Metrics.js"
+import { handOver } from "./delivery.js"
 import * as Describe from "./describe.js"
-import { type Admission, AlertLimiter, type Decision, type Incident, type Opening } from "./limiter.js"
-import { type AlertEvent, Notifier, type Severity } from "./notifier.js"
+import { type Incident, Incidents, type Opening } from "./incidents.js"
+import { type Admission, AlertLimiter, type Decision } from "./limiter.js"
+import { type AlertEvent, Notifier, type Resolved, type Severity } from "./notifier.js"
 import * as Redact from "./redact.js"
+
+/** The services the alert path needs. */
+export type AlertServices = AlertLimiter | Incidents | Notifier
 
 /** The attempt number at which a retry loop sends its critical alert. */
 export const EXCESSIVE_RETRY_THRESHOLD = 50
@@ -37,7 +43,7 @@ const count = (metric: typeof Metrics.alertsSent, name: string) =>
   Metric.increment(Metric.tagged(metric, "operation", name))
 
 /** The failure as an event carries it: its type and message, scrubbed and cut. */
-export const errorOf = (error: unknown): AlertEvent["error"] => ({
+export const errorOf = (error: unknown): { readonly type: string; readonly message: string } => ({
   type: Describe.typeName(error),
   message: Describe.truncate(
     Redact.redact(Describe.message(error).slice(0, 4 * ERROR_TEXT_LENGTH)),
@@ -60,23 +66,9 @@ export interface Firing {
   readonly channel?: string | undefined
 }
 
-/** Delivers `event`; never fails: a failure is logged with the text and counted. */
-export const deliver = (event: AlertEvent): Effect.Effect<boolean, never, Notifier> =>
-  Effect.flatMap(Notifier, (notifier) => notifier.notify(event)).pipe(
-    Effect.zipRight(count(Metrics.alertsSent, event.operation)),
-    Effect.as(true),
-    Effect.catchAllCause((cause) =>
-      // The cause is logged scrubbed too: a notifier's defect may quote a secret.
-      Effect.logError(
-        `Alert could not be delivered: ${event.text}`,
-        Cause.die(Redact.redact(Cause.pretty(cause)))
-      ).pipe(
-        Effect.annotateLogs({ alert: event.operation, context: event.context, dedupKey: event.dedupKey }),
-        Effect.zipRight(count(Metrics.alertsFailed, event.operation)),
-        Effect.as(false)
-      )
-    )
-  )
+/** Hands `event` to the current notifier; never fails (an unqueued notifier's failure is logged). */
+export const deliver = (event: AlertEvent): Effect.Effect<void, never, Notifier> =>
+  Effect.flatMap(Notifier, (notifier) => handOver(notifier, event))
 
 const iso = (millis: number): string => new Date(millis).toISOString()
 
@@ -94,10 +86,10 @@ export const resolvedTitle = (operation: string, context: string, openMillis: nu
 /**
  * Fires an alert unless the limiter suppresses it (same signature within the window) or the
  * channel ceiling holds it back. A fired alert opens its incident (or, fired again after the
- * window, finds it open and says for how long it has been failing). Succeeds with `true` when
- * the notifier delivered it. Never fails.
+ * window, finds it open and says for how long it has been failing) and is handed to the notifier.
+ * Succeeds with `true` when it was handed over; never fails, and never waits for the delivery.
  */
-export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
+export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertServices> =>
   Effect.flatMap(AlertLimiter, (limiter) => {
     const signature = limiter.signature(firing.name, firing.error, firing.context)
     const opening = (now: number): Opening => ({
@@ -110,47 +102,50 @@ export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertLimiter
     })
     return Effect.flatMap(limiter.check(signature), (decision) => {
       if (!decision.send) {
-        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.zipRight(
-            limiter.noteSuppressed(opening(now)),
-            Effect.as(count(Metrics.alertsSuppressed, firing.name), false)
+        return Effect.flatMap(Incidents, (incidents) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.zipRight(
+              incidents.noteSuppressed(opening(now)),
+              Effect.as(count(Metrics.alertsSuppressed, firing.name), false)
+            )
           )
         )
       }
       return Effect.flatMap(limiter.admit, (admission) => {
         if (!admission.admitted) return Effect.as(count(Metrics.alertsHeldBack, firing.name), false)
-        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.flatMap(limiter.openIncident(opening(now), now), (incident) => {
-            const refire =
-              incident.firedAt < now
-                ? `\n\nStill failing: since ${since(incident.startedAt, now)}; first alerted at ${iso(incident.firedAt)}.`
-                : ""
-            return deliver({
-              _tag: "Firing",
-              severity: firing.severity,
-              title: Redact.redact(firing.title),
-              text: Redact.redact(firing.text + refire + notes(decision, admission)),
-              operation: firing.name,
-              context: firing.context,
-              signature,
-              dedupKey: incident.dedupKey,
-              attempt: firing.attempt,
-              error: errorOf(firing.error),
-              suppressed: decision.suppressed,
-              heldBack: admission.heldBack,
-              failures: 0,
-              startedAt: incident.startedAt,
-              at: now,
-              channel: firing.channel
+        return Effect.flatMap(Incidents, (incidents) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.flatMap(incidents.open(opening(now), now), (incident) => {
+              const refire =
+                incident.firedAt < now
+                  ? `\n\nStill failing: since ${since(incident.startedAt, now)}; first alerted at ${iso(incident.firedAt)}.`
+                  : ""
+              return deliver({
+                _tag: "Firing",
+                severity: firing.severity,
+                title: Redact.redact(firing.title),
+                text: Redact.redact(firing.text + refire + notes(decision, admission)),
+                operation: firing.name,
+                context: firing.context,
+                signature: incident.signature,
+                dedupKey: incident.dedupKey,
+                attempt: firing.attempt,
+                error: errorOf(firing.error),
+                suppressed: decision.suppressed,
+                heldBack: admission.heldBack,
+                startedAt: incident.startedAt,
+                at: now,
+                channel: firing.channel
+              }).pipe(Effect.zipRight(count(Metrics.alertsSent, firing.name)), Effect.as(true))
             })
-          })
+          )
         )
       })
     })
   })
 
 /** The resolved event of `incident`, at `now`: a short text, the same `dedupKey`, the severity it fired with. */
-export const resolvedEvent = (incident: Incident, now: number): AlertEvent => {
+export const resolvedEvent = (incident: Incident, now: number): Resolved => {
   const title = resolvedTitle(incident.operation, incident.context, now - incident.startedAt)
   const counts = `${plural(incident.failures, "failed attempt", "failed attempts")} and ${plural(incident.suppressed, "suppressed alert", "suppressed alerts")} since it first fired at ${iso(incident.firedAt)}.`
   return {
@@ -162,12 +157,10 @@ export const resolvedEvent = (incident: Incident, now: number): AlertEvent => {
     context: incident.context,
     signature: incident.signature,
     dedupKey: incident.dedupKey,
-    attempt: undefined,
-    error: undefined,
     suppressed: incident.suppressed,
-    heldBack: 0,
     failures: incident.failures,
     startedAt: incident.startedAt,
+    firedAt: incident.firedAt,
     at: now,
     channel: incident.channel
   }
@@ -175,31 +168,29 @@ export const resolvedEvent = (incident: Incident, now: number): AlertEvent => {
 
 /**
  * `operation` in `context` succeeded: one resolved event per incident it had open, never
- * suppressed nor held back, each sent by one caller only. `afterFailure`: it had failed before.
+ * suppressed nor held back, each handed over by one caller only. Callers check
+ * `Incidents.isOpen` first: with no incident open this is never run.
  */
 export const resolve = (
   context: string,
-  operation: string,
-  afterFailure: boolean
-): Effect.Effect<void, never, AlertLimiter | Notifier> =>
-  Effect.flatMap(AlertLimiter, (limiter) =>
-    afterFailure || limiter.openIncidents() > 0
-      ? Effect.flatMap(limiter.resolveIncidents(context, operation, afterFailure), (incidents) =>
-          incidents.length === 0
-            ? Effect.void
-            : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                Effect.forEach(
-                  incidents,
-                  (incident) =>
-                    Effect.zipRight(
-                      count(Metrics.incidentsResolved, operation),
-                      deliver(resolvedEvent(incident, now))
-                    ),
-                  { discard: true }
-                )
-              )
-        )
-      : Effect.void
+  operation: string
+): Effect.Effect<void, never, Incidents | Notifier> =>
+  Effect.flatMap(Incidents, (incidents) =>
+    Effect.flatMap(incidents.resolve(context, operation), (resolved) =>
+      resolved.length === 0
+        ? Effect.void
+        : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.forEach(
+              resolved,
+              (incident) =>
+                Effect.zipRight(
+                  count(Metrics.incidentsResolved, operation),
+                  deliver(resolvedEvent(incident, now))
+                ),
+              { discard: true }
+            )
+          )
+    )
   )
 
 /** The first line of `text`, for a title. */
@@ -215,7 +206,7 @@ export const sendRateLimited = (
   context: string,
   message: string,
   channel?: string
-): Effect.Effect<boolean, never, AlertLimiter | Notifier> =>
+): Effect.Effect<boolean, never, AlertServices> =>
   fire({ name, context, error, severity: "error", title: firstLine(message), text: message, channel })
 
 /** Where a loop stands when it alerts, beyond its attempt number. */
@@ -257,7 +248,7 @@ export const sendCriticalRetryAlert = (
   error: unknown,
   context = "",
   loop: LoopState = {}
-): Effect.Effect<boolean, never, AlertLimiter | Notifier> => {
+): Effect.Effect<boolean, never, AlertServices> => {
   const text = criticalRetryMessage(name, attempt, error, context, loop)
   return fire({
     name,
@@ -300,7 +291,7 @@ export const infrastructureMessage = (alert: InfrastructureAlert): string =>
 export const sendInfrastructureAlert = (
   alert: InfrastructureAlert,
   startedAt?: number
-): Effect.Effect<boolean, never, AlertLimiter | Notifier> => {
+): Effect.Effect<boolean, never, AlertServices> => {
   const text = infrastructureMessage(alert)
   return fire({
     name: alert.name,

@@ -1,14 +1,13 @@
 /**
  * The alert limiter: its service, its tag, the memory limiter, and the parts the Redis limiter
  * shares with it (options, the map that keeps its newest entries, the channel ceiling's period).
+ * Open incidents are another service: `incidents.ts`.
  *
  * @internal
  */
 import { Context, Duration, Effect, Ref } from "effect"
 import * as Fingerprint from "../Fingerprint.js"
 import * as Metrics from "../Metrics.js"
-import { dedupKey } from "./incidentKey.js"
-import type { Severity } from "./notifier.js"
 import * as Options from "./options.js"
 
 /** Minimum time between two alerts with the same signature. */
@@ -36,56 +35,16 @@ export interface Admission {
   readonly heldBack: number
 }
 
-/** What the alert path tells the limiter when an alert fires, or is suppressed. */
-export interface Opening {
-  readonly signature: string
-  readonly operation: string
-  readonly context: string
-  /** The severity it fired with: its resolved event carries it too (Alertmanager keys on labels). */
-  readonly severity: Severity
-  /** Clock millis of the first failure of the loop that fired it, or of the firing. */
-  readonly startedAt: number
-  readonly channel: string | undefined
-}
-
-/** An open incident: an alert that fired and has not resolved yet. */
-export interface Incident extends Opening {
-  /** Stable for the incident, in every process: see `incidentKey.ts`. */
-  readonly dedupKey: string
-  /** Clock millis of its first firing. */
-  readonly firedAt: number
-  /** Failed attempts of its operation counted since it first fired. */
-  readonly failures: number
-  /** Identical alerts suppressed since it first fired. */
-  readonly suppressed: number
-}
-
-/** The limiter service. */
+/** The limiter service: decides, per signature and for the whole channel, whether an alert goes out. */
 export interface AlertLimiterService {
+  /** What the limiter keys on: which failures count as the same alert. */
   readonly signature: (name: string, error: unknown, context: string) => string
+  /** Whether an alert with `signature` goes out now (and records that decision). */
   readonly check: (signature: string) => Effect.Effect<Decision>
-  readonly shouldSend?: ((signature: string) => Effect.Effect<boolean>) | undefined
+  /** Room under the channel ceiling for one more alert (and records it when admitted). */
   readonly admit: Effect.Effect<Admission>
   readonly reset: Effect.Effect<void>
   readonly size: Effect.Effect<number>
-  /** How many incidents this limiter knows to be open. Zero: nothing to resolve. */
-  readonly openIncidents: () => number
-  /** An alert fired: opens its incident, or finds it open (a re-fire). Returns it. */
-  readonly openIncident: (opening: Opening, now: number) => Effect.Effect<Incident>
-  /** An alert was suppressed: counts it against its open incident. */
-  readonly noteSuppressed: (opening: Opening) => Effect.Effect<void>
-  /** A failed attempt of `operation` in `context`: counts it against its open incidents. */
-  readonly noteFailure: (context: string, operation: string) => Effect.Effect<void>
-  /**
-   * `operation` in `context` succeeded: closes its open incidents and returns them, each to one
-   * caller only. `afterFailure`: the success followed failures (a shared limiter then asks its
-   * store even when this process knows of no incident).
-   */
-  readonly resolveIncidents: (
-    context: string,
-    operation: string,
-    afterFailure: boolean
-  ) => Effect.Effect<ReadonlyArray<Incident>>
 }
 
 /** The alert limiter service tag. */
@@ -137,97 +96,6 @@ export const setNewest = <K, V>(map: Map<K, V>, key: K, value: V, maxEntries: nu
 interface Entry {
   lastSentAt: number
   suppressed: number
-}
-
-interface OpenIncident {
-  readonly opening: Opening
-  /** Computed when the incident opens, not for each suppressed alert. */
-  readonly dedupKey: string
-  readonly firedAt: number
-  failures: number
-  suppressed: number
-}
-
-/** The key of an operation's incidents. */
-export const operationKey = (context: string, operation: string): string => `${context}\u0000${operation}`
-
-const snapshot = (incident: OpenIncident): Incident => ({
-  ...incident.opening,
-  dedupKey: incident.dedupKey,
-  startedAt: Math.min(incident.opening.startedAt, incident.firedAt),
-  firedAt: incident.firedAt,
-  failures: incident.failures,
-  suppressed: incident.suppressed
-})
-
-/**
- * The incidents one process knows to be open, by operation then signature. Bounded: past
- * `maxEntries` incidents the operation whose incidents opened first is forgotten (it will not
- * send a resolved event).
- */
-export const makeIncidents = (maxEntries: number) => {
-  const byOperation = new Map<string, Map<string, OpenIncident>>()
-  let count = 0
-
-  const open = (opening: Opening, now: number): Incident => {
-    const key = operationKey(opening.context, opening.operation)
-    let incidents = byOperation.get(key)
-    if (incidents === undefined) {
-      incidents = new Map()
-      byOperation.set(key, incidents)
-    }
-    let incident = incidents.get(opening.signature)
-    if (incident === undefined) {
-      incident = {
-        opening,
-        dedupKey: dedupKey(opening.operation, opening.context, opening.signature),
-        firedAt: now,
-        failures: 0,
-        suppressed: 0
-      }
-      incidents.set(opening.signature, incident)
-      count++
-      while (count > maxEntries) {
-        const oldest = byOperation.keys().next().value!
-        count -= byOperation.get(oldest)!.size
-        byOperation.delete(oldest)
-      }
-    }
-    return snapshot(incident)
-  }
-
-  const find = (opening: Opening): OpenIncident | undefined =>
-    count === 0
-      ? undefined
-      : byOperation.get(operationKey(opening.context, opening.operation))?.get(opening.signature)
-
-  const failed = (context: string, operation: string): void => {
-    if (count === 0) return
-    const incidents = byOperation.get(operationKey(context, operation))
-    if (incidents !== undefined) for (const incident of incidents.values()) incident.failures++
-  }
-
-  const resolve = (context: string, operation: string): ReadonlyArray<Incident> => {
-    if (count === 0) return []
-    const key = operationKey(context, operation)
-    const incidents = byOperation.get(key)
-    if (incidents === undefined) return []
-    byOperation.delete(key)
-    count -= incidents.size
-    return Array.from(incidents.values(), snapshot)
-  }
-
-  return {
-    open,
-    find,
-    failed,
-    resolve,
-    size: () => count,
-    clear: () => {
-      byOperation.clear()
-      count = 0
-    }
-  }
 }
 
 interface CeilingState {
@@ -297,36 +165,19 @@ export const makeMemory = (options: LimiterOptions = {}): Effect.Effect<AlertLim
     const clock = yield* Effect.clock
     const ref = yield* Ref.make(new Map<string, Entry>())
     const ceilingRef = yield* Ref.make<CeilingState>({ times: [], next: 0, heldBack: 0 })
-    // Changed only inside `Effect.sync`: a fiber runs it to the end before another runs, so each
-    // change (and each resolution: taken once, by one caller) is atomic.
-    const incidents = makeIncidents(maxEntries)
     return {
       signature,
       check: (key) =>
         Ref.modify(ref, (entries) => [decide(entries, key, clock.unsafeCurrentTimeMillis()), entries]),
-      shouldSend: (key) =>
-        Ref.modify(ref, (entries) => [decideSend(entries, key, clock.unsafeCurrentTimeMillis()), entries]),
       admit:
         ceiling === 0
           ? Effect.succeed(admittedClean)
           : Ref.modify(ceilingRef, (state) => [admitIn(state, clock.unsafeCurrentTimeMillis()), state]),
       reset: Effect.zipRight(
         Ref.set(ceilingRef, { times: [], next: 0, heldBack: 0 }),
-        Effect.zipRight(
-          Ref.update(ref, () => new Map()),
-          Effect.sync(() => incidents.clear())
-        )
+        Ref.update(ref, () => new Map())
       ),
-      size: Effect.map(Ref.get(ref), (entries) => entries.size),
-      openIncidents: incidents.size,
-      openIncident: (opening, now) => Effect.sync(() => incidents.open(opening, now)),
-      noteSuppressed: (opening) =>
-        Effect.sync(() => {
-          const incident = incidents.find(opening)
-          if (incident !== undefined) incident.suppressed++
-        }),
-      noteFailure: (context, operation) => Effect.sync(() => incidents.failed(context, operation)),
-      resolveIncidents: (context, operation) => Effect.sync(() => incidents.resolve(context, operation))
+      size: Effect.map(Ref.get(ref), (entries) => entries.size)
     } satisfies AlertLimiterService
   })
 }

@@ -23,13 +23,14 @@ import type { RetryOptions } from "../Retry.js"
 import * as Alert from "./alert.js"
 import { RetryBudget, type RetryBudgetService } from "./budget.js"
 import * as Describe from "./describe.js"
-import { AlertLimiter, type AlertLimiterService, setNewest } from "./limiter.js"
+import { Incidents, type IncidentsService } from "./incidents.js"
+import { type AlertLimiter, setNewest } from "./limiter.js"
 import type { Notifier } from "./notifier.js"
 import * as Options from "./options.js"
 import * as RetrySchedule from "./schedule.js"
 
 /** The services a retry with alerting needs. */
-export type Requirements = AlertLimiter | Notifier
+export type Requirements = AlertLimiter | Incidents | Notifier
 
 /** The largest `maxAttempts` accepted: one less than 2^31. */
 export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
@@ -234,9 +235,9 @@ const withdraw =
       const budget = serviceOf<RetryBudgetService>(fiber, RetryBudget.key)
       if (budget === undefined) return allowed
       if (!budget.tryWithdraw(plan.budgetKey)) return refused
-      const limiter = serviceOf<AlertLimiterService>(fiber, AlertLimiter.key)
-      return limiter !== undefined && limiter.openIncidents() > 0
-        ? Effect.as(Alert.resolve(plan.budgetKey, BUDGET_OPERATION, false), true)
+      const incidents = serviceOf<IncidentsService>(fiber, Incidents.key)
+      return incidents?.isOpen(plan.budgetKey, BUDGET_OPERATION) === true
+        ? Effect.as(Alert.resolve(plan.budgetKey, BUDGET_OPERATION), true)
         : allowed
     })
 
@@ -279,10 +280,10 @@ const onStep = <E>(
   step: RetrySchedule.Step<E>
 ): Effect.Effect<void, never, Requirements> =>
   Effect.withFiberRuntime((fiber) => {
-    const limiter = serviceOf<AlertLimiterService>(fiber, AlertLimiter.key)
+    const incidents = serviceOf<IncidentsService>(fiber, Incidents.key)
     const counted =
-      limiter !== undefined && limiter.openIncidents() > 0
-        ? limiter.noteFailure(plan.context, plan.name)
+      incidents?.isOpen(plan.context, plan.name) === true
+        ? incidents.noteFailure(plan.context, plan.name)
         : Effect.void
     const annotations = { operation: plan.name, attempt: step.attempt }
     switch (step.stop) {
@@ -352,10 +353,29 @@ const alertFor = <E>(
         now: step.now
       })
 
+/**
+ * What the retry's span sees of a failure: its type and message, scrubbed (the span's status and
+ * exception event go to a tracing backend), with the failure itself kept to hand back.
+ */
+class ScrubbedFailure extends Error {
+  constructor(readonly original: unknown) {
+    super(Describe.summary(original))
+    this.name = "RetryFailure"
+    // The stack would quote the original message: the scrubbed summary stands in for it.
+    this.stack = `RetryFailure: ${this.message}`
+  }
+}
+
+const scrubbedCause = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
+  Cause.map(cause, (error) => new ScrubbedFailure(Cause.originalError(error)) as E)
+
 const originalCause = <E>(cause: Cause.Cause<E>): Cause.Cause<E> =>
   Cause.match(cause, {
     onEmpty: cause,
-    onFail: (error) => Cause.fail(Cause.originalError(error)),
+    onFail: (error) => {
+      const unwrapped = Cause.originalError(error)
+      return Cause.fail(unwrapped instanceof ScrubbedFailure ? (unwrapped.original as E) : unwrapped)
+    },
     onDie: (defect) => Cause.die(Cause.originalError(defect)),
     onInterrupt: Cause.interrupt,
     onSequential: Cause.sequential,
@@ -370,6 +390,13 @@ const outcome = (exit: Exit.Exit<unknown, unknown>): string =>
       : Cause.isFailure(exit.cause)
         ? "failure"
         : "defect"
+
+/** Resolves the incidents of `name` in `context` when this process knows one is open. */
+export const resolveIfOpen = (context: string, name: string): Effect.Effect<void, never, Requirements> =>
+  Effect.withFiberRuntime((fiber) => {
+    const incidents = serviceOf<IncidentsService>(fiber, Incidents.key)
+    return incidents?.isOpen(context, name) === true ? Alert.resolve(context, name) : Effect.void
+  })
 
 /**
  * Continues a retry loop whose first attempt already failed with `first`: `Effect.retry` over
@@ -397,10 +424,12 @@ export const retryAfterFailure = <A, E, R, R2>(
       return self
     })
     return Effect.retry(attempt, schedule).pipe(
-      Effect.tap(() => Alert.resolve(context, name, true)),
+      Effect.tap(() => resolveIfOpen(context, name)),
       Effect.onExit((exit) =>
         Effect.annotateCurrentSpan({ "retry.attempts": attempts, "retry.outcome": outcome(exit) })
       ),
+      // The span records the failure scrubbed; the caller gets the very error object back.
+      Effect.mapErrorCause(scrubbedCause),
       Effect.withSpan(`retry ${name}`, { attributes: { "retry.operation": name } }),
       // Inside a span, Effect wraps failed objects and defects in a proxy that carries the span;
       // hand back the very objects, as if there were no retry around the operation.
@@ -415,6 +444,9 @@ export const retryAfterFailure = <A, E, R, R2>(
 export interface Source<E> {
   readonly plan: Plan<E>
   readonly budgetKey: string
+  /** The plan's context and name, known without building the plan: what a success resolves. */
+  readonly context: string
+  readonly name: string
   schedule: Schedule.Schedule<unknown, E, Requirements> | undefined
 }
 
@@ -445,6 +477,17 @@ export class Compiled<E> implements Source<E> {
   get plan(): Plan<E> {
     this.built ??= resolve(this.options, this.defaults)
     return this.built
+  }
+
+  get context(): string {
+    const subject = this.defaults.subject
+    return subject._tag === "Connection"
+      ? (this.built?.context ?? `${subject.resourceName}_infrastructure`)
+      : (this.options.context ?? "")
+  }
+
+  get name(): string {
+    return this.options.name
   }
 
   get budgetKey(): string {
@@ -512,11 +555,10 @@ export const run = <A, E, R>(
   const services = fiber.currentContext.unsafeMap
   const budget = services.get(RetryBudget.key) as RetryBudgetService | undefined
   if (budget !== undefined) budget.deposit(compiled.budgetKey)
-  const limiter = services.get(AlertLimiter.key) as AlertLimiterService | undefined
-  // With no open incident (the usual case) this is one read; a success then resolves nothing.
-  if (limiter === undefined || limiter.openIncidents() === 0) return attempt
-  const plan = compiled.plan
-  return Effect.tap(attempt, () => Alert.resolve(plan.context, plan.name, false))
+  const incidents = services.get(Incidents.key) as IncidentsService | undefined
+  // With no open incident (the usual case) this is one lookup; a success then resolves nothing.
+  if (incidents === undefined || !incidents.isOpen(compiled.context, compiled.name)) return attempt
+  return Effect.tap(attempt, () => resolveIfOpen(compiled.context, compiled.name))
 }
 
 /** The retry combinator of `options`: its plan and policy are built when first needed, then kept. */

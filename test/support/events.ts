@@ -2,7 +2,7 @@
 import type { Alert } from "../../src/index.js"
 
 /** A firing event; `overrides` replace any field. */
-export const firing = (overrides: Partial<Alert.AlertEvent> = {}): Alert.AlertEvent => ({
+export const firing = (overrides: Partial<Alert.Firing> = {}): Alert.Firing => ({
   _tag: "Firing",
   severity: "critical",
   title: "charge is failing",
@@ -15,7 +15,6 @@ export const firing = (overrides: Partial<Alert.AlertEvent> = {}): Alert.AlertEv
   error: { type: "Error", message: "HTTP 500" },
   suppressed: 0,
   heldBack: 0,
-  failures: 0,
   startedAt: 0,
   at: 0,
   channel: undefined,
@@ -23,11 +22,20 @@ export const firing = (overrides: Partial<Alert.AlertEvent> = {}): Alert.AlertEv
 })
 
 /** A resolved event for the same incident as {@link firing}, with the severity it fired with. */
-export const resolved = (overrides: Partial<Alert.AlertEvent> = {}): Alert.AlertEvent =>
-  firing({
-    _tag: "Resolved",
-    title: "charge recovered",
-    text: "RESOLVED: charge recovered",
-    attempt: undefined,
-    ...overrides
-  })
+export const resolved = (overrides: Partial<Alert.Resolved> = {}): Alert.Resolved => ({
+  _tag: "Resolved",
+  severity: "critical",
+  title: "charge recovered",
+  text: "RESOLVED: charge recovered",
+  operation: "charge",
+  context: "billing",
+  signature: "billing:charge:Error:HTTP 500",
+  dedupKey: "billing/charge/0000000000abcd",
+  suppressed: 0,
+  failures: 0,
+  startedAt: 0,
+  firedAt: 0,
+  at: 0,
+  channel: undefined,
+  ...overrides
+})

@@ -1,7 +1,8 @@
 /**
  * A real HTTP server on 127.0.0.1 (ephemeral port) for the webhook tests: records every request
- * and answers from a script. Scoped: closing the scope closes the server and destroys every open
- * socket, held responses included.
+ * and answers from a script, at once or after a real delay, or never. Counts the connections it
+ * accepts. Scoped: closing the scope closes the server, cancels delayed answers and destroys every
+ * open socket, held responses included.
  */
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -15,6 +16,8 @@ export type Reply =
       readonly body?: unknown
       /** Whether Node adds its `Date` header. Default true. */
       readonly sendDate?: boolean
+      /** Answers after this many milliseconds of real time (a slow destination). Default 0. */
+      readonly delayMillis?: number
     }
   /** Never answers: the request stays open until the client gives up or the server closes. */
   | "hang"
@@ -38,6 +41,8 @@ export interface TestServer {
   readonly reply: (...replies: ReadonlyArray<Reply>) => Effect.Effect<void>
   /** Waits (in real time, for real I/O) until at least `count` requests arrived. */
   readonly awaitRequests: (count: number) => Effect.Effect<void>
+  /** TCP connections accepted so far, and those still open. */
+  readonly connections: Effect.Effect<{ readonly accepted: number; readonly open: number }>
 }
 
 const answer = (response: http.ServerResponse, reply: Exclude<Reply, "hang">): void => {
@@ -57,6 +62,10 @@ export const make: Effect.Effect<TestServer, never, Scope.Scope> = Effect.gen(fu
   // Replies are counted from the last call of `reply`.
   let offset = 0
   const waiters = new Set<{ readonly count: number; readonly wake: () => void }>()
+  // Delayed answers not sent yet: cancelled when the server closes.
+  const timers = new Set<NodeJS.Timeout>()
+  let accepted = 0
+  let open = 0
 
   const server = http.createServer((request, response) => {
     const chunks: Array<Buffer> = []
@@ -69,7 +78,16 @@ export const make: Effect.Effect<TestServer, never, Scope.Scope> = Effect.gen(fu
         body: Buffer.concat(chunks).toString("utf8")
       })
       const reply = script[Math.min(requests.length - 1 - offset, script.length - 1)] ?? { status: 204 }
-      if (reply !== "hang") answer(response, reply)
+      if (reply !== "hang") {
+        if ((reply.delayMillis ?? 0) <= 0) answer(response, reply)
+        else {
+          const timer = setTimeout(() => {
+            timers.delete(timer)
+            if (!response.destroyed) answer(response, reply)
+          }, reply.delayMillis)
+          timers.add(timer)
+        }
+      }
       for (const waiter of waiters) {
         if (requests.length >= waiter.count) {
           waiters.delete(waiter)
@@ -78,12 +96,19 @@ export const make: Effect.Effect<TestServer, never, Scope.Scope> = Effect.gen(fu
       }
     })
   })
+  server.on("connection", (socket) => {
+    accepted++
+    open++
+    socket.once("close", () => open--)
+  })
   yield* Effect.acquireRelease(
     Effect.async<void>((resume) => {
       server.listen(0, "127.0.0.1", () => resume(Effect.void))
     }),
     () =>
       Effect.async<void>((resume) => {
+        for (const timer of timers) clearTimeout(timer)
+        timers.clear()
         server.close(() => resume(Effect.void))
         // Held ("hang") responses and keep-alive sockets would keep `close` waiting forever.
         server.closeAllConnections()
@@ -106,7 +131,8 @@ export const make: Effect.Effect<TestServer, never, Scope.Scope> = Effect.gen(fu
         const waiter = { count, wake: () => resume(Effect.void) }
         waiters.add(waiter)
         return Effect.sync(() => waiters.delete(waiter))
-      })
+      }),
+    connections: Effect.sync(() => ({ accepted, open }))
   }
 })
 

@@ -46,6 +46,9 @@ const LINE_LENGTH = 1024
 /** Alerts per refresh request, so that a thousand open incidents never make one huge body. */
 const REFRESH_BATCH = 100
 
+/** Pushes that may run at once: more than any delivery queue's `concurrency` sends. */
+const PUSHES_AT_ONCE = 1_000
+
 /** Labels the notifier sets itself: they identify the incident. `alertname` may be overridden. */
 const RESERVED_LABELS = new Set(["operation", "context", "severity", "dedup_key", "channel"])
 
@@ -191,9 +194,10 @@ export const make = (
     const client = Webhook.quietClient(yield* HttpClient.HttpClient)
     // Open incidents by dedupKey, oldest first (a Map keeps insertion order).
     const open = new Map<string, Open>()
-    // One push at a time: a refresh computed before a resolve must not land after it and make the
-    // alert fire again.
-    const lock = yield* Effect.makeSemaphore(1)
+    // A refresh excludes every push: one computed before a resolve must not land after it and
+    // make the alert fire again. Pushes run side by side (the delivery queue keeps the events of
+    // one incident in order), each holding one permit; a refresh takes them all.
+    const lock = yield* Effect.makeSemaphore(PUSHES_AT_ONCE)
 
     const alert = (entry: Open, endsAt: string) => ({
       labels: entry.labels,
@@ -255,7 +259,7 @@ export const make = (
       for (let start = 0; start < alerts.length; start += REFRESH_BATCH) {
         yield* push(alerts.slice(start, start + REFRESH_BATCH))
       }
-    }).pipe(lock.withPermits(1), Effect.withSpan(`${name}.refresh`))
+    }).pipe(lock.withPermits(PUSHES_AT_ONCE), Effect.withSpan(`${name}.refresh`))
 
     // Never fails, so the loop goes on; what went wrong is logged, scrubbed of the URL.
     const refresh: Effect.Effect<void> = Effect.suspend(() =>

@@ -7,7 +7,7 @@
 
 import { operationWhere, resolvedTitle } from "../alert.js"
 import * as Describe from "../describe.js"
-import type { AlertEvent } from "../notifier.js"
+import type { AlertEvent, Resolved } from "../notifier.js"
 
 /** Ends a text cut to fit a service's length limit. */
 export const TRUNCATION_MARKER = "\n… [truncated]"
@@ -43,7 +43,7 @@ export const resolvedLine = (event: AlertEvent): string =>
 const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`
 
 /** What a resolved incident counted, or `""`: `"47 failed attempts, 3 alerts suppressed"`. */
-export const resolvedCounts = (event: AlertEvent): string =>
+export const resolvedCounts = (event: Resolved): string =>
   [
     event.failures > 0 ? plural(event.failures, "failed attempt", "failed attempts") : "",
     event.suppressed > 0 ? plural(event.suppressed, "alert suppressed", "alerts suppressed") : ""
@@ -53,7 +53,7 @@ export const resolvedCounts = (event: AlertEvent): string =>
 
 /** The failure as one line: `"Error: HTTP 500"`, or `undefined`. */
 export const errorLine = (event: AlertEvent): string | undefined =>
-  event.error === undefined ? undefined : `${event.error.type}: ${event.error.message}`
+  event._tag === "Resolved" ? undefined : `${event.error.type}: ${event.error.message}`
 
 /**
  * Clock millis as an ISO 8601 time (`2024-05-01T12:00:00.000Z`). Out-of-range values (a broken

@@ -370,15 +370,19 @@ export const post = (
  * `Alert` has scrubbed its events already; an event made by other code has not, and the
  * notifier's own webhook URLs go whatever their host or path.
  */
-export const scrubEvent = (event: AlertEvent, secrets: ReadonlyArray<string>): AlertEvent => ({
-  ...event,
-  title: Redact.scrub(event.title, secrets),
-  text: Redact.scrub(event.text, secrets),
-  error:
-    event.error === undefined
-      ? undefined
-      : { type: Redact.scrub(event.error.type, secrets), message: Redact.scrub(event.error.message, secrets) }
-})
+export const scrubEvent = (event: AlertEvent, secrets: ReadonlyArray<string>): AlertEvent => {
+  const scrub = (text: string) => Redact.scrub(text, secrets)
+  const fields = {
+    title: scrub(event.title),
+    text: scrub(event.text),
+    signature: scrub(event.signature),
+    operation: scrub(event.operation),
+    context: scrub(event.context)
+  }
+  return event._tag === "Firing"
+    ? { ...event, ...fields, error: { type: scrub(event.error.type), message: scrub(event.error.message) } }
+    : { ...event, ...fields }
+}
 
 /** The client with its own span turned off: that span records the full URL, token included. */
 export const quietClient = (client: HttpClient.HttpClient): HttpClient.HttpClient =>

@@ -1,6 +1,6 @@
 /**
  * The Redis-backed alert limiter: one decision per signature per window, shared by every process
- * that uses the same Redis and prefix.
+ * that uses the same Redis and prefix. Open incidents are another service: `incidents.ts`.
  *
  * @internal
  */
@@ -10,12 +10,9 @@ import {
   type AlertLimiterService,
   CEILING_PERIOD_MILLIS,
   type Decision,
-  type Incident,
   type LimiterOptions,
   settings as limiterSettings,
-  makeMemory,
-  type Opening,
-  operationKey
+  makeMemory
 } from "../limiter.js"
 import * as Options from "../options.js"
 import * as Connection from "./connection.js"
@@ -56,22 +53,31 @@ export const settings = (options: RedisLimiterOptions): Settings => {
   }
 }
 
-const scripts = {
+/** The limiter's scripts, registered on the connection it runs on. */
+export const scripts = {
   retryAlertsDecide: { numberOfKeys: 1, lua: Scripts.DECIDE },
-  retryAlertsAdmit: { numberOfKeys: 2, lua: Scripts.ADMIT },
-  retryAlertsOpenIncident: { numberOfKeys: 1, lua: Scripts.OPEN_INCIDENT },
-  retryAlertsResolveIncidents: { numberOfKeys: 1, lua: Scripts.RESOLVE_INCIDENTS }
+  retryAlertsAdmit: { numberOfKeys: 2, lua: Scripts.ADMIT }
 } as const
 
+/** A limiter on its own connection to `url`, closed with the scope. */
 export const make = (
   settings: Settings,
   url: Redacted.Redacted<string>
 ): Effect.Effect<AlertLimiterService, never, Scope.Scope> =>
+  Effect.flatMap(Connection.connect(url, settings.timeout, scripts), (connection) =>
+    makeOn(settings, connection)
+  )
+
+/** A limiter on `connection`, which must have {@link scripts} registered. */
+export const makeOn = (
+  settings: Settings,
+  connection: Connection.Connection
+): Effect.Effect<AlertLimiterService> =>
   Effect.gen(function* () {
     const { prefix, windowMillis, maxEntries, ceiling } = settings
     const ttlMillis = String(windowMillis + Scripts.TTL_MARGIN_MILLIS)
     const windowArg = String(windowMillis)
-    const { client, call, describeFailure } = yield* Connection.connect(url, settings.timeout, scripts)
+    const { client, call, describeFailure } = connection
     const front = Front.make(windowMillis, maxEntries)
     // A memory limiter with the same options: the signature function, and the ceiling's answers
     // when Redis gives none.
@@ -143,14 +149,18 @@ export const make = (
             )
           )
 
-    /** Every key under the prefix, page by page. */
+    /**
+     * The limiter's keys under the prefix (signatures and ceiling, not the incident store's or the
+     * budget's), page by page.
+     */
     const forEachKeyPage = (onPage: (keys: Array<string>) => Effect.Effect<void, unknown>) =>
       Effect.gen(function* () {
         let cursor = "0"
         do {
-          const [next, keys] = yield* call(() =>
+          const [next, found] = yield* call(() =>
             client.scan(cursor, "MATCH", Scripts.scanPattern(prefix), "COUNT", 1000)
           )
+          const keys = found.filter((key) => Scripts.isLimiterKey(prefix, key))
           if (keys.length > 0) yield* onPage(keys)
           cursor = next
         } while (cursor !== "0")
@@ -176,74 +186,11 @@ export const make = (
       )
     })
 
-    // Incidents are shared: the record of each open one lives in Redis (the first firing in any
-    // process wins), and resolving takes it there, once across processes. This process also
-    // remembers the incidents it fired or saw suppressed, so a first-attempt success knows
-    // whether to ask; the counts of a resolved event are this process's own.
-    const incidentTtl = String(Scripts.INCIDENT_TTL_MILLIS)
-
-    const openIncident = (opening: Opening, now: number): Effect.Effect<Incident> =>
-      Effect.flatMap(local.openIncident(opening, now), (known) =>
-        call(() =>
-          client.retryAlertsOpenIncident!(
-            Scripts.incidentKey(prefix, operationKey(opening.context, opening.operation)),
-            Scripts.incidentField(opening.signature),
-            Scripts.encodeIncident(known),
-            incidentTtl
-          )
-        ).pipe(
-          Effect.flatMap((reply) => decode(Scripts.decodeIncident(reply), reply)),
-          Effect.map((shared) => ({ ...known, startedAt: shared.startedAt, firedAt: shared.firedAt })),
-          Effect.tap(() => outage.answered),
-          Effect.catchAll((error) => Effect.as(failed(now, error), known))
-        )
-      )
-
-    const noteSuppressed = (opening: Opening): Effect.Effect<void> =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        // Suppressed means some process sent it within the window: its incident may be open.
-        Effect.zipRight(local.openIncident(opening, now), local.noteSuppressed(opening))
-      )
-
-    const resolveIncidents = (
-      context: string,
-      operation: string,
-      afterFailure: boolean
-    ): Effect.Effect<ReadonlyArray<Incident>> =>
-      Effect.flatMap(local.resolveIncidents(context, operation, afterFailure), (known) => {
-        if (!afterFailure && known.length === 0) return Effect.succeed(known)
-        return call(() =>
-          client.retryAlertsResolveIncidents!(Scripts.incidentKey(prefix, operationKey(context, operation)))
-        ).pipe(
-          Effect.flatMap((reply) =>
-            Array.isArray(reply) ? Effect.succeed(reply) : Effect.fail(new Connection.UnexpectedReply(reply))
-          ),
-          Effect.map((replies) =>
-            replies.flatMap((reply) => {
-              const shared = Scripts.decodeIncident(reply)
-              if (shared === undefined) return []
-              const counted = known.find((incident) => incident.signature === shared.signature)
-              return [{ ...shared, failures: counted?.failures ?? 0, suppressed: counted?.suppressed ?? 0 }]
-            })
-          ),
-          Effect.tap(() => outage.answered),
-          // Without Redis this process resolves what it knows; another may resolve it again.
-          Effect.catchAll((error) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.as(failed(now, error), known))
-          )
-        )
-      })
-
     return {
       check,
       signature: local.signature,
       admit,
       reset: Effect.zipRight(local.reset, reset),
-      size,
-      openIncidents: local.openIncidents,
-      openIncident,
-      noteSuppressed,
-      noteFailure: local.noteFailure,
-      resolveIncidents
+      size
     } satisfies AlertLimiterService
   })

@@ -1,11 +1,13 @@
 /**
- * What the Redis limiter runs inside Redis: two Lua scripts (atomic there), the keys they use,
- * and the decoding of their replies.
+ * What the Redis limiter and the Redis incident store run inside Redis: Lua scripts (atomic
+ * there), the keys they use, and the decoding of their replies. With a Redis Cluster, a prefix
+ * holding a hash tag (`{retry-alerts}:`) puts every key of a script in one slot.
  *
  * @internal
  */
 import { createHash } from "node:crypto"
-import type { Admission, Decision, Incident } from "../limiter.js"
+import type { Incident } from "../incidents.js"
+import type { Admission, Decision } from "../limiter.js"
 import type { Severity } from "../notifier.js"
 
 /**
@@ -63,37 +65,116 @@ return {1, held}
 `
 
 /**
- * An incident opens, or is found open (a re-fire), in the hash of its operation. KEYS[1]: the
- * operation's incident hash. ARGV: the signature's field, the incident as JSON (its first
- * firing), TTL millis. Returns the incident's JSON as first written, by whichever process fired
- * it first.
+ * An incident opens, or is found open (a re-fire), in the hash of its operation. The first firing
+ * in any process wins (HSETNX); the call that writes the record also tells the other processes.
+ * KEYS[1]: the operation's incident hash; KEYS[2]: its resolved incidents (tombstones); KEYS[3]:
+ * the index of operations with open incidents. ARGV: the signature's field, the incident's record
+ * (JSON), TTL millis, the operation's id (its member in the index), "1" to re-assert a record this
+ * process holds (Redis lost it): refused when that very record was resolved meanwhile, the
+ * channel, the message to publish when this call writes the record. Returns {record as first
+ * written, or "" when refused; 1 when this call wrote it, else 0}.
  */
 export const OPEN_INCIDENT = `
-redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2])
+if ARGV[5] == "1" and redis.call("HGET", KEYS[2], ARGV[1]) == ARGV[2] then
+  return {"", 0}
+end
+local created = redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2])
 redis.call("PEXPIRE", KEYS[1], ARGV[3])
-return redis.call("HGET", KEYS[1], ARGV[1])
+redis.call("SADD", KEYS[3], ARGV[4])
+redis.call("PEXPIRE", KEYS[3], ARGV[3])
+if created == 1 then redis.call("PUBLISH", ARGV[6], ARGV[7]) end
+return {redis.call("HGET", KEYS[1], ARGV[1]), created}
 `
 
 /**
- * An operation succeeded: takes its open incidents, once. KEYS[1]: the operation's incident hash.
- * Returns the incidents' JSON (empty when another process took them first, or none was open).
+ * An operation succeeded: takes its open incidents, once across processes, leaves their records
+ * as tombstones (so a process that fired one can tell "resolved by another" from "Redis lost
+ * it"), and tells the other processes which it resolved. KEYS as {@link OPEN_INCIDENT}. ARGV: the
+ * operation's id, the tombstones' TTL millis, the channel, the sender's id, the context, the
+ * operation, then pairs (field, record) of the incidents this process fired and still holds.
+ * Returns {taken: field, record, field, record…; lost: 1 or 0 per pair, 1 when its record is
+ * neither taken now nor resolved before (Redis lost it: the caller resolves it from its own
+ * record, and it is written as a tombstone too)}.
  */
 export const RESOLVE_INCIDENTS = `
-local incidents = redis.call("HVALS", KEYS[1])
+local taken = redis.call("HGETALL", KEYS[1])
+local told = {}
+local takenFields = {}
+for i = 1, #taken, 2 do
+  takenFields[taken[i]] = true
+  told[#told + 1] = {taken[i], taken[i + 1]}
+  redis.call("HSET", KEYS[2], taken[i], taken[i + 1])
+end
+local lost = {}
+for i = 7, #ARGV, 2 do
+  if takenFields[ARGV[i]] or redis.call("HGET", KEYS[2], ARGV[i]) == ARGV[i + 1] then
+    lost[#lost + 1] = 0
+  else
+    lost[#lost + 1] = 1
+    told[#told + 1] = {ARGV[i], ARGV[i + 1]}
+    redis.call("HSET", KEYS[2], ARGV[i], ARGV[i + 1])
+  end
+end
+if #told > 0 then
+  redis.call("PEXPIRE", KEYS[2], ARGV[2])
+  redis.call("PUBLISH", ARGV[3], cjson.encode({type = "resolved", from = ARGV[4], context = ARGV[5], operation = ARGV[6], incidents = told}))
+end
 redis.call("DEL", KEYS[1])
-return incidents
+redis.call("SREM", KEYS[3], ARGV[1])
+return {taken, lost}
+`
+
+/**
+ * Incidents forgotten at a process's bound (maxEntries): removed when Redis still holds the
+ * record the process knew, with no tombstone, and the other processes told. KEYS[1]: the
+ * operation's incident hash; KEYS[2]: the index. ARGV: the operation's id, the channel, the
+ * sender's id, the context, the operation, then pairs (field, record).
+ */
+export const FORGET_INCIDENTS = `
+local told = {}
+for i = 6, #ARGV, 2 do
+  if redis.call("HGET", KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    redis.call("HDEL", KEYS[1], ARGV[i])
+    told[#told + 1] = {ARGV[i], ARGV[i + 1]}
+  end
+end
+if redis.call("EXISTS", KEYS[1]) == 0 then redis.call("SREM", KEYS[2], ARGV[1]) end
+if #told > 0 then
+  redis.call("PUBLISH", ARGV[2], cjson.encode({type = "forgotten", from = ARGV[3], context = ARGV[4], operation = ARGV[5], incidents = told}))
+end
+return #told
 `
 
 /** How long an incident nobody resolves stays in Redis: a day, renewed at each firing. */
 export const INCIDENT_TTL_MILLIS = 24 * 60 * 60 * 1000
 
-/** The Redis key of an operation's open incidents. */
-export const incidentKey = (prefix: string, operationKey: string): string =>
-  `${prefix}incident:${createHash("sha256").update(operationKey).digest("hex")}`
+const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex")
 
-/** The field of a signature in its operation's incident hash. */
-export const incidentField = (signature: string): string =>
-  createHash("sha256").update(signature).digest("hex")
+/**
+ * The id of an operation in a context: the SHA-256 of both. Names are shown elsewhere; keys and
+ * index members carry only the hash, so their length and alphabet are bounded.
+ */
+export const operationId = (context: string, operation: string): string =>
+  sha256(`${context}\u0000${operation}`)
+
+/** The Redis key of an operation's open incidents (a hash: signature field → record). */
+export const incidentKey = (prefix: string, operationId: string): string => `${prefix}incident:${operationId}`
+
+/** The Redis key of an operation's resolved incidents, kept for a day (a hash: field → record). */
+export const tombstoneKey = (prefix: string, operationId: string): string =>
+  `${prefix}resolved:${operationId}`
+
+/** The Redis key of the set of operations with open incidents, read by every process's sync. */
+export const incidentIndexKey = (prefix: string): string => `${prefix}incidents`
+
+/** The pub/sub channel on which processes tell each other of incidents opened and resolved. */
+export const incidentChannel = (prefix: string): string => `${prefix}incidents`
+
+/**
+ * The field of a signature in its operation's incident hash: the SHA-256 of the raw signature,
+ * which carries the head of an error message and is never stored.
+ */
+export const incidentField = (signature: string): string => sha256(signature)
 
 /**
  * The Redis key of a signature: the prefix, then the SHA-256 of the signature. Signatures carry
@@ -107,6 +188,15 @@ export const signatureKey = (prefix: string, signature: string): string =>
  * hex digits.
  */
 export const ceilingKeys = (prefix: string) => ({ times: `${prefix}ceiling`, held: `${prefix}ceiling:held` })
+
+const SIGNATURE_SUFFIX = /^[0-9a-f]{64}$/
+
+/** Whether `key` (under `prefix`) is one of the limiter's: a signature's or the ceiling's. */
+export const isLimiterKey = (prefix: string, key: string): boolean => {
+  if (!key.startsWith(prefix)) return false
+  const rest = key.slice(prefix.length)
+  return SIGNATURE_SUFFIX.test(rest) || rest === "ceiling" || rest === "ceiling:held"
+}
 
 /** A SCAN pattern matching exactly the keys that start with `prefix`. */
 export const scanPattern = (prefix: string): string => `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`
@@ -134,8 +224,15 @@ export const decodeAdmission = (reply: unknown): Admission | undefined => {
   return { admitted: admitted === 1, heldBack }
 }
 
-/** Decodes one incident written by {@link OPEN_INCIDENT}, or `undefined`. */
-export const decodeIncident = (reply: unknown): Incident | undefined => {
+/** An incident as Redis keeps it: no counts (each process counts its own), and its record's id. */
+export interface IncidentRecord {
+  readonly incident: Omit<Incident, "failures" | "suppressed">
+  /** Random, written by the firing that opened it: tells this incident from a later one of the same signature. */
+  readonly id: string
+}
+
+/** Decodes one record written by {@link OPEN_INCIDENT}, or `undefined` when it is not one. */
+export const decodeIncident = (reply: unknown): IncidentRecord | undefined => {
   if (typeof reply !== "string") return undefined
   let value: unknown
   try {
@@ -148,6 +245,7 @@ export const decodeIncident = (reply: unknown): Incident | undefined => {
   const text = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : undefined)
   const time = (key: string) =>
     typeof record[key] === "number" && Number.isFinite(record[key]) ? (record[key] as number) : undefined
+  const id = text("id")
   const signature = text("signature")
   const dedupKey = text("dedupKey")
   const operation = text("operation")
@@ -156,6 +254,7 @@ export const decodeIncident = (reply: unknown): Incident | undefined => {
   const firedAt = time("firedAt")
   const severity = text("severity")
   if (
+    id === undefined ||
     signature === undefined ||
     dedupKey === undefined ||
     operation === undefined ||
@@ -167,31 +266,71 @@ export const decodeIncident = (reply: unknown): Incident | undefined => {
     return undefined
   }
   return {
-    signature,
-    dedupKey,
-    operation,
-    context,
-    severity,
-    startedAt,
-    firedAt,
-    channel: text("channel"),
-    failures: 0,
-    suppressed: 0
+    id,
+    incident: {
+      signature,
+      dedupKey,
+      operation,
+      context,
+      severity,
+      startedAt,
+      firedAt,
+      channel: text("channel")
+    }
   }
 }
 
-/** An incident as {@link OPEN_INCIDENT} stores it: what every process needs to resolve it. */
-export const encodeIncident = (incident: Incident): string =>
+/**
+ * An incident's record, as {@link OPEN_INCIDENT} stores it: what every process needs to resolve
+ * it. Its `signature` is the redacted one; nothing else in it comes from an error.
+ */
+export const encodeIncident = (record: IncidentRecord): string =>
   JSON.stringify({
-    signature: incident.signature,
-    dedupKey: incident.dedupKey,
-    operation: incident.operation,
-    context: incident.context,
-    severity: incident.severity,
-    startedAt: incident.startedAt,
-    firedAt: incident.firedAt,
-    channel: incident.channel
+    id: record.id,
+    signature: record.incident.signature,
+    dedupKey: record.incident.dedupKey,
+    operation: record.incident.operation,
+    context: record.incident.context,
+    severity: record.incident.severity,
+    startedAt: record.incident.startedAt,
+    firedAt: record.incident.firedAt,
+    channel: record.incident.channel
   })
+
+/** Decodes {@link OPEN_INCIDENT}'s reply: the record as stored ("" when refused) and whether this call wrote it. */
+export const decodeOpened = (
+  reply: unknown
+): { readonly record: string; readonly created: boolean } | undefined => {
+  if (!Array.isArray(reply) || reply.length !== 2) return undefined
+  const [record, created] = reply as [unknown, unknown]
+  if (typeof record !== "string" || (created !== 0 && created !== 1)) return undefined
+  if (record === "" && created === 1) return undefined
+  return { record, created: created === 1 }
+}
+
+/** Decodes {@link RESOLVE_INCIDENTS}'s reply for `pairs` (field, record) pairs sent. */
+export const decodeResolved = (
+  reply: unknown,
+  pairs: number
+):
+  | {
+      readonly taken: ReadonlyArray<{ readonly field: string; readonly record: string }>
+      readonly lost: ReadonlyArray<boolean>
+    }
+  | undefined => {
+  if (!Array.isArray(reply) || reply.length !== 2) return undefined
+  const [taken, lost] = reply as [unknown, unknown]
+  if (!Array.isArray(taken) || taken.length % 2 !== 0 || !taken.every((item) => typeof item === "string")) {
+    return undefined
+  }
+  if (!Array.isArray(lost) || lost.length !== pairs || !lost.every((flag) => flag === 0 || flag === 1)) {
+    return undefined
+  }
+  const records: Array<{ readonly field: string; readonly record: string }> = []
+  for (let i = 0; i < taken.length; i += 2)
+    records.push({ field: taken[i] as string, record: taken[i + 1] as string })
+  return { taken: records, lost: lost.map((flag) => flag === 1) }
+}
 
 const isSeverity = (value: unknown): value is Severity =>
   value === "critical" || value === "error" || value === "warning" || value === "info"

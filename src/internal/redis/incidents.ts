@@ -1,0 +1,620 @@
+/**
+ * The Redis incident store: open incidents shared by every process that uses the same Redis and
+ * prefix. Each process keeps the incidents it knows open in a local `Table` (its own firings, and
+ * those it learned from the others through pub/sub and a periodic sync), so that a success asks
+ * only that table; opening and resolving go through Redis, atomically, once across processes.
+ *
+ * @internal
+ */
+import { randomBytes } from "node:crypto"
+import { Clock, Duration, Effect, Queue, type Redacted, type Scope } from "effect"
+import {
+  type Incident,
+  type IncidentsService,
+  incidentOf,
+  maxEntriesOf,
+  type Opening,
+  reportEvicted,
+  Table
+} from "../incidents.js"
+import { DEFAULT_WINDOW, setNewest } from "../limiter.js"
+import * as Options from "../options.js"
+import * as Connection from "./connection.js"
+import { DEFAULT_PREFIX, DEFAULT_TIMEOUT } from "./limiter.js"
+import * as Scripts from "./scripts.js"
+
+/** The options of the Redis incident store, besides its URL. */
+export interface RedisIncidentsOptions {
+  readonly prefix?: string | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly maxEntries?: number | undefined
+  readonly syncInterval?: Duration.DurationInput | undefined
+}
+
+/** How often a process reads every open incident from Redis, besides what pub/sub tells it. */
+export const DEFAULT_SYNC_INTERVAL: Duration.Duration = Duration.seconds(10)
+
+/** Prefix of every message this store logs, so operators (and tests) can find them. */
+export const LOG_PREFIX = "Incidents(redis)"
+
+export interface Settings {
+  readonly prefix: string
+  readonly timeout: Duration.Duration
+  readonly maxEntries: number
+  readonly syncInterval: Duration.Duration
+  /** Least time between two warnings while Redis gives no answer (Clock millis). */
+  readonly quietMillis: number
+}
+
+/**
+ * Validates every option now, where the layer is written. `quietMillis`: the limiter's window
+ * when the store comes with a limiter, else the limiter's default window.
+ */
+export const settings = (
+  options: RedisIncidentsOptions,
+  quietMillis: number = Duration.toMillis(DEFAULT_WINDOW)
+): Settings => ({
+  prefix: Options.nonEmptyString("prefix", options.prefix ?? DEFAULT_PREFIX),
+  timeout: Options.duration("timeout", options.timeout ?? DEFAULT_TIMEOUT),
+  maxEntries: maxEntriesOf(options),
+  syncInterval: Options.duration("syncInterval", options.syncInterval ?? DEFAULT_SYNC_INTERVAL),
+  quietMillis
+})
+
+/** The store's scripts, registered on the connection it runs on. */
+export const scripts = {
+  retryAlertsOpenIncident: { numberOfKeys: 3, lua: Scripts.OPEN_INCIDENT },
+  retryAlertsResolveIncidents: { numberOfKeys: 3, lua: Scripts.RESOLVE_INCIDENTS },
+  retryAlertsForgetIncidents: { numberOfKeys: 2, lua: Scripts.FORGET_INCIDENTS }
+} as const
+
+/**
+ * What the processes tell each other on the channel (`{prefix}incidents`). The scripts publish
+ * `opened`, `resolved` and `forgotten` in the same atomic step as the change they announce.
+ * Records carry the redacted signature only; fields are hashes.
+ *
+ * - `opened`: a record was written (a firing, or a record written back after Redis lost it).
+ * - `resolved`: these incidents were taken from Redis and their resolved events sent: drop them.
+ * - `forgotten`: a process evicted these at its bound: drop them unless you fired them.
+ * - `reset`: every incident was forgotten.
+ */
+type Message =
+  | { readonly type: "opened"; readonly from: string; readonly field: string; readonly record: string }
+  | {
+      readonly type: "resolved" | "forgotten"
+      readonly from: string
+      readonly context: string
+      readonly operation: string
+      /** Pairs [field, record]. */
+      readonly incidents: ReadonlyArray<readonly [string, string]>
+    }
+  | { readonly type: "reset"; readonly from: string }
+
+const isPair = (pair: unknown): pair is readonly [string, string] =>
+  Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "string"
+
+const decodeMessage = (text: string): Message | undefined => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== "object" || value === null) return undefined
+  const message = value as Record<string, unknown>
+  if (typeof message.from !== "string") return undefined
+  switch (message.type) {
+    case "opened":
+      return typeof message.field === "string" && typeof message.record === "string"
+        ? (message as Message)
+        : undefined
+    case "resolved":
+    case "forgotten":
+      return typeof message.context === "string" &&
+        typeof message.operation === "string" &&
+        Array.isArray(message.incidents) &&
+        message.incidents.every(isPair)
+        ? (message as Message)
+        : undefined
+    case "reset":
+      return message as Message
+    default:
+      return undefined
+  }
+}
+
+/** What this process knows of one incident of its table, besides the table's entry. */
+interface Known {
+  /** Its field in its operation's hash (the table's key): the SHA-256 of the raw signature. */
+  readonly field: string
+  /** Its record's id: tells it from an earlier or later incident of the same signature. */
+  readonly id: string
+  /** Its record, exactly as Redis stores it. */
+  readonly record: string
+  /**
+   * Whether this process fired it: it then resolves the incident from `record` if Redis lost
+   * it, and writes it back at a sync. Otherwise it was learned from another process.
+   */
+  readonly own: boolean
+  /** The sync round during which it was learned (a sync drops learned incidents Redis no longer has). */
+  readonly round: number
+}
+
+/** An incident evicted at the bound, with what identifies it in Redis. */
+interface Forgotten {
+  readonly incident: Incident
+  readonly field: string
+  readonly record: string
+}
+
+const newId = (): string => randomBytes(9).toString("base64url")
+
+/** A store on its own connection (and subscriber) to `url`, closed with the scope. */
+export const make = (
+  settings: Settings,
+  url: Redacted.Redacted<string>
+): Effect.Effect<IncidentsService, never, Scope.Scope> =>
+  Effect.flatMap(Connection.connect(url, settings.timeout, scripts), (connection) =>
+    makeOn(settings, connection, url)
+  )
+
+/**
+ * A store whose commands go through `connection` (which must have {@link scripts} registered),
+ * with a subscriber connection of its own to `url`. Everything stops with the scope.
+ */
+export const makeOn = (
+  settings: Settings,
+  connection: Connection.Connection,
+  url: Redacted.Redacted<string>
+): Effect.Effect<IncidentsService, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { prefix, maxEntries } = settings
+    const { client, call, describeFailure } = connection
+    const ttl = String(Scripts.INCIDENT_TTL_MILLIS)
+    const channel = Scripts.incidentChannel(prefix)
+    const indexKey = Scripts.incidentIndexKey(prefix)
+    /** This store's name on the channel: it ignores its own messages. */
+    const self = newId()
+    const outage = Connection.makeOutageLog(
+      LOG_PREFIX,
+      settings.quietMillis,
+      "this process opens and resolves the incidents it knows alone until Redis answers, so a resolved event may be sent by more than one process"
+    )
+    const failed = (error: unknown): Effect.Effect<void> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => outage.failed(now, describeFailure(error)))
+    const decode = <A>(
+      decoded: A | undefined,
+      reply: unknown
+    ): Effect.Effect<A, Connection.UnexpectedReply> =>
+      decoded === undefined ? Effect.fail(new Connection.UnexpectedReply(reply)) : Effect.succeed(decoded)
+
+    // Plain data, changed only in synchronous code (a fiber, or a client callback, runs it to the
+    // end before anything else runs), so each change is atomic. `isOpen` reads the table directly.
+    const table = new Table(maxEntries)
+    /** By dedupKey: the key the table's snapshots carry. */
+    const known = new Map<string, Known>()
+    /**
+     * Ids of incidents this process resolved, or heard resolved: a sync or a late message must
+     * not bring them back. Bounded: the oldest go first.
+     */
+    const closed = new Map<string, true>()
+    let round = 0
+
+    // A storm suppresses one signature thousands of times: hash it once.
+    let lastSignature: string | undefined
+    let lastField = ""
+    const fieldOf = (signature: string): string => {
+      if (signature !== lastSignature) {
+        lastField = Scripts.incidentField(signature)
+        lastSignature = signature
+      }
+      return lastField
+    }
+
+    /** Forgets what is known of an incident the table no longer holds; `resolved`: never learn it again. */
+    const close = (incident: Omit<Incident, "failures" | "suppressed">, resolved: boolean): void => {
+      const what = known.get(incident.dedupKey)
+      known.delete(incident.dedupKey)
+      if (resolved && what !== undefined) setNewest(closed, what.id, true, maxEntries)
+    }
+
+    /**
+     * Adds an incident another process opened, when it is new here (or newer than the one learned
+     * for its signature) and there is room: learning never evicts.
+     */
+    const learn = (field: string, record: string): void => {
+      const decoded = Scripts.decodeIncident(record)
+      if (decoded === undefined || closed.has(decoded.id)) return
+      const { incident, id } = decoded
+      const entry = table.get(incident.context, incident.operation, field)
+      if (entry !== undefined) {
+        const what = known.get(entry.incident.dedupKey)
+        if (what === undefined || what.id === id || what.own) return
+        // An earlier incident of this signature, resolved without this process hearing of it.
+        table.delete(incident.context, incident.operation, field)
+        close(entry.incident, true)
+      }
+      if (table.size >= maxEntries) return
+      table.insert({ key: field, incident, failures: 0, suppressed: 0 })
+      known.set(incident.dedupKey, { field, id, record, own: false, round })
+    }
+
+    /**
+     * Removes the incident of `record` (at `field` of the operation), if the table holds that very
+     * incident. `resolved`: it was resolved (else forgotten: kept when this process fired it).
+     */
+    const drop = (context: string, operation: string, field: string, record: string, resolved: boolean) => {
+      const entry = table.get(context, operation, field)
+      if (entry === undefined) return
+      const what = known.get(entry.incident.dedupKey)
+      if (what !== undefined && (what.record !== record || (!resolved && what.own))) return
+      table.delete(context, operation, field)
+      // A forgotten incident may come back: the process that fired it may write it again.
+      close(entry.incident, resolved)
+    }
+
+    const receive = (text: string): void => {
+      const message = decodeMessage(text)
+      if (message === undefined || message.from === self) return
+      switch (message.type) {
+        case "opened":
+          learn(message.field, message.record)
+          return
+        case "resolved":
+        case "forgotten":
+          for (const [field, record] of message.incidents) {
+            drop(message.context, message.operation, field, record, message.type === "resolved")
+          }
+          return
+        case "reset":
+          table.clear()
+          known.clear()
+          closed.clear()
+          return
+      }
+    }
+
+    /** The `opened` message of `record`, published by the script that writes it. */
+    const openedMessage = (field: string, record: string): string =>
+      JSON.stringify({ type: "opened", from: self, field, record } satisfies Message)
+
+    /** Runs {@link Scripts.OPEN_INCIDENT}; `reassert`: writing back a record Redis lost. */
+    const openScript = (
+      field: string,
+      record: string,
+      context: string,
+      operation: string,
+      reassert: boolean
+    ) => {
+      const operationId = Scripts.operationId(context, operation)
+      return Effect.flatMap(
+        call(() =>
+          client.retryAlertsOpenIncident!(
+            Scripts.incidentKey(prefix, operationId),
+            Scripts.tombstoneKey(prefix, operationId),
+            indexKey,
+            field,
+            record,
+            ttl,
+            operationId,
+            reassert ? "1" : "0",
+            channel,
+            openedMessage(field, record)
+          )
+        ),
+        (reply) => decode(Scripts.decodeOpened(reply), reply)
+      )
+    }
+
+    /**
+     * Keeps the incident of `record` in the table as this process's own. The table's incident for
+     * that signature stays (a re-fire) when it is the same record, and is replaced when not (it
+     * was an earlier incident). Returns the incident and those evicted for it.
+     */
+    const keepOwn = (
+      field: string,
+      incident: Omit<Incident, "failures" | "suppressed">,
+      id: string,
+      record: string
+    ) => {
+      const entry = table.get(incident.context, incident.operation, field)
+      const same = entry !== undefined && known.get(entry.incident.dedupKey)?.id === id
+      // Inserting the same entry again moves it to the most recently active end.
+      const kept = same
+        ? table.insert(entry)
+        : table.insert({ key: field, incident, failures: 0, suppressed: 0 })
+      const forgotten: Array<Forgotten> = []
+      for (const evicted of kept.evicted) {
+        const what = known.get(evicted.dedupKey)
+        if (what !== undefined) forgotten.push({ incident: evicted, field: what.field, record: what.record })
+        close(evicted, true)
+      }
+      closed.delete(id)
+      known.set(incident.dedupKey, { field, id, record, own: true, round })
+      return { incident: kept.incident, forgotten }
+    }
+
+    /** Incidents evicted at the bound: logged and counted, removed from Redis, and the others told. */
+    const forget = (forgotten: ReadonlyArray<Forgotten>): Effect.Effect<void> => {
+      if (forgotten.length === 0) return Effect.void
+      const byOperation = new Map<string, { context: string; operation: string; pairs: Array<string> }>()
+      for (const { incident, field, record } of forgotten) {
+        const operationId = Scripts.operationId(incident.context, incident.operation)
+        let group = byOperation.get(operationId)
+        if (group === undefined) {
+          group = { context: incident.context, operation: incident.operation, pairs: [] }
+          byOperation.set(operationId, group)
+        }
+        group.pairs.push(field, record)
+      }
+      return Effect.zipRight(
+        reportEvicted(
+          forgotten.map(({ incident }) => incident),
+          maxEntries
+        ),
+        Effect.forEach(
+          byOperation,
+          ([operationId, { context, operation, pairs }]) =>
+            call(() =>
+              client.retryAlertsForgetIncidents!(
+                Scripts.incidentKey(prefix, operationId),
+                indexKey,
+                operationId,
+                channel,
+                self,
+                context,
+                operation,
+                ...pairs
+              )
+            ).pipe(Effect.asVoid, Effect.catchAll(failed)),
+          { discard: true }
+        )
+      )
+    }
+
+    /**
+     * Writes the incident in Redis unless it is open there (the first firing in any process
+     * wins; the write is announced in the same step), and keeps it in the table as this process's
+     * own. Without Redis, keeps it in the table alone: a later sync writes it.
+     */
+    const open = (opening: Opening, now: number): Effect.Effect<Incident> =>
+      Effect.suspend(() => {
+        const field = fieldOf(opening.signature)
+        const fresh = incidentOf(opening, now)
+        const freshId = newId()
+        const freshRecord = Scripts.encodeIncident({ incident: fresh, id: freshId })
+        return openScript(field, freshRecord, opening.context, opening.operation, false).pipe(
+          Effect.flatMap(({ record }) =>
+            Effect.map(decode(Scripts.decodeIncident(record), record), (decoded) => ({ decoded, record }))
+          ),
+          Effect.tap(() => outage.answered),
+          Effect.map(({ decoded, record }) => keepOwn(field, decoded.incident, decoded.id, record)),
+          Effect.catchAll((error) =>
+            Effect.zipRight(
+              failed(error),
+              Effect.sync(() => {
+                // The incident this process knows for the signature (a re-fire), or the fresh one.
+                const entry = table.get(opening.context, opening.operation, field)
+                const what = entry === undefined ? undefined : known.get(entry.incident.dedupKey)
+                return entry === undefined || what === undefined
+                  ? keepOwn(field, fresh, freshId, freshRecord)
+                  : keepOwn(field, entry.incident, what.id, what.record)
+              })
+            )
+          ),
+          Effect.flatMap(({ incident, forgotten }) => Effect.as(forget(forgotten), incident))
+        )
+      })
+
+    const noteSuppressed = (opening: Opening): Effect.Effect<void> =>
+      Effect.sync(() => {
+        if (!table.isOpen(opening.context, opening.operation)) return
+        // The table keys incidents on their field: look it up with the field as the signature.
+        table.noteSuppressed({ ...opening, signature: fieldOf(opening.signature) })
+      })
+
+    const noteFailure = (context: string, operation: string): Effect.Effect<void> =>
+      Effect.sync(() => table.noteFailure(context, operation))
+
+    /**
+     * Takes the operation's incidents from the table first (so that, of concurrent successes in
+     * this process, one makes the round trip and the others return at once), then from Redis
+     * (once across processes; the others are told in the same step). An incident this process
+     * fired that Redis no longer has, and that nobody resolved, is resolved from its own record.
+     */
+    const resolve = (context: string, operation: string): Effect.Effect<ReadonlyArray<Incident>> =>
+      Effect.suspend(() => {
+        const taken = table.resolve(context, operation)
+        if (taken.length === 0) return Effect.succeed(taken)
+        const counted = new Map<string, Incident>()
+        const own: Array<{ readonly incident: Incident; readonly field: string; readonly record: string }> =
+          []
+        for (const incident of taken) {
+          counted.set(incident.dedupKey, incident)
+          const what = known.get(incident.dedupKey)
+          if (what?.own === true) own.push({ incident, field: what.field, record: what.record })
+          close(incident, true)
+        }
+        const operationId = Scripts.operationId(context, operation)
+        return call(() =>
+          client.retryAlertsResolveIncidents!(
+            Scripts.incidentKey(prefix, operationId),
+            Scripts.tombstoneKey(prefix, operationId),
+            indexKey,
+            operationId,
+            ttl,
+            channel,
+            self,
+            context,
+            operation,
+            ...own.flatMap(({ field, record }) => [field, record])
+          )
+        ).pipe(
+          Effect.flatMap((reply) => decode(Scripts.decodeResolved(reply, own.length), reply)),
+          Effect.tap(() => outage.answered),
+          Effect.map(({ taken: records, lost }) => {
+            const resolved: Array<Incident> = []
+            for (const { record } of records) {
+              const decoded = Scripts.decodeIncident(record)
+              if (decoded === undefined) continue
+              setNewest(closed, decoded.id, true, maxEntries)
+              const mine = counted.get(decoded.incident.dedupKey)
+              resolved.push({
+                ...decoded.incident,
+                failures: mine?.failures ?? 0,
+                suppressed: mine?.suppressed ?? 0
+              })
+            }
+            own.forEach(({ incident }, i) => {
+              if (lost[i]) resolved.push(incident)
+            })
+            return resolved
+          }),
+          // Without Redis this process resolves what it knows; another may resolve it again.
+          Effect.catchAll((error) => Effect.as(failed(error), taken))
+        )
+      })
+
+    /** The open incidents in Redis, by dedupKey. */
+    const readAll = Effect.gen(function* () {
+      const ids = yield* call(() => client.smembers(indexKey))
+      const found = new Map<
+        string,
+        { readonly field: string; readonly id: string; readonly record: string }
+      >()
+      if (ids.length === 0) return found
+      const replies = yield* call(() => {
+        const pipeline = client.pipeline()
+        for (const id of ids) pipeline.hgetall(Scripts.incidentKey(prefix, id))
+        return pipeline.exec()
+      })
+      for (const [error, value] of replies ?? []) {
+        if (error !== null) return yield* Effect.fail(error)
+        if (typeof value !== "object" || value === null) {
+          return yield* Effect.fail(new Connection.UnexpectedReply(value))
+        }
+        for (const [field, record] of Object.entries(value as Record<string, unknown>)) {
+          const decoded = Scripts.decodeIncident(record)
+          // A damaged record cannot be resolved by anyone: skip it (it expires).
+          if (decoded !== undefined && typeof record === "string") {
+            found.set(decoded.incident.dedupKey, { field, id: decoded.id, record })
+          }
+        }
+      }
+      return found
+    })
+
+    /**
+     * One sync: learns what Redis has and this process does not know (missed messages, or
+     * incidents opened before it started), drops the learned incidents Redis no longer has (it
+     * missed their resolved event, or they expired), and writes back the incidents this process
+     * fired that Redis lost, unless someone resolved them meanwhile.
+     */
+    const syncOnce: Effect.Effect<void> = Effect.suspend(() => {
+      const started = ++round
+      return readAll.pipe(
+        Effect.map((found) => {
+          const missing: Array<{ readonly incident: Incident; readonly what: Known }> = []
+          for (const incident of table.list()) {
+            const what = known.get(incident.dedupKey)
+            if (what === undefined || found.get(incident.dedupKey)?.id === what.id) continue
+            if (what.own) {
+              if (!found.has(incident.dedupKey)) missing.push({ incident, what })
+            } else if (what.round < started) {
+              table.delete(incident.context, incident.operation, what.field)
+              close(incident, false)
+            }
+          }
+          for (const { field, record } of found.values()) learn(field, record)
+          return missing
+        }),
+        Effect.flatMap((missing) =>
+          Effect.forEach(
+            missing,
+            ({ incident, what }) =>
+              Effect.map(
+                openScript(what.field, what.record, incident.context, incident.operation, true),
+                ({ record }) => {
+                  // Resolved meanwhile by another process: its tombstone holds this very record.
+                  if (record === "") drop(incident.context, incident.operation, what.field, what.record, true)
+                }
+              ),
+            { discard: true }
+          )
+        ),
+        Effect.zipRight(outage.answered),
+        Effect.catchAll(failed)
+      )
+    })
+    // One sync at a time: the build's, the periodic one, the one after the subscriber reconnects.
+    const sync = (yield* Effect.makeSemaphore(1)).withPermits(1)(syncOnce)
+
+    const forEachIncidentKey = (onPage: (keys: Array<string>) => Effect.Effect<void, unknown>) =>
+      Effect.forEach(
+        [`${prefix}incident:`, `${prefix}resolved:`],
+        (under) =>
+          Effect.gen(function* () {
+            let cursor = "0"
+            do {
+              const [next, keys] = yield* call(() =>
+                client.scan(cursor, "MATCH", Scripts.scanPattern(under), "COUNT", 1000)
+              )
+              if (keys.length > 0) yield* onPage(keys)
+              cursor = next
+            } while (cursor !== "0")
+          }),
+        { discard: true }
+      )
+
+    const reset: Effect.Effect<void> = Effect.sync(() => {
+      table.clear()
+      known.clear()
+      closed.clear()
+    }).pipe(
+      Effect.zipRight(call(() => client.unlink(indexKey))),
+      Effect.zipRight(forEachIncidentKey((keys) => Effect.asVoid(call(() => client.unlink(...keys))))),
+      Effect.zipRight(call(() => client.publish(channel, JSON.stringify({ type: "reset", from: self })))),
+      Effect.tap(() => outage.answered),
+      Effect.asVoid,
+      Effect.catchAll(failed)
+    )
+
+    // The subscriber: a connection of its own (a subscribed connection takes no other command),
+    // reconnecting on the same backoff. Messages change the table as they arrive.
+    const subscriber = yield* Connection.connect(url, settings.timeout, {})
+    subscriber.client.on("message", (from: string, text: string) => {
+      if (from === channel) receive(text)
+    })
+    // Subscribed first, then synced: nothing opened in between is missed.
+    yield* Effect.catchAll(
+      subscriber.call(() => subscriber.client.subscribe(channel)),
+      failed
+    )
+    yield* sync
+    // After the subscriber reconnects, messages may have been missed: subscribe again, then sync.
+    const resync = yield* Queue.sliding<void>(1)
+    subscriber.client.on("ready", () => {
+      subscriber.client.subscribe(channel).then(
+        () => Queue.unsafeOffer(resync, undefined),
+        () => {}
+      )
+    })
+    // The periodic sync sleeps on the Clock of the fiber that builds the layer (a test moves it
+    // with `TestClock.adjust`), and stops with the layer's scope.
+    yield* Effect.forkScoped(
+      Effect.forever(
+        Effect.zipRight(Effect.raceFirst(Effect.sleep(settings.syncInterval), Queue.take(resync)), sync)
+      )
+    )
+
+    return {
+      open,
+      noteSuppressed,
+      noteFailure,
+      isOpen: (context, operation) => table.isOpen(context, operation),
+      resolve,
+      list: Effect.sync(() => table.list()),
+      count: Effect.sync(() => table.size),
+      reset
+    } satisfies IncidentsService
+  })
