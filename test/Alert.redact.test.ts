@@ -242,7 +242,7 @@ describe("Alert.redact: every rule family", () => {
     [
       "secret headers",
       "X-Auth-Token: 4f1c2a9e77b1, Proxy-Authorization: Basic dXNlcjpwYXNz, Private-Token: glpat-R8xK2mQ7vN4tY1wB9pL3",
-      "X-Auth-Token: [REDACTED], Proxy-Authorization: Basic [REDACTED], Private-Token: [REDACTED]"
+      "X-Auth-Token: [REDACTED], Proxy-Authorization: Basic [REDACTED], Private-Token: [REDACTED:gitlab-token]"
     ],
     [
       "a token in a header names its kind",

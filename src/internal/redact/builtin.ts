@@ -3,6 +3,7 @@
  * scanner for source files leaves out but an error message carries. Header and parameter values,
  * JSON secret fields, credentials in any URL, webhook URLs, JSON web tokens, and token shapes
  * matched by prefix rather than by exact length, so that a short, cut or newer token still goes.
+ * Formats that no rule names are left to the generic detectors (`generic.ts`).
  *
  * Every pattern runs in linear time: no nested or overlapping quantifiers, a token's start may not
  * follow a token character (so a run is scanned from its first character only), and bounded runs
@@ -115,6 +116,7 @@ const COOKIE_PAIR = /\s{0,8}(?:([^=;\s,"']{1,256})=)?([^;\s,"']*)/y
 
 const cookies: Rule = {
   keywords: ["cookie"],
+  positions: false,
   find: (text, _hits, report) => {
     COOKIE_HEADER.lastIndex = 0
     for (let header = COOKIE_HEADER.exec(text); header !== null; header = COOKIE_HEADER.exec(text)) {
@@ -151,8 +153,10 @@ const cutToken: Rule = {
     const from = Math.max(0, text.length - TAIL)
     if (hits[hits.length - 1]! < from) return
     const match = CUT_TOKEN.exec(text.slice(from))
-    // A match at the very start of the tail may be the middle of a longer run: not a prefix.
+    // A match at the very start of the tail may be the middle of a longer run: not a prefix. The
+    // payload of a data URL (`data:application/json;base64,eyJ…`) is no token.
     if (match === null || (match.index === 0 && from > 0 && isTokenChar(text.charCodeAt(from - 1)))) return
+    if (text.startsWith("base64,", from + match.index - 7)) return
     report(from + match.index, text.length, "")
   }
 }
@@ -192,6 +196,12 @@ export const BUILTIN_RULES: ReadonlyArray<Rule> = [
     /()(\b(?:gh[pousr]_[A-Za-z0-9]{10,}|github_pat_[A-Za-z0-9_]{10,}))/g,
     "github-token"
   ),
+  // GitLab: personal, deploy, runner, trigger, feed, CI job, SCIM, agent and OAuth tokens.
+  pattern(
+    ["glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glcbt-", "glsoat-", "glimt-", "glagent-", "gloas-"],
+    /()((?<![A-Za-z0-9_-])gl(?:pat|dt|rt|ptt|ft|cbt|soat|imt|agent|oas)-[A-Za-z0-9_-]{20,})/g,
+    "gitlab-token"
+  ),
   // Slack bot, user, app-level and configuration tokens.
   pattern(["xox", "xapp-"], /()(\b(?:xox[abeoprs]|xapp)-[A-Za-z0-9-]{8,})/g, "slack-token"),
   // AWS access key ids (long-term and temporary), the documentation's example included.
@@ -228,7 +238,7 @@ export const BUILTIN_RULES: ReadonlyArray<Rule> = [
   // `Authorization: Basic xyz`, `authorization=xyz`: the credentials after the scheme go.
   pattern(
     ["authorization"],
-    /(\b(?:proxy-)?authorization["']?\s{0,8}[:=]\s{0,8}["']?(?:(?:Basic|Bearer|Digest|Negotiate|Token)\s+)?)([^\s"',;]+)/gi,
+    /(\b(?:proxy-)?authorization["']?\s{0,8}[:=]\s{0,8}["']?(?:(?:Basic|Bearer|Digest|Negotiate|Token|Bot|SSWS|ApiKey|Api-Key|Key|GenieKey|Splunk|SharedKey|SharedKeyLite|OAuth|MAC|HOBA|AWS4-HMAC-SHA256)\s+)?)([^\s"',;]+)/gi,
     ""
   ),
   pattern(["bearer"], /(\bBearer\s+)([A-Za-z0-9\-._~+/]+=*)/gi, ""),

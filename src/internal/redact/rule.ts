@@ -11,19 +11,34 @@
  */
 export type Report = (start: number, end: number, kind: string) => void
 
+/** Whether `text.slice(start, end)` lies within what the rules before this one reported. */
+export type Covered = (start: number, end: number) => boolean
+
 export interface Rule {
   /**
    * Lower-case strings of which the text must contain one, in any case, for the rule to run. Most
    * texts contain none, and then cost one scan for all rules together.
    */
   readonly keywords: ReadonlyArray<string>
+  /**
+   * Runs on every text, keywords or not (the generic token shapes, which have no keyword): its
+   * `hits` are empty. Such a rule must cost one pass over the text.
+   */
+  readonly always?: boolean | undefined
   /** A string the text must also contain, exactly (`=` for `name=value`, `@` for URL users). */
   readonly requires?: string | undefined
   /**
-   * Reports the secrets of `text`. `hits` are the positions where the keywords occur, ascending.
-   * Must run in time linear in the length of the text (or bounded per hit).
+   * Whether `find` reads the positions in `hits`; when false, `hits` holds only the first one (a
+   * text full of keywords then costs no list of them). Default: true.
    */
-  readonly find: (text: string, hits: ReadonlyArray<number>, report: Report) => void
+  readonly positions?: boolean | undefined
+  /**
+   * Reports the secrets of `text`. `hits` are the positions where the keywords occur, ascending.
+   * `covered` tells what the rules before this one already found (a rule that runs on every text
+   * need not judge it again). Must run in time linear in the length of the text (or bounded per
+   * hit).
+   */
+  readonly find: (text: string, hits: ReadonlyArray<number>, report: Report, covered?: Covered) => void
 }
 
 /**
@@ -38,6 +53,7 @@ export const pattern = (
 ): Rule => ({
   keywords,
   requires,
+  positions: false,
   find: (text, _hits, report) => {
     // `lastIndex` is reset per use: the regex is shared and a previous call may have thrown.
     regex.lastIndex = 0
