@@ -6,6 +6,10 @@ import { AlertLimiter, Backoff, Notifier, Retry, RetryBudget } from "../src/inde
 import { buildOnce, repeatInFiber, repeatInGenerator } from "./fiber.js"
 import { type Case, compare, comparedRow, type Row, type Scenario, type Target } from "./report.js"
 
+// The targets of issue 19 for `Retry.retry`: built once 2.5x, built per call 2.7x (under 3x on
+// every run), with a retry budget provided too; stretch 2x. `connRetry` keeps the 3x bar.
+const builtOnce: Target = { kind: "ratio", max: 2.5, stretch: 2 }
+const perCall: Target = { kind: "ratio", max: 2.7, stretch: 2 }
 const target: Target = { kind: "ratio", max: 3, stretch: 2 }
 
 export const scenario: Scenario = {
@@ -79,15 +83,15 @@ export const scenario: Scenario = {
     const row = (name: string, of: string, target?: Target, baseline = bareBaseline) =>
       comparedRow(measured, { name, unit: "ns/op", of, baseline, target })
     const rows: Array<Row> = [
-      row("success: Retry.retry built once", "retry", target),
+      row("success: Retry.retry built once", "retry", builtOnce),
       row("success: Retry.connRetry built once", "connRetry", target),
-      row("success: Retry.retry built per call", "retryPerCall", target, perCallBaseline),
+      row("success: Retry.retry built per call", "retryPerCall", perCall, perCallBaseline),
       row("success: Retry.connRetry built per call", "connRetryPerCall", target, perCallBaseline),
-      row("success: Retry.retry built once, RetryBudget provided", "retryBudget", target),
+      row("success: Retry.retry built once, RetryBudget provided", "retryBudget", builtOnce),
       row(
         "success: Retry.retry built per call, RetryBudget provided",
         "retryPerCallBudget",
-        target,
+        perCall,
         perCallBaseline
       ),
       row("success: naive Effect.retry(self, schedule)", "naive"),
@@ -107,7 +111,7 @@ export const scenario: Scenario = {
         "`Retry.connRetry` is measured as is, under the default Info minimum: it checks the log level on every call (debug logs on would add its started/completed lines and annotations); the config read and annotations come only after a failure.",
         "Naive `Effect.retry`: `Backoff.exponential({ maxWait: '30 seconds' })` intersected with `Schedule.recurs(4)`, the same policy without alerting.",
         'Built per call: `(i) => Effect.succeed(i).pipe(Retry.retry({ name: "getUser" }))` (and the same with `Retry.connRetry("db", "connect")`), the combinator built at every call as an Effect user writes it; its baseline `(i) => Effect.succeed(i)` makes its effect per call too.',
-        "Rows without a target are information: the floor of the design (one `catchAll`), and the same wrapper in an `Effect.gen` loop, where `yield*` of a completed effect skips the run loop, so the bare baseline there is only a generator step."
+        "Rows without a target are information: one `Effect.catchAll` (the design's floor as the design names it; the combinators use `Effect.catchAllCause`, which adds no run-loop step to a success, as `catchAll` does, so they can come close to it or under it), and the same wrapper in an `Effect.gen` loop, where `yield*` of a completed effect skips the run loop, so the bare baseline there is only a generator step."
       ]
     }
   }

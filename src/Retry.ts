@@ -1,26 +1,23 @@
 /**
  * Retry combinators with exponential backoff and a rate-limited alert when an operation keeps
- * failing, and the policy behind them as a `Schedule` of your own to compose.
+ * failing, and the policy behind them as a `Schedule`.
  *
  * @since 0.1.0
  */
-import { Cause, type Duration, Effect, type Fiber, LogLevel, Schedule } from "effect"
-import * as Alert from "./internal/alert.js"
-import { RetryBudget, type RetryBudgetService } from "./internal/budget.js"
-import * as Describe from "./internal/describe.js"
+import type { Duration, Effect, Schedule } from "effect"
+import type { AlertServices } from "./internal/alert.js"
 import * as Http from "./internal/http.js"
-import * as Options from "./internal/options.js"
-import * as Policy from "./internal/retryPolicy.js"
-import * as RetrySchedule from "./internal/schedule.js"
+import * as Combinators from "./internal/retry/combinators.js"
+import * as Plan from "./internal/retry/plan.js"
 
 /**
- * The services a retry with alerting needs: an `AlertLimiter` and a `Notifier`. A `RetryBudget`
- * is used when provided, and is not required.
+ * The services a retry with alerting needs: an `AlertLimiter` (with its `Incidents`) and a
+ * `Notifier`. A `RetryBudget` is used when provided, and is not required.
  *
  * @since 0.1.0
  * @category models
  */
-export type Requirements = Policy.Requirements
+export type Requirements = AlertServices
 
 /**
  * When a retry loop alerts: when the failing attempt number reaches `attempts`, or when the
@@ -38,12 +35,15 @@ export interface AlertAt {
 }
 
 /**
- * Options of {@link retry} and {@link policy}.
+ * Options of {@link retry} and {@link policy}. `E` is the error of the effect retried: in pipe
+ * form (`effect.pipe(Retry.retry({ while: (error) => ... }))`) `while` and `retryAfter` get it
+ * without a type written, as with `Effect.retry`. `R` is what `schedule` needs: it joins the
+ * requirements of the retried effect.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RetryOptions<E = unknown> {
+export interface RetryOptions<E = unknown, R = never> {
   /** The operation's name, used in logs, alerts and the alert signature. Not blank. */
   readonly name: string
   /** Free text that tells where the operation runs; part of the alert signature. Default `""`. */
@@ -55,11 +55,13 @@ export interface RetryOptions<E = unknown> {
   /** Retries only the failures for which this returns `true` (the original's `exclude_exceptions`). */
   readonly while?: ((error: E) => boolean) | undefined
   /**
-   * Your own schedule in place of {@link Backoff.exponential} (`maxWait` then does not apply):
-   * `maxAttempts`, `while`, `maxElapsed`, `retryAfter`, the logs and the alert still apply on top,
-   * and the warning says the delay your schedule chose. It ends the loop if it ends.
+   * Your own schedule in place of {@link Backoff.exponential} (`maxWait` then does not apply),
+   * composed as you like (`Schedule.upTo`, `Schedule.intersect`, `Schedule.union`,
+   * `Schedule.andThen`...): the loop retries when it and `maxAttempts`, `while`, `maxElapsed` and
+   * the retry budget all allow it, waits what it says (or what `retryAfter` asks for), and ends
+   * when it ends. The logs, the metrics and the alert say what the loop then really does.
    */
-  readonly schedule?: Schedule.Schedule<unknown, E> | undefined
+  readonly schedule?: Schedule.Schedule<unknown, E, R> | undefined
   /** When to alert. Default `{ attempts: 50 }` (the original's threshold). */
   readonly alertAt?: AlertAt | undefined
   /**
@@ -87,7 +89,7 @@ export interface RetryOptions<E = unknown> {
  * @since 0.1.0
  * @category constants
  */
-export const MAX_ATTEMPTS_LIMIT: number = Policy.MAX_ATTEMPTS_LIMIT
+export const MAX_ATTEMPTS_LIMIT: number = Plan.MAX_ATTEMPTS_LIMIT
 
 /**
  * The longest server-requested wait honoured when `maxRetryAfter` is not given: 5 minutes.
@@ -95,21 +97,23 @@ export const MAX_ATTEMPTS_LIMIT: number = Policy.MAX_ATTEMPTS_LIMIT
  * @since 0.2.0
  * @category constants
  */
-export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Policy.DEFAULT_MAX_RETRY_AFTER
-
-const retryDefaults: Policy.Defaults = {
-  maxAttempts: 5,
-  alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,
-  subject: { _tag: "Operation" },
-  logGiveUp: true
-}
+export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Plan.DEFAULT_MAX_RETRY_AFTER
 
 /**
- * The policy of {@link retry} as a `Schedule`, to use with `Effect.retry` and compose with
- * `Schedule.upTo`, `Schedule.union`, `Schedule.compose`...: the backoff (or your `schedule`) within
- * `maxAttempts`, `while`, `maxElapsed` and `retryAfter`, with the warning log, the metrics, the
- * alert and the retry budget tapped onto each decision. `Effect.retry(effect, Retry.policy(options))`
- * makes the same attempts, logs and alert as `effect.pipe(Retry.retry(options))`.
+ * The policy of {@link retry} as a `Schedule`, for `Effect.retry`: the backoff (or your
+ * `schedule`) within `maxAttempts`, `while`, `maxElapsed`, `retryAfter` and the retry budget,
+ * with the warning log, the metrics and the alert tapped onto each decision.
+ * `Effect.retry(effect, Retry.policy(options))` makes the same attempts, logs and alert as
+ * `effect.pipe(Retry.retry(options))`.
+ *
+ * Compose through the `schedule` option, as the example does: the policy decides with your
+ * composed schedule, so its logs, metrics and alert say what the loop really does. A policy
+ * composed from outside (`Retry.policy(options).pipe(Schedule.upTo(...))`) still retries as the
+ * composition decides, but its taps speak only for the policy's own decision: a loop that
+ * `Schedule.upTo` or `Schedule.intersect` ends early ends after a warning that promised a retry,
+ * with no give-up line nor metric (and an alert may come on the last attempt); one that
+ * `Schedule.union` or `Schedule.andThen` carries on after the policy ended has logged a give-up
+ * and goes on silently.
  *
  * What only {@link retry} does: a success resolves the operation's open incidents, first attempts
  * deposit into the retry budget, the original error object comes back unwrapped from the loop's
@@ -122,20 +126,29 @@ const retryDefaults: Policy.Defaults = {
  * import { Effect, Schedule } from "effect"
  * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
  *
- * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
+ * let calls = 0
+ * const charge = Effect.suspend(() => (++calls < 3 ? Effect.fail(new Error("HTTP 503")) : Effect.succeed("receipt")))
  *
- * // At most 10 attempts, and never retry past 2 minutes.
+ * // Every 10 ms, and no retry decided more than a second after the first failure: composed in
+ * // `schedule`, so the warnings, the give-up line and the alert follow the composed decision.
  * const program = Effect.retry(
  *   charge,
- *   Retry.policy({ name: "charge", maxAttempts: 10 }).pipe(Schedule.upTo("2 minutes"))
+ *   Retry.policy({
+ *     name: "charge",
+ *     maxAttempts: 10,
+ *     schedule: Schedule.spaced("10 millis").pipe(Schedule.upTo("1 second"))
+ *   })
  * ).pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
+ *
+ * Effect.runPromise(program).then(console.log) // two warnings, then "receipt"
  * ```
  *
  * @since 0.2.0
  * @category constructors
  */
-export const policy = <E = unknown>(options: RetryOptions<E>): Schedule.Schedule<unknown, E, Requirements> =>
-  Policy.policy(Policy.resolve(options, retryDefaults))
+export const policy = <E = unknown, R = never>(
+  options: RetryOptions<E, R>
+): Schedule.Schedule<unknown, E, R | Requirements> => Combinators.policy(options)
 
 /**
  * Retries typed failures of an effect with {@link Backoff.exponential} backoff (or your
@@ -149,33 +162,45 @@ export const policy = <E = unknown>(options: RetryOptions<E>): Schedule.Schedule
  * afterwards (in any loop) resolves it. With a `RetryBudget` provided, first attempts deposit and
  * retries withdraw; a refused retry gives up at once.
  *
+ * In pipe form (the signatures of {@link make}), `while` and `retryAfter` get the effect's error
+ * type, as with `Effect.retry`; a combinator built apart from its effect with those options takes
+ * the type its functions declare. A `schedule` that needs services adds them to the effect's
+ * requirements.
+ *
  * Defects and interruptions are not retried; interrupting the fiber during a backoff ends it at
  * once. Building it costs a few checks: build it where the call is made, or once. Throws
  * {@link InvalidOptionError} when an option is invalid.
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Data, Effect } from "effect"
  * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
  *
- * const fetchUser = (id: string): Effect.Effect<string, Error> => Effect.succeed(`user ${id}`) // your call
+ * class HttpError extends Data.TaggedError("HttpError")<{ readonly status: number }> {}
+ * const fetchUser = (id: string): Effect.Effect<string, HttpError> => Effect.succeed(`user ${id}`) // your call
  *
  * const getUser = (id: string) =>
- *   fetchUser(id).pipe(Retry.retry({ name: "getUser", context: "accounts", alertAt: { after: "2 minutes" } }))
+ *   fetchUser(id).pipe(
+ *     Retry.retry({
+ *       name: "getUser",
+ *       context: "accounts",
+ *       while: (error) => error.status >= 500, // error: HttpError
+ *       alertAt: { after: "2 minutes" }
+ *     })
+ *   )
  * const program = getUser("42").pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const retry: {
-  <E = unknown>(
-    options: RetryOptions<E>
-  ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>
-  <A, E, R>(self: Effect.Effect<A, E, R>, options: RetryOptions<E>): Effect.Effect<A, E, R | Requirements>
-} = ((first: any, options?: RetryOptions<any>) =>
+export const retry: typeof make &
+  (<A, E, R, R2 = never>(
+    self: Effect.Effect<A, E, R>,
+    options: RetryOptions<NoInfer<E>, R2>
+  ) => Effect.Effect<A, E, R | R2 | Requirements>) = ((first: any, options?: RetryOptions<any, any>) =>
   // Data-first when the options come second: no type test on the hot path.
-  options === undefined ? make(first) : make(options)(first)) as any
+  options === undefined ? Combinators.retry(first) : Combinators.retry(options)(first)) as any
 
 /**
  * Builds the combinator of {@link retry}, validating the options now.
@@ -193,24 +218,20 @@ export const retry: {
  * @since 0.1.0
  * @category constructors
  */
-export const make = <E = unknown>(
-  options: RetryOptions<E>
-): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
-  if (!Policy.isPlain(options) || (options.context !== undefined && typeof options.context !== "string")) {
-    return Policy.retryWith(options, retryDefaults)
-  }
-  const name = Options.name("name", options.name)
-  return plainRetries(
-    options.context ?? "",
-    name,
-    () => Policy.retryWith(options, retryDefaults) as Combinator
-  ) as any
-}
-
-type Combinator = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>
-
-const plainRetries = Policy.memo<Combinator>()
-const plainConnections = Policy.memo<Combinator>()
+export const make: {
+  <R2 = never>(
+    options: RetryOptions<unknown, R2> & {
+      readonly while?: undefined
+      readonly retryAfter?: undefined
+    }
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
+  <E, R2 = never>(
+    options: RetryOptions<NoInfer<E>, R2>
+  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
+  <E, R2 = never>(
+    options: RetryOptions<E, R2>
+  ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | R2 | Requirements>
+} = Combinators.retry as any
 
 /**
  * `retry({ name, maxAttempts: 5 })`: the original's `func_retry`.
@@ -229,7 +250,8 @@ const plainConnections = Policy.memo<Combinator>()
  */
 export const funcRetry = (
   name: string
-): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) => make({ name })
+): (<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | Requirements>) =>
+  Combinators.retry<unknown, never>({ name })
 
 /**
  * Options of {@link connRetry}: those of {@link retry} but `maxAttempts`, `context` and `while`
@@ -238,39 +260,23 @@ export const funcRetry = (
  * @since 0.1.0
  * @category models
  */
-export interface ConnRetryOptions<E = unknown>
-  extends Omit<RetryOptions<E>, "name" | "maxAttempts" | "context" | "while"> {
+export interface ConnRetryOptions<E = unknown, R = never>
+  extends Omit<RetryOptions<E, R>, "name" | "maxAttempts" | "context" | "while"> {
   /** Retries after the first attempt: `maxRetry + 1` attempts in all. Default 100. */
   readonly maxRetry?: number | undefined
   /** The operation's name in logs and alerts. Default `actionName`. */
   readonly name?: string | undefined
 }
 
-const noOptions: ConnRetryOptions<any> = {}
-
-const pid = ((): number => {
-  const process = (globalThis as { process?: { pid?: unknown } }).process
-  return typeof process?.pid === "number" ? process.pid : -1
-})()
-
-/** A short id unique to one `connRetry` combinator, as the original's connection id. */
-const connectionId = (): string => {
-  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto
-  return typeof crypto?.randomUUID === "function"
-    ? crypto.randomUUID().slice(0, 8)
-    : Math.floor(Math.random() * 0x100000000)
-        .toString(16)
-        .padStart(8, "0")
-}
-
 /**
  * Retries a connection to a resource: the original's `conn_retry`. `maxRetry + 1` attempts in
  * all, with {@link Backoff.exponential} backoff. Logs "started" and "completed" at debug level
  * (a hot path pays nothing for them under the default Info minimum), a warning per retry and
- * "failed after retries" at error level, all annotated with the resource, the action, a connection
- * id unique to this combinator, the service name (config `SERVICE_NAME`, default `"unknown"`) and
- * the process id. At `alertAt` (default attempt 50) it sends an infrastructure alert with context
- * `"{resourceName}_infrastructure"`. The retry budget's key is the resource.
+ * "failed after retries" at error level when it runs out of attempts, all annotated with the
+ * resource, the action, a connection id unique to this combinator, the service name (config
+ * `SERVICE_NAME`, default `"unknown"`) and the process id. At `alertAt` (default attempt 50) it
+ * sends an infrastructure alert with context `"{resourceName}_infrastructure"`. The retry
+ * budget's key is the resource. In pipe form, `retryAfter` gets the effect's error type.
  *
  * Throws {@link InvalidOptionError} when an option is invalid.
  *
@@ -290,157 +296,23 @@ const connectionId = (): string => {
  * @since 0.1.0
  * @category combinators
  */
-export const connRetry = <E = unknown>(
-  resourceName: string,
-  actionName: string,
-  options: ConnRetryOptions<E> = noOptions
-): (<A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | Requirements>) => {
-  Options.name("resourceName", resourceName)
-  Options.name("actionName", actionName)
-  if (options === null || typeof options !== "object") {
-    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object" })
-  }
-  const maxRetry =
-    options.maxRetry === undefined
-      ? 100
-      : Options.wholeNumber("maxRetry", options.maxRetry, 0, MAX_ATTEMPTS_LIMIT - 1)
-  if (maxRetry === 100 && options.name === undefined && isPlainConnection(options)) {
-    return plainConnections(
-      resourceName,
-      actionName,
-      () => connectionCombinator(new Connection(resourceName, actionName, options, maxRetry)) as Combinator
-    ) as any
-  }
-  return connectionCombinator(new Connection<E>(resourceName, actionName, options, maxRetry))
-}
-
-const connectionCombinator =
-  <E>(connection: Connection<E>) =>
-  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | Requirements> => {
-    const own = connection as unknown as Connection<E2>
-    const quiet = quietAttempt(own, self)
-    return Effect.withFiberRuntime<A, E2, R | Requirements>((fiber) => runConnection(own, self, quiet, fiber))
-  }
-
-/**
- * One `connRetry` combinator: what `Policy.run` needs, made when first needed. Its behaviour
- * lives in module-level functions, not in closures: a combinator built at each call costs this
- * one object.
- */
-class Connection<E> implements Policy.Source<E> {
-  private built: Policy.Plan<E> | undefined
-  schedule: Schedule.Schedule<unknown, E, Requirements> | undefined = undefined
-  /** Made on first use: a combinator built per call and never failing costs no id. */
-  id: string | undefined = undefined
-
-  constructor(
-    readonly resourceName: string,
-    readonly actionName: string,
-    readonly options: ConnRetryOptions<E>,
-    readonly maxRetry: number
-  ) {
-    // Options beyond the usual are checked now, by building the plan.
-    if (!isPlainConnection(options)) this.built = this.resolve()
-    else if (options.name !== undefined) Options.name("name", options.name)
-  }
-
-  private resolve(): Policy.Plan<E> {
-    const options = this.options
-    return Policy.resolve<E>(
-      {
-        name: options.name ?? this.actionName,
-        maxWait: options.maxWait,
-        schedule: options.schedule,
-        alertAt: options.alertAt,
-        maxElapsed: options.maxElapsed,
-        retryAfter: options.retryAfter,
-        maxRetryAfter: options.maxRetryAfter,
-        budgetKey: options.budgetKey
-      },
-      {
-        maxAttempts: this.maxRetry + 1,
-        alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,
-        subject: { _tag: "Connection", resourceName: this.resourceName, actionName: this.actionName },
-        logGiveUp: false
-      }
-    )
-  }
-
-  get plan(): Policy.Plan<E> {
-    this.built ??= this.resolve()
-    return this.built
-  }
-
-  get budgetKey(): string {
-    return this.built?.budgetKey ?? this.resourceName
-  }
-
-  get context(): string {
-    return this.built?.context ?? `${this.resourceName}_infrastructure`
-  }
-
-  get name(): string {
-    return this.options.name ?? this.actionName
-  }
-}
-
-/** Whether a connection's options hold nothing beyond a name and `maxRetry`: those of a retry. */
-const isPlainConnection = (options: ConnRetryOptions<any>): boolean =>
-  Policy.isPlain(options as Policy.PolicyOptions<any>)
-
-const label = (connection: Connection<any>): string => `${connection.resourceName} ${connection.actionName}`
-
-const annotated = <A, E, R>(connection: Connection<any>, effect: Effect.Effect<A, E, R>) =>
-  Effect.flatMap(Policy.serviceName, (service) => {
-    connection.id ??= connectionId()
-    return Effect.annotateLogs(effect, {
-      resource: connection.resourceName,
-      action: connection.actionName,
-      connectionId: connection.id,
-      service,
-      pid
-    })
-  })
-
-/** The loop after a first failure, with its final failure logged. */
-const afterConnection = <A, E, R>(
-  connection: Connection<any>,
-  compiled: Policy.Source<E>,
-  self: Effect.Effect<A, E, R>,
-  first: E
-) =>
-  Effect.tapError(Policy.continueAfter(compiled, self, first), (error) =>
-    Effect.logError(
-      `${label(connection)} failed after retries (${compiled.plan.maxAttempts} attempts): ${Describe.summary(error)}`
-    )
-  )
-
-const runConnection = <A, E, R>(
-  connection: Connection<E>,
-  self: Effect.Effect<A, E, R>,
-  quiet: Effect.Effect<A, E, R | Requirements>,
-  fiber: Fiber.RuntimeFiber<unknown, unknown>
-): Effect.Effect<A, E, R | Requirements> => {
-  // With debug logs off (the default) a call that succeeds at once logs nothing, so it costs one
-  // `catchAll`; the config read and the annotations are paid after a failure only.
-  if (!Policy.logsAt(fiber, LogLevel.Debug)) return Policy.run(connection, quiet, fiber)
-  const verbose = Policy.attempt(connection, self, (compiled, self, first) =>
-    afterConnection(connection, compiled, self, first)
-  )
-  return annotated(
-    connection,
-    Effect.logDebug(`${label(connection)} started`).pipe(
-      Effect.zipRight(Policy.run(connection, verbose, fiber)),
-      Effect.tap(() => Effect.logDebug(`${label(connection)} completed successfully`))
-    )
-  )
-}
-
-/** The attempt of a connection when debug logs are off: only its failure path is annotated. */
-const quietAttempt = <A, E, R>(connection: Connection<E>, self: Effect.Effect<A, E, R>) =>
-  Policy.attempt(connection, self, (compiled, self, first) =>
-    annotated(connection, afterConnection(connection, compiled, self, first))
-  )
+export const connRetry: {
+  <R2 = never>(
+    resourceName: string,
+    actionName: string,
+    options?: ConnRetryOptions<unknown, R2> & { readonly retryAfter?: undefined }
+  ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
+  <E, R2 = never>(
+    resourceName: string,
+    actionName: string,
+    options: ConnRetryOptions<NoInfer<E>, R2>
+  ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
+  <E, R2 = never>(
+    resourceName: string,
+    actionName: string,
+    options: ConnRetryOptions<E, R2>
+  ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | R2 | Requirements>
+} = Combinators.connRetry as any
 
 /**
  * Options of {@link continuous}.
@@ -462,9 +334,10 @@ export interface ContinuousOptions {
 }
 
 /**
- * Retries typed failures forever at a fixed delay: the original's `continuous_retry`. Each
- * failure is logged as a warning, every 10th at error level with its cause. It ends only with
- * success, a defect or interruption, so its error type is `never`.
+ * Retries typed failures forever at a fixed delay: the original's `continuous_retry`, on the
+ * policy of {@link retry} without an end. Each failure is logged as a warning, every 10th at
+ * error level with its cause. It ends only with success, a defect or interruption, so its error
+ * type is `never`.
  *
  * With `alertAt` it alerts once per loop, like {@link retry}, and its success resolves the alert.
  * A retry budget never ends it: an attempt the budget refuses is skipped (the function is not
@@ -489,78 +362,7 @@ export const continuous: {
     options: ContinuousOptions & { readonly alertAt: AlertAt }
   ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, never, R | Requirements>
   (options: ContinuousOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, never, R>
-} = (options: ContinuousOptions) => {
-  const plan = Policy.resolve<unknown>(
-    {
-      name: options?.name,
-      context: options.context,
-      alertAt: options.alertAt,
-      budgetKey: options.budgetKey
-    },
-    {
-      maxAttempts: Number.POSITIVE_INFINITY,
-      alertAttempts: undefined,
-      subject: { _tag: "Operation" },
-      logGiveUp: false
-    }
-  )
-  const retryDelay = Options.duration("retryDelay", options.retryDelay ?? "1 second")
-  const delayText = Describe.duration(retryDelay)
-  const { name, context, budgetKey } = plan
-  // Without `alertAt` it never alerts, so it needs neither a limiter nor a notifier.
-  const alerts = options.alertAt !== undefined
-  return <A, E, R>(self: Effect.Effect<A, E, R>) =>
-    Effect.withFiberRuntime<A, never, R | Requirements>((fiber) => {
-      const budget = fiber.currentContext.unsafeMap.get(RetryBudget.key) as RetryBudgetService | undefined
-      if (budget !== undefined) budget.deposit(budgetKey)
-      // Per loop: whether the budget refused the next attempt, so that it is skipped.
-      let skipNext = false
-      let failures = 0
-      const attempt = Effect.suspend(() => (skipNext ? Effect.fail(skipped) : self))
-      const schedule = RetrySchedule.limit(Schedule.spaced(retryDelay), {
-        maxAttempts: Number.POSITIVE_INFINITY,
-        alertAttempts: plan.alertAttempts,
-        alertAfterMillis: plan.alertAfterMillis
-      }).pipe(
-        Schedule.tapOutput((step): Effect.Effect<void, never, Requirements> => {
-          const wasSkipped = step.input === skipped
-          skipNext = budget !== undefined && !budget.tryWithdraw(budgetKey)
-          const refusal = skipNext
-            ? Effect.logWarning(
-                `${name}: the retry budget for ${budgetKey} is exhausted; the next attempt is skipped, trying again in ${delayText}`
-              ).pipe(
-                Effect.annotateLogs({ operation: name, budgetKey }),
-                Effect.zipRight(
-                  alerts ? Effect.asVoid(Policy.alertBudget(budget!, budgetKey, step.startedAt)) : Effect.void
-                )
-              )
-            : Effect.void
-          if (wasSkipped) return refusal
-          failures++
-          const text = `${name} failed (${failures} failures so far); retrying in ${delayText}: ${Describe.summary(step.input)}`
-          const log =
-            failures % 10 === 0 ? Effect.logError(text, Cause.fail(step.input)) : Effect.logWarning(text)
-          const alert = step.alert
-            ? Alert.sendCriticalRetryAlert(name, step.attempt, step.input, context, {
-                threshold: plan.alertAttempts ?? step.attempt,
-                startedAt: step.startedAt,
-                now: step.now
-              })
-            : Effect.void
-          return Effect.zipRight(
-            Effect.annotateLogs(log, { operation: name, failures }),
-            Effect.zipRight(alert, refusal)
-          )
-        })
-      )
-      // The schedule never ends, so the fallback can only be reached by a broken invariant.
-      const loop = Effect.retryOrElse(attempt, schedule, (error) => Effect.die(error))
-      return alerts ? Effect.tap(loop, () => Policy.resolveIfOpen(context, name)) : loop
-    }) as Effect.Effect<A, never, R>
-}
-
-/** The failure of an attempt skipped because the retry budget refused it. */
-const skipped: unknown = Symbol.for("effect-retry-alerts/skipped-attempt")
+} = Combinators.continuous as any
 
 /**
  * Whether an `@effect/platform` HTTP client error (or an `Effect.timeout`) is worth another try:

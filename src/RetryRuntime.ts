@@ -4,15 +4,27 @@
  *
  * @since 0.1.0
  */
-import { Cause, Data, Effect, Exit, FiberRef, Layer, LogLevel, ManagedRuntime, Option } from "effect"
+import {
+  Cause,
+  type Context,
+  Data,
+  Effect,
+  Exit,
+  FiberRef,
+  Layer,
+  LogLevel,
+  ManagedRuntime,
+  Option
+} from "effect"
 import * as AlertLimiter from "./AlertLimiter.js"
-import * as Alert from "./internal/alert.js"
-import { RetryBudget, type RetryBudgetService } from "./internal/budget.js"
-import { type IncidentsService, Incidents as IncidentsTag } from "./internal/incidents.js"
 import * as Options from "./internal/options.js"
-import * as Policy from "./internal/retryPolicy.js"
+import * as Combinators from "./internal/retry/combinators.js"
+import * as Connection from "./internal/retry/connection.js"
+import { resolveIfOpen } from "./internal/retry/loop.js"
+import { beforeFirstAttempt, combinator, type Pipeline } from "./internal/retry/run.js"
+import { type OptionalServices, optionalServices } from "./internal/retry/services.js"
 import * as Notifier from "./Notifier.js"
-import * as Retry from "./Retry.js"
+import type * as Retry from "./Retry.js"
 
 /**
  * The services a {@link RetryRuntime} needs from its layer: an `AlertLimiter` and a `Notifier`.
@@ -179,11 +191,16 @@ type AnyFunction = (this: any, ...args: Array<any>) => any
 
 type Combinator = (self: Effect.Effect<unknown, unknown>) => Effect.Effect<unknown, unknown, Requirements>
 
-/** A combinator, and who its calls are for the retry budget and the incidents. */
+/** The pipeline of a wrapper, and its combinator. */
 interface Wrapped {
+  readonly pipeline: Pipeline<unknown, never>
   readonly combinator: Combinator
-  readonly identity: Policy.Identity
 }
+
+const wrapped = (pipeline: Pipeline<unknown, never>): Wrapped => ({
+  pipeline,
+  combinator: combinator(pipeline)
+})
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null &&
@@ -208,25 +225,6 @@ const attempt = (fn: AnyFunction, self: unknown, args: Array<unknown>): Effect.E
       catch: keep
     })
   )
-
-/**
- * The attempts of a call whose first attempt already ran outside the runtime and failed with
- * `first`: the first run replays that failure, later runs call `fn` again.
- */
-const afterFirstFailure = (
-  fn: AnyFunction,
-  self: unknown,
-  args: Array<unknown>,
-  first: unknown
-): Effect.Effect<unknown, unknown> => {
-  // One flag per call, outside the effect the combinator re-runs.
-  let replayed = false
-  return Effect.suspend(() => {
-    if (replayed) return attempt(fn, self, args)
-    replayed = true
-    return Effect.fail(first)
-  })
-}
 
 /** What a call that ended with `cause` rejects with: the original value, never a wrapper. */
 const rejection = (cause: Cause.Cause<unknown>, signal: AbortSignal): unknown => {
@@ -272,12 +270,13 @@ const checkSignal = (signal: unknown): AbortSignal | undefined => {
  */
 const retryHandler =
   (
-    retryAfter: (self: unknown, args: Array<unknown>, first: unknown) => Promise<unknown>,
+    retryAfter: (self: unknown, args: Array<unknown>, first: unknown, hooked: boolean) => Promise<unknown>,
     self: unknown,
-    args: Array<unknown>
+    args: Array<unknown>,
+    hooked: boolean
   ) =>
   (first: unknown): Promise<unknown> =>
-    retryAfter(self, args, first)
+    retryAfter(self, args, first, hooked)
 
 const defaultName = (fn: AnyFunction): string => (fn.name === "" ? "anonymous" : fn.name)
 
@@ -324,11 +323,9 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
   let debugLogging: boolean | undefined
   // Every call running in the runtime, so dispose can end them.
   const running = new Map<AbortController, Promise<unknown>>()
-  // The runtime's services, once it is built (by the first call that needed it): the direct
-  // first attempts then deposit into its budget and resolve its open incidents.
-  let built = false
-  let budget: RetryBudgetService | undefined
-  let incidents: IncidentsService | undefined
+  // The runtime's optional services, once it is built (by the first call that needed it): the
+  // direct first attempts then run the pipeline's first-attempt hooks with them.
+  let services: OptionalServices | undefined
 
   const learnLogLevel = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (minimum) => {
     debugLogging = !LogLevel.greaterThan(minimum, LogLevel.Debug)
@@ -351,11 +348,8 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
     running.set(controller, done)
     try {
       const outer = await done
-      if (!built && Exit.isSuccess(outer)) {
-        const services = (await managed.runtime()).context.unsafeMap
-        budget = services.get(RetryBudget.key) as RetryBudgetService | undefined
-        incidents = services.get(IncidentsTag.key) as IncidentsService | undefined
-        built = true
+      if (services === undefined && Exit.isSuccess(outer)) {
+        services = optionalServices((await managed.runtime()).context as Context.Context<never>)
       }
       const exit = Exit.isSuccess(outer) ? outer.value : outer
       if (Exit.isSuccess(exit)) return exit.value
@@ -367,7 +361,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
   }
 
   /**
-   * The wrapper: a direct first attempt, then the combinator in the runtime after a failure.
+   * The wrapper: a direct first attempt, then the pipeline's loop in the runtime after a failure.
    * With `logsOnSuccess` (connRetry) the whole call runs in the runtime unless the runtime is
    * known to drop debug logs, so its "started" log comes before the first attempt.
    *
@@ -376,35 +370,46 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
    */
   const wrap = (
     fn: AnyFunction,
-    { combinator, identity }: Wrapped,
+    { pipeline, combinator }: Wrapped,
     signal: AbortSignal | undefined,
     logsOnSuccess = false
   ) => {
-    const retryAfter = (self: unknown, args: Array<unknown>, first: unknown) =>
-      run(combinator(afterFirstFailure(fn, self, args, first)), signal)
+    // After a direct failure: the loop, whose first run replays it. A first attempt made before
+    // the runtime was built has its hooks run now, in the runtime.
+    const retryAfter = (self: unknown, args: Array<unknown>, first: unknown, hooked: boolean) =>
+      run(
+        Effect.withFiberRuntime((fiber) => {
+          if (!hooked) beforeFirstAttempt(optionalServices(fiber.currentContext), pipeline)
+          return pipeline.after(pipeline, attempt(fn, self, args), first)
+        }),
+        signal
+      )
     // A success while the operation has an open incident resolves it, in the runtime.
-    const resolved = (value: unknown) =>
-      run(Alert.resolve(identity.context, identity.name), signal).then(() => value)
+    const resolved = (value: unknown) => run(resolveIfOpen(pipeline), signal).then(() => value)
     return named(function (this: unknown, ...args: Array<unknown>): Promise<unknown> {
       if (disposing !== undefined) return Promise.reject(new DisposedError())
       if (signal?.aborted) return Promise.reject(signal.reason)
       if (logsOnSuccess && debugLogging !== false) return run(combinator(attempt(fn, this, args)), signal)
-      // Once the runtime is built, the first attempt deposits into its retry budget, if any.
-      if (budget !== undefined) budget.deposit(identity.budgetKey)
+      // Once the runtime is built, its services: a deposit into its retry budget, if any, and
+      // whether an incident of the operation is open.
+      const hooked = services !== undefined
+      const open = hooked && beforeFirstAttempt(services!, pipeline)
       let result: unknown
       try {
         // Reflect.apply calls the function without looking up its own `apply`: faster, and
         // right even for a function that defines an `apply` property.
         result = Reflect.apply(fn, this, args)
       } catch (first) {
-        return retryAfter(this, args, first)
+        return retryAfter(this, args, first, hooked)
       }
-      const open = incidents?.isOpen(identity.context, identity.name) === true
       // Only a thenable can still fail. `Promise.resolve` adopts it exactly as `await` would.
       if (result === null || (typeof result !== "object" && typeof result !== "function")) {
         return open ? resolved(result) : Promise.resolve(result)
       }
-      return Promise.resolve(result).then(open ? resolved : undefined, retryHandler(retryAfter, this, args))
+      return Promise.resolve(result).then(
+        open ? resolved : undefined,
+        retryHandler(retryAfter, this, args, hooked)
+      )
     }, fn)
   }
 
@@ -424,43 +429,34 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
       return wrap(f, combinatorFor(f, rest as Partial<O>), checkedSignal, logsOnSuccess)
     }
 
-  const operation = { _tag: "Operation" } as const
   /** The wrapper of a combinator of an operation: named after the function unless `name` says. */
   const operationWrapper = <O extends RetryOptions | ContinuousOptions>(
-    combinatorOf: (options: O & { readonly name: string }) => Combinator
+    pipelineOf: (options: O & { readonly name: string }) => Pipeline<unknown, never>
   ) =>
-    wrapperOf<O>((f, options) => {
-      const name = options.name ?? defaultName(f)
-      const context = options.context ?? ""
-      return {
-        combinator: combinatorOf({ ...(options as O), name }),
-        identity: {
-          name,
-          context,
-          budgetKey: Policy.budgetKeyOf(options.budgetKey, operation, context, name)
-        }
-      }
-    })
-  const retry = operationWrapper<RetryOptions>((options) => Retry.retry(options))
-  const continuous = operationWrapper<ContinuousOptions>((options) => Retry.continuous(options))
-  const funcRetry = wrapperOf<FuncRetryOptions>((f, options) => {
-    const name = options.name ?? defaultName(f)
-    return { combinator: Retry.funcRetry(name), identity: { name, context: "", budgetKey: name } }
-  })
+    wrapperOf<O>((f, options) =>
+      wrapped(pipelineOf({ ...(options as O), name: options.name ?? defaultName(f) }))
+    )
+  const retry = operationWrapper<RetryOptions>((options) => Combinators.retryPipeline(options))
+  const continuous = operationWrapper<ContinuousOptions>(Combinators.continuousPipeline)
+  const funcRetry = wrapperOf<FuncRetryOptions>((f, options) =>
+    wrapped(Combinators.retryPipeline({ name: options.name ?? defaultName(f) }))
+  )
   const connRetry = (resourceName: string, actionName: string, options?: ConnRetryOptions) => {
     // Validates the options now, before any function is given.
-    const validated = Retry.connRetry(resourceName, actionName, checkOptions(options))
+    const validated = Combinators.connectionPipeline(resourceName, actionName, checkOptions(options))
     checkSignal(options?.signal)
-    const connection = { _tag: "Connection", resourceName, actionName } as const
-    const context = `${resourceName}_infrastructure`
-    const wrapper = wrapperOf<ConnRetryOptions>((f, rest) => {
-      const own = rest.name === undefined && f.name !== ""
-      const name = rest.name ?? (own ? f.name : actionName)
-      return {
-        combinator: own ? Retry.connRetry(resourceName, actionName, { ...rest, name }) : validated,
-        identity: { name, context, budgetKey: Policy.budgetKeyOf(rest.budgetKey, connection, context, name) }
-      }
-    }, true)
+    const connection = (pipeline: Connection.Connection<unknown, never>): Wrapped => ({
+      pipeline,
+      combinator: Connection.combinator(pipeline)
+    })
+    const wrapper = wrapperOf<ConnRetryOptions>(
+      (f, rest) =>
+        // Named after the function, when it has a name and `name` does not say.
+        rest.name === undefined && f.name !== ""
+          ? connection(Combinators.connectionPipeline(resourceName, actionName, { ...rest, name: f.name }))
+          : connection(validated),
+      true
+    )
     return (fn: unknown) => wrapper(fn, options)
   }
 

@@ -56,9 +56,10 @@ describe("incidents", () => {
         expect(fired!.dedupKey).toMatch(/^billing\/charge\/[0-9a-f]{14}$/)
         // The re-fire belongs to the incident that started with the first caller's first failure.
         expect(refired!.startedAt).toBe(0)
-        expect(refired!.text).toContain(
-          "Still failing: since 1970-01-01T00:00:00.000Z (8m); first alerted at 1970-01-01T00:02:00.000Z."
-        )
+        // One "failing since": the incident's, not the second caller's loop's (minute 6).
+        expect(refired!.text).toContain("Failing since: 1970-01-01T00:00:00.000Z (8m)")
+        expect(refired!.text).toContain("Still failing; first alerted at 1970-01-01T00:02:00.000Z.")
+        expect(refired!.text.match(/since/gi)).toHaveLength(1)
         expect(resolved).toMatchObject({
           _tag: "Resolved",
           // The severity it fired with: destinations that key on labels find the same alert.

@@ -6,21 +6,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Data, Duration, Effect, Exit, Layer, Option, Schedule, TestClock } from "effect"
 import { type Alert, AlertLimiter, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
+import { failingAt } from "./support/failing.js"
 import { captureLogs } from "./support/logs.js"
 
 class Busy extends Data.TaggedError("Busy")<{ readonly retryAfterSeconds?: number | undefined }> {}
 
 const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
-
-/** An operation that always fails with `error`; records the Clock time of every attempt. */
-const failingAt = <E>(error: E) => {
-  const times: Array<number> = []
-  const effect = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-    times.push(now)
-    return Effect.fail(error)
-  })
-  return { times, effect }
-}
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
@@ -42,7 +33,7 @@ describe("Retry.policy", () => {
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
       expect((sent[0] as Alert.Firing).attempt).toBe(50)
-      expect(sent[0]!.text).toContain("Current attempt: 50/50")
+      expect(sent[0]!.text).toContain("Current attempt: 50/60")
       const ours = logs.lines.filter((line) => line.annotations.operation === "charge")
       expect(ours.filter((line) => line.level === "WARN")).toHaveLength(59)
       expect(ours.filter((line) => line.level === "ERROR").map((line) => line.message)).toEqual([
@@ -115,7 +106,8 @@ describe("alertAt", () => {
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
       expect((sent[0] as Alert.Firing).attempt).toBe(3)
-      expect(sent[0]!.text).toContain("Current attempt: 3/3")
+      // The attempt of maxAttempts, as the warning says "failed on attempt 3/5".
+      expect(sent[0]!.text).toContain("Current attempt: 3/5")
     }).pipe(Effect.provide(services()))
   )
 

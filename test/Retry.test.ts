@@ -216,7 +216,8 @@ describe("Retry.retry", () => {
       expect(sent).toHaveLength(1)
       expect(sent[0]!.text).toContain("spend_credits")
       expect(sent[0]!.text).toContain("billing")
-      expect(sent[0]!.text).toContain("50/50")
+      // The attempt as the log line says it: of maxAttempts, not of the alert threshold.
+      expect(sent[0]!.text).toContain("Current attempt: 50/60")
       expect(sent[0]!.text).toContain("Error: HTTP 500")
     }).pipe(Effect.provide(services()))
   )

@@ -354,7 +354,7 @@ describe("RetryRuntime.retry", () => {
     expect(sent).toHaveLength(1)
     expect(sent[0]!.text).toContain('operation "spend_credits"')
     expect(sent[0]!.text).toContain("Context: billing")
-    expect(sent[0]!.text).toContain("50/50")
+    expect(sent[0]!.text).toContain("Current attempt: 50/60")
   })
 
   it("rejects invalid options and a non-function when wrapping, naming the option", async () => {

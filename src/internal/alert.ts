@@ -58,8 +58,12 @@ export interface Firing {
   readonly error: unknown
   readonly severity: Severity
   readonly title: string
-  /** The body; scrubbed of secrets when it is sent. */
-  readonly text: string
+  /**
+   * The body; scrubbed of secrets when it is sent. A function renders the body with its
+   * "failing since" text, which is the incident's: on a re-fire, it says when the incident
+   * started, not when the firing loop did.
+   */
+  readonly text: string | ((failingSince: string) => string)
   readonly attempt?: number | undefined
   /** Clock millis of the loop's first failure, when known. */
   readonly startedAt?: number | undefined
@@ -82,6 +86,21 @@ export const operationWhere = (operation: string, context: string): string =>
 /** The title of a resolved event: `✅ RESOLVED: charge (billing) resolved after 12m 3s`. */
 export const resolvedTitle = (operation: string, context: string, openMillis: number): string =>
   `✅ RESOLVED: ${operationWhere(operation, context)} resolved after ${Describe.elapsed(openMillis)}`
+
+/**
+ * The body of a firing of `incident`, with one "failing since": the incident's. A re-fire (the
+ * incident was open before) says so, and when it was first alerted.
+ */
+const firingText = (text: Firing["text"], incident: Incident, now: number): string => {
+  const refired = incident.firedAt < now
+  if (typeof text === "function") {
+    const body = text(since(incident.startedAt, now))
+    return refired ? `${body}\n\nStill failing; first alerted at ${iso(incident.firedAt)}.` : body
+  }
+  return refired
+    ? `${text}\n\nStill failing: since ${since(incident.startedAt, now)}; first alerted at ${iso(incident.firedAt)}.`
+    : text
+}
 
 /**
  * Fires an alert unless the limiter suppresses it (same signature within the window) or the
@@ -116,15 +135,12 @@ export const fire = (firing: Firing): Effect.Effect<boolean, never, AlertService
         return Effect.flatMap(Incidents, (incidents) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Effect.flatMap(incidents.open(opening(now), now), (incident) => {
-              const refire =
-                incident.firedAt < now
-                  ? `\n\nStill failing: since ${since(incident.startedAt, now)}; first alerted at ${iso(incident.firedAt)}.`
-                  : ""
+              const text = firingText(firing.text, incident, now)
               return deliver({
                 _tag: "Firing",
                 severity: firing.severity,
                 title: Redact.redact(firing.title),
-                text: Redact.redact(firing.text + refire + notes(decision, admission)),
+                text: Redact.redact(text + notes(decision, admission)),
                 operation: firing.name,
                 context: firing.context,
                 signature: incident.signature,
@@ -209,15 +225,48 @@ export const sendRateLimited = (
 ): Effect.Effect<boolean, never, AlertServices> =>
   fire({ name, context, error, severity: "error", title: firstLine(message), text: message, channel })
 
+/**
+ * An attempt as the retry logs write it: `3/10` of `maxAttempts`, or `3` for a loop without an
+ * end.
+ */
+export const attemptOf = (attempt: number, maxAttempts: number): string =>
+  maxAttempts === Number.POSITIVE_INFINITY ? `${attempt}` : `${attempt}/${maxAttempts}`
+
 /** Where a loop stands when it alerts, beyond its attempt number. */
 export interface LoopState {
-  /** The attempt number that alerts by default: the `N` of "attempt 3/N". Default 50. */
-  readonly threshold?: number | undefined
+  /**
+   * The loop's `maxAttempts`: the `N` of "attempt 3/N", as its log lines say it. Without a loop,
+   * the excessive-retry threshold (50), as the original's text.
+   */
+  readonly maxAttempts?: number | undefined
   /** Clock millis of the loop's first failure. */
   readonly startedAt?: number | undefined
   /** Clock millis now, with `startedAt`: how long it has been failing. */
   readonly now?: number | undefined
 }
+
+const criticalTitle = (name: string): string => `🚨 CRITICAL: operation "${name}" is failing repeatedly`
+
+/** The critical retry alert's text, with `failingSince` (a {@link since} text) when known. */
+const criticalRetryText = (
+  name: string,
+  attempt: number,
+  error: unknown,
+  context: string,
+  maxAttempts: number,
+  failingSince: string | undefined
+): string =>
+  [
+    criticalTitle(name),
+    "",
+    `Operation: ${name}`,
+    `Context: ${context === "" ? "(none)" : context}`,
+    `Current attempt: ${attemptOf(attempt, maxAttempts)}`,
+    ...(failingSince === undefined ? [] : [`Failing since: ${failingSince}`]),
+    `Error: ${Describe.summary(error, ERROR_TEXT_LENGTH)}`,
+    "",
+    "This operation has failed an excessive number of times and is still retrying. Investigate the failing dependency now."
+  ].join("\n")
 
 /** The text of the critical retry alert. */
 export const criticalRetryMessage = (
@@ -227,21 +276,19 @@ export const criticalRetryMessage = (
   context = "",
   loop: LoopState = {}
 ): string =>
-  [
-    `🚨 CRITICAL: operation "${name}" is failing repeatedly`,
-    "",
-    `Operation: ${name}`,
-    `Context: ${context === "" ? "(none)" : context}`,
-    `Current attempt: ${attempt}/${loop.threshold ?? EXCESSIVE_RETRY_THRESHOLD}`,
-    ...(loop.startedAt !== undefined && loop.now !== undefined
-      ? [`Failing since: ${since(loop.startedAt, loop.now)}`]
-      : []),
-    `Error: ${Describe.summary(error, ERROR_TEXT_LENGTH)}`,
-    "",
-    "This operation has failed an excessive number of times and is still retrying. Investigate the failing dependency now."
-  ].join("\n")
+  criticalRetryText(
+    name,
+    attempt,
+    error,
+    context,
+    loop.maxAttempts ?? EXCESSIVE_RETRY_THRESHOLD,
+    loop.startedAt !== undefined && loop.now !== undefined ? since(loop.startedAt, loop.now) : undefined
+  )
 
-/** Sends the critical retry alert, rate limited by signature. */
+/**
+ * Sends the critical retry alert, rate limited by signature. With the loop's `startedAt`, its
+ * "failing since" is the incident's (the loop's own start when the alert opens the incident).
+ */
 export const sendCriticalRetryAlert = (
   name: string,
   attempt: number,
@@ -249,14 +296,17 @@ export const sendCriticalRetryAlert = (
   context = "",
   loop: LoopState = {}
 ): Effect.Effect<boolean, never, AlertServices> => {
-  const text = criticalRetryMessage(name, attempt, error, context, loop)
+  const maxAttempts = loop.maxAttempts ?? EXCESSIVE_RETRY_THRESHOLD
   return fire({
     name,
     context,
     error,
     severity: "critical",
-    title: firstLine(text),
-    text,
+    title: criticalTitle(name),
+    text:
+      loop.startedAt === undefined
+        ? criticalRetryText(name, attempt, error, context, maxAttempts, undefined)
+        : (failingSince) => criticalRetryText(name, attempt, error, context, maxAttempts, failingSince),
     attempt,
     startedAt: loop.startedAt
   })
@@ -281,11 +331,14 @@ export const infrastructureMessage = (alert: InfrastructureAlert): string =>
     `Resource: ${alert.resourceName}`,
     `Action: ${alert.actionName}`,
     `Operation: ${alert.name}`,
-    `Current attempt: ${alert.attempt}/${alert.maxAttempts}`,
+    `Current attempt: ${attemptOf(alert.attempt, alert.maxAttempts)}`,
     `Error: ${Describe.summary(alert.error, INFRASTRUCTURE_ERROR_TEXT_LENGTH)}`,
     "",
     `Connections to ${alert.resourceName} keep failing. Check that it is up and reachable.`
   ].join("\n")
+
+/** The alert context of a resource's connections: `"{resourceName}_infrastructure"`. */
+export const infrastructureContext = (resourceName: string): string => `${resourceName}_infrastructure`
 
 /** Sends an infrastructure alert, rate limited with the context `"{resourceName}_infrastructure"`. */
 export const sendInfrastructureAlert = (
@@ -295,7 +348,7 @@ export const sendInfrastructureAlert = (
   const text = infrastructureMessage(alert)
   return fire({
     name: alert.name,
-    context: `${alert.resourceName}_infrastructure`,
+    context: infrastructureContext(alert.resourceName),
     error: alert.error,
     severity: "critical",
     title: firstLine(text),

@@ -1,0 +1,144 @@
+/**
+ * One run of a retry combinator: the first attempt's hooks (a deposit into the retry budget, and
+ * whether an incident of the operation is open, which its success then resolves), the first
+ * attempt under one `catchAllCause`, and the loop after a first failure. The success path is that
+ * `catchAllCause`, two map lookups and a counter, inside one `withFiberRuntime`.
+ *
+ * @internal
+ */
+import { Cause, type Context, Effect, type Fiber, Option, type Schedule } from "effect"
+import type { AlertServices } from "../alert.js"
+import type { Step } from "../schedule.js"
+import { afterFailure, resolveIfOpen } from "./loop.js"
+import type { Identity, Plan, Planned } from "./plan.js"
+import * as Policy from "./policy.js"
+import { type OptionalServices, optionalServices } from "./services.js"
+
+/**
+ * What the loop does after a first failure: {@link afterFailure}, or a wrapper of it (`connRetry`
+ * annotates its logs).
+ */
+export type After = <A, E, R, R2>(
+  pipeline: Pipeline<E, R2>,
+  self: Effect.Effect<A, E, R>,
+  first: E
+) => Effect.Effect<A, E, R | R2 | AlertServices>
+
+/**
+ * A combinator's loop: its checked options, with its plan and policy made when first needed and
+ * then kept. Its behaviour lives in module-level functions, not in closures: a combinator built at
+ * each call costs this one object (and none when its options are plain and memoized).
+ */
+export class Pipeline<E, R> implements Identity {
+  readonly name: string
+  readonly context: string
+  readonly budgetKey: string
+  readonly alerts: boolean
+  private schedule: Schedule.Schedule<Step<E>, E, R | AlertServices> | undefined = undefined
+  /** The context its last run read its optional services in, and those services. */
+  private seen: Context.Context<never> | undefined = undefined
+  private services: OptionalServices | undefined = undefined
+
+  constructor(
+    private readonly planned: Planned<E, R>,
+    readonly after: After = afterFailure
+  ) {
+    this.name = planned.name
+    this.context = planned.context
+    this.budgetKey = planned.budgetKey
+    this.alerts = planned.alerts
+  }
+
+  get plan(): Plan<E, R> {
+    return this.planned.plan
+  }
+
+  get policy(): Schedule.Schedule<Step<E>, E, R | AlertServices> {
+    this.schedule ??= Policy.make(this.planned.plan)
+    return this.schedule
+  }
+
+  /**
+   * The optional services of `context`. A context never changes (providing a service makes a new
+   * one), and the fibers that run a combinator mostly share one: the services read in the last
+   * context seen are kept, so that a run in the same context reads none again.
+   */
+  servicesIn(context: Context.Context<never>): OptionalServices {
+    if (context !== this.seen) {
+      this.services = optionalServices(context)
+      this.seen = context
+    }
+    return this.services!
+  }
+}
+
+/**
+ * The first attempt's hooks, with the `services` of its context (a fiber's, or a runtime's):
+ * deposits into the retry budget when one is provided, and says whether an incident of the
+ * operation is open (its success then resolves it). Synchronous: the success path pays no effect
+ * step for them.
+ */
+export const beforeFirstAttempt = (services: OptionalServices, identity: Identity): boolean => {
+  if (services.budget !== undefined) services.budget.deposit(identity.budgetKey)
+  // With no open incident (the usual case) this is one lookup; a success then resolves nothing.
+  return identity.alerts && services.incidents?.isOpen(identity.context, identity.name) === true
+}
+
+/**
+ * The failures the loop takes over, as `Effect.catchAll` takes them: a typed failure, unless a
+ * defect came with it. Under `catchAllCause`, which unlike `catchAll` adds no step to a success.
+ */
+const takeOver = <A, E, R, R2>(
+  pipeline: Pipeline<E, R2>,
+  self: Effect.Effect<A, E, R>,
+  after: After,
+  cause: Cause.Cause<E>
+): Effect.Effect<A, E, R | R2 | AlertServices> => {
+  if (cause._tag === "Fail") return after(pipeline, self, cause.error)
+  if (Cause.isDie(cause)) return Effect.failCause(cause)
+  const failure = Cause.failureOption(cause)
+  return Option.isSome(failure) ? after(pipeline, self, failure.value) : Effect.failCause(cause)
+}
+
+/** `self` with the loop after its first failure, `after` (`pipeline.after` unless it says). */
+export const firstAttempt = <A, E, R, R2>(
+  pipeline: Pipeline<E, R2>,
+  self: Effect.Effect<A, E, R>,
+  after: After = pipeline.after
+): Effect.Effect<A, E, R | R2 | AlertServices> =>
+  Effect.catchAllCause(self, (cause) => takeOver(pipeline, self, after, cause))
+
+/** One run of `attempt` of `pipeline` in `context`: the first attempt's hooks, then the attempt. */
+export const run = <A, E, R>(
+  pipeline: Pipeline<any, any>,
+  attempt: Effect.Effect<A, E, R>,
+  context: Context.Context<never>
+): Effect.Effect<A, E, R | AlertServices> =>
+  beforeFirstAttempt(pipeline.servicesIn(context), pipeline)
+    ? Effect.tap(attempt, () => resolveIfOpen(pipeline))
+    : attempt
+
+/**
+ * A run of a combinator that does more than {@link run} (`connRetry` logs around it when debug
+ * logs are on): given the effect and its first attempt (`once`), in `fiber`.
+ */
+export type Around = <A, E, R, R2>(
+  pipeline: Pipeline<E, R2>,
+  self: Effect.Effect<A, E, R>,
+  once: Effect.Effect<A, E, R | R2 | AlertServices>,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>
+) => Effect.Effect<A, E, R | R2 | AlertServices>
+
+/** The retry combinator of `pipeline`, whose runs are {@link run}s unless `around` says. */
+export const combinator =
+  <E, R2>(pipeline: Pipeline<E, R2>, around?: Around) =>
+  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | R2 | AlertServices> => {
+    const own = pipeline as unknown as Pipeline<E2, R2>
+    // The first attempt, built once per application, so that a combinator built once allocates
+    // nothing per run. Written out, not `firstAttempt`: the two closures of a combinator applied
+    // per call then share one scope.
+    const once = Effect.catchAllCause(self, (cause: Cause.Cause<E2>) => takeOver(own, self, own.after, cause))
+    return Effect.withFiberRuntime((fiber) =>
+      around === undefined ? run(own, once, fiber.currentContext) : around(own, self, once, fiber)
+    )
+  }
