@@ -24,6 +24,7 @@ import {
 import * as RedisAlertLimiter from "../src/RedisAlertLimiter.js"
 import * as RedisIncidents from "../src/RedisIncidents.js"
 import { opening } from "./Incidents.behaviour.js"
+import { ioTurn } from "./support/clockDriver.js"
 import { captureLogs } from "./support/logs.js"
 import {
   expectUrlRefused,
@@ -44,7 +45,7 @@ const storeAt = (url: string, options: RedisIncidents.RedisOptions = {}) =>
     Context.get(Incidents)
   )
 
-/** Re-checks `check` on real time (a message or a sync is real I/O) until it holds, for up to 5 s. */
+/** Re-checks `check` after each I/O turn (a message or a sync is real I/O) until it holds, for up to 5 s. */
 const eventually = <A, E, R>(check: Effect.Effect<A, E, R>, holds: (value: A) => boolean) =>
   Effect.gen(function* () {
     const deadline = Date.now() + 5_000
@@ -54,7 +55,8 @@ const eventually = <A, E, R>(check: Effect.Effect<A, E, R>, holds: (value: A) =>
       if (Date.now() > deadline) {
         expect.fail(`still ${JSON.stringify(value)} after 5 s`)
       }
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+      // One turn of the event loop: lets the message or the sync's reply arrive, no timed sleep.
+      yield* ioTurn
     }
   })
 
