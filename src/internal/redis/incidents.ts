@@ -14,12 +14,12 @@ import {
   incidentOf,
   maxEntriesOf,
   type Opening,
-  reportEvicted,
-  Table
+  reportEvicted
 } from "../incidents.js"
 import { DEFAULT_WINDOW, setNewest } from "../limiter.js"
 import * as Options from "../options.js"
 import * as Connection from "./connection.js"
+import { Knowledge, type Known, type Message } from "./knowledge.js"
 import { DEFAULT_PREFIX, DEFAULT_TIMEOUT } from "./limiter.js"
 import * as Scripts from "./scripts.js"
 
@@ -67,78 +67,6 @@ export const scripts = {
   retryAlertsResolveIncidents: { numberOfKeys: 3, lua: Scripts.RESOLVE_INCIDENTS },
   retryAlertsForgetIncidents: { numberOfKeys: 2, lua: Scripts.FORGET_INCIDENTS }
 } as const
-
-/**
- * What the processes tell each other on the channel (`{prefix}incidents`). The scripts publish
- * `opened`, `resolved` and `forgotten` in the same atomic step as the change they announce.
- * Records carry the redacted signature only; fields are hashes.
- *
- * - `opened`: a record was written (a firing, or a record written back after Redis lost it).
- * - `resolved`: these incidents were taken from Redis and their resolved events sent: drop them.
- * - `forgotten`: a process evicted these at its bound: drop them unless you fired them.
- * - `reset`: every incident was forgotten.
- */
-type Message =
-  | { readonly type: "opened"; readonly from: string; readonly field: string; readonly record: string }
-  | {
-      readonly type: "resolved" | "forgotten"
-      readonly from: string
-      readonly context: string
-      readonly operation: string
-      /** Pairs [field, record]. */
-      readonly incidents: ReadonlyArray<readonly [string, string]>
-    }
-  | { readonly type: "reset"; readonly from: string }
-
-const isPair = (pair: unknown): pair is readonly [string, string] =>
-  Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "string"
-
-const decodeMessage = (text: string): Message | undefined => {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== "object" || value === null) return undefined
-  const message = value as Record<string, unknown>
-  if (typeof message.from !== "string") return undefined
-  switch (message.type) {
-    case "opened":
-      return typeof message.field === "string" && typeof message.record === "string"
-        ? (message as Message)
-        : undefined
-    case "resolved":
-    case "forgotten":
-      return typeof message.context === "string" &&
-        typeof message.operation === "string" &&
-        Array.isArray(message.incidents) &&
-        message.incidents.every(isPair)
-        ? (message as Message)
-        : undefined
-    case "reset":
-      return message as Message
-    default:
-      return undefined
-  }
-}
-
-/** What this process knows of one incident of its table, besides the table's entry. */
-interface Known {
-  /** Its field in its operation's hash (the table's key): the SHA-256 of the raw signature. */
-  readonly field: string
-  /** Its record's id: tells it from an earlier or later incident of the same signature. */
-  readonly id: string
-  /** Its record, exactly as Redis stores it. */
-  readonly record: string
-  /**
-   * Whether this process fired it: it then resolves the incident from `record` if Redis lost
-   * it, and writes it back at a sync. Otherwise it was learned from another process.
-   */
-  readonly own: boolean
-  /** The sync round during which it was learned (a sync drops learned incidents Redis no longer has). */
-  readonly round: number
-}
 
 /** An incident evicted at the bound, with what identifies it in Redis. */
 interface Forgotten {
@@ -190,89 +118,8 @@ export const makeOn = (
 
     // Plain data, changed only in synchronous code (a fiber, or a client callback, runs it to the
     // end before anything else runs), so each change is atomic. `isOpen` reads the table directly.
-    const table = new Table(maxEntries)
-    /** By dedupKey: the key the table's snapshots carry. */
-    const known = new Map<string, Known>()
-    /**
-     * Ids of incidents this process resolved, or heard resolved: a sync or a late message must
-     * not bring them back. Bounded: the oldest go first.
-     */
-    const closed = new Map<string, true>()
-    let round = 0
-
-    // A storm suppresses one signature thousands of times: hash it once.
-    let lastSignature: string | undefined
-    let lastField = ""
-    const fieldOf = (signature: string): string => {
-      if (signature !== lastSignature) {
-        lastField = Scripts.incidentField(signature)
-        lastSignature = signature
-      }
-      return lastField
-    }
-
-    /** Forgets what is known of an incident the table no longer holds; `resolved`: never learn it again. */
-    const close = (incident: Omit<Incident, "failures" | "suppressed">, resolved: boolean): void => {
-      const what = known.get(incident.dedupKey)
-      known.delete(incident.dedupKey)
-      if (resolved && what !== undefined) setNewest(closed, what.id, true, maxEntries)
-    }
-
-    /**
-     * Adds an incident another process opened, when it is new here (or newer than the one learned
-     * for its signature) and there is room: learning never evicts.
-     */
-    const learn = (field: string, record: string): void => {
-      const decoded = Scripts.decodeIncident(record)
-      if (decoded === undefined || closed.has(decoded.id)) return
-      const { incident, id } = decoded
-      const entry = table.get(incident.context, incident.operation, field)
-      if (entry !== undefined) {
-        const what = known.get(entry.incident.dedupKey)
-        if (what === undefined || what.id === id || what.own) return
-        // An earlier incident of this signature, resolved without this process hearing of it.
-        table.delete(incident.context, incident.operation, field)
-        close(entry.incident, true)
-      }
-      if (table.size >= maxEntries) return
-      table.insert({ key: field, incident, failures: 0, suppressed: 0 })
-      known.set(incident.dedupKey, { field, id, record, own: false, round })
-    }
-
-    /**
-     * Removes the incident of `record` (at `field` of the operation), if the table holds that very
-     * incident. `resolved`: it was resolved (else forgotten: kept when this process fired it).
-     */
-    const drop = (context: string, operation: string, field: string, record: string, resolved: boolean) => {
-      const entry = table.get(context, operation, field)
-      if (entry === undefined) return
-      const what = known.get(entry.incident.dedupKey)
-      if (what !== undefined && (what.record !== record || (!resolved && what.own))) return
-      table.delete(context, operation, field)
-      // A forgotten incident may come back: the process that fired it may write it again.
-      close(entry.incident, resolved)
-    }
-
-    const receive = (text: string): void => {
-      const message = decodeMessage(text)
-      if (message === undefined || message.from === self) return
-      switch (message.type) {
-        case "opened":
-          learn(message.field, message.record)
-          return
-        case "resolved":
-        case "forgotten":
-          for (const [field, record] of message.incidents) {
-            drop(message.context, message.operation, field, record, message.type === "resolved")
-          }
-          return
-        case "reset":
-          table.clear()
-          known.clear()
-          closed.clear()
-          return
-      }
-    }
+    const knowledge = new Knowledge(maxEntries, self)
+    const { table, known, closed } = knowledge
 
     /** The `opened` message of `record`, published by the script that writes it. */
     const openedMessage = (field: string, record: string): string =>
@@ -327,10 +174,10 @@ export const makeOn = (
       for (const evicted of kept.evicted) {
         const what = known.get(evicted.dedupKey)
         if (what !== undefined) forgotten.push({ incident: evicted, field: what.field, record: what.record })
-        close(evicted, true)
+        knowledge.close(evicted, true)
       }
       closed.delete(id)
-      known.set(incident.dedupKey, { field, id, record, own: true, round })
+      known.set(incident.dedupKey, { field, id, record, own: true, round: knowledge.round })
       return { incident: kept.incident, forgotten }
     }
 
@@ -379,7 +226,7 @@ export const makeOn = (
      */
     const open = (opening: Opening, now: number): Effect.Effect<Incident> =>
       Effect.suspend(() => {
-        const field = fieldOf(opening.signature)
+        const field = knowledge.fieldOf(opening.signature)
         const fresh = incidentOf(opening, now)
         const freshId = newId()
         const freshRecord = Scripts.encodeIncident({ incident: fresh, id: freshId })
@@ -410,7 +257,7 @@ export const makeOn = (
       Effect.sync(() => {
         if (!table.isOpen(opening.context, opening.operation)) return
         // The table keys incidents on their field: look it up with the field as the signature.
-        table.noteSuppressed({ ...opening, signature: fieldOf(opening.signature) })
+        table.noteSuppressed({ ...opening, signature: knowledge.fieldOf(opening.signature) })
       })
 
     const noteFailure = (context: string, operation: string): Effect.Effect<void> =>
@@ -433,7 +280,7 @@ export const makeOn = (
           counted.set(incident.dedupKey, incident)
           const what = known.get(incident.dedupKey)
           if (what?.own === true) own.push({ incident, field: what.field, record: what.record })
-          close(incident, true)
+          knowledge.close(incident, true)
         }
         const operationId = Scripts.operationId(context, operation)
         return call(() =>
@@ -511,7 +358,7 @@ export const makeOn = (
      * fired that Redis lost, unless someone resolved them meanwhile.
      */
     const syncOnce: Effect.Effect<void> = Effect.suspend(() => {
-      const started = ++round
+      const started = ++knowledge.round
       return readAll.pipe(
         Effect.map((found) => {
           const missing: Array<{ readonly incident: Incident; readonly what: Known }> = []
@@ -522,10 +369,10 @@ export const makeOn = (
               if (!found.has(incident.dedupKey)) missing.push({ incident, what })
             } else if (what.round < started) {
               table.delete(incident.context, incident.operation, what.field)
-              close(incident, false)
+              knowledge.close(incident, false)
             }
           }
-          for (const { field, record } of found.values()) learn(field, record)
+          for (const { field, record } of found.values()) knowledge.learn(field, record)
           return missing
         }),
         Effect.flatMap((missing) =>
@@ -536,7 +383,8 @@ export const makeOn = (
                 openScript(what.field, what.record, incident.context, incident.operation, true),
                 ({ record }) => {
                   // Resolved meanwhile by another process: its tombstone holds this very record.
-                  if (record === "") drop(incident.context, incident.operation, what.field, what.record, true)
+                  if (record === "")
+                    knowledge.drop(incident.context, incident.operation, what.field, what.record, true)
                 }
               ),
             { discard: true }
@@ -583,7 +431,7 @@ export const makeOn = (
     // reconnecting on the same backoff. Messages change the table as they arrive.
     const subscriber = yield* Connection.connect(url, settings.timeout, {})
     subscriber.client.on("message", (from: string, text: string) => {
-      if (from === channel) receive(text)
+      if (from === channel) knowledge.receive(text)
     })
     // Subscribed first, then synced: nothing opened in between is missed.
     yield* Effect.catchAll(
