@@ -113,6 +113,31 @@ const keywordAt = (text: string, at: number, keyword: string): boolean => {
 }
 
 /**
+ * The longest keyword of `list` at `at` in `text`, if any: its listeners hit. Module-level, not a
+ * closure per call: redaction runs on every warning line.
+ */
+const foundAt = (
+  text: string,
+  at: number,
+  list: ReadonlyArray<Keyword>,
+  hits: Array<Array<number> | undefined>
+): boolean => {
+  for (let k = 0; k < list.length; k++) {
+    const keyword = list[k]!
+    if (!keywordAt(text, at, keyword.text)) continue
+    const rules = keyword.rules
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r]!
+      const ruleHits = hits[rule]
+      if (ruleHits === undefined) hits[rule] = [at]
+      else if (POSITIONS[rule]) ruleHits.push(at)
+    }
+    return true
+  }
+  return false
+}
+
+/**
  * Every position where a keyword starts, in any case, listed per rule that listens to it
  * (ascending, each position once per rule). One pass over the text.
  */
@@ -121,22 +146,6 @@ const scanKeywords = (text: string): Array<Array<number> | undefined> => {
   // Most texts have no keyword, or few: the regular expression finds the first one natively.
   const first = text.search(ANY_KEYWORD)
   if (first === -1) return hits
-  /** The longest keyword of `list` at `at`, if any: its listeners hit. */
-  const found = (at: number, list: ReadonlyArray<Keyword>): boolean => {
-    for (let k = 0; k < list.length; k++) {
-      const keyword = list[k]!
-      if (!keywordAt(text, at, keyword.text)) continue
-      const rules = keyword.rules
-      for (let r = 0; r < rules.length; r++) {
-        const rule = rules[r]!
-        const ruleHits = hits[rule]
-        if (ruleHits === undefined) hits[rule] = [at]
-        else if (POSITIONS[rule]) ruleHits.push(at)
-      }
-      return true
-    }
-    return false
-  }
   const length = text.length
   let c0 = lowerCode(text.charCodeAt(first))
   let c1 = first + 1 < length ? lowerCode(text.charCodeAt(first + 1)) : 0
@@ -146,10 +155,10 @@ const scanKeywords = (text: string): Array<Array<number> | undefined> => {
     if ((c0 | c1 | c2) < 128) {
       const triple = (c0 << 14) | (c1 << 7) | c2
       if ((TRIPLES[triple >> 3]! & (1 << (triple & 7))) !== 0) {
-        hit = found(at, BUCKETS[SLOT_BUCKETS[slotOf(triple)]!]!)
+        hit = foundAt(text, at, BUCKETS[SLOT_BUCKETS[slotOf(triple)]!]!, hits)
       }
     }
-    if (!hit && SHORT.length > 0) found(at, SHORT)
+    if (!hit && SHORT.length > 0) foundAt(text, at, SHORT, hits)
     c0 = c1
     c1 = c2
   }
@@ -171,15 +180,56 @@ const NOTHING_COVERED: Covered = () => false
 const byPosition = (a: Found, b: Found): number => a.start - b.start || b.end - a.end
 
 /**
+ * Sorts `found` by {@link byPosition}, stably. A text has few ranges, mostly in order already: an
+ * insertion sort then costs less than setting up `Array.prototype.sort`.
+ */
+const sortFound = (found: Array<Found>): void => {
+  const length = found.length
+  if (length > 32) {
+    found.sort(byPosition)
+    return
+  }
+  for (let i = 1; i < length; i++) {
+    const range = found[i]!
+    let j = i - 1
+    while (j >= 0 && byPosition(found[j]!, range) > 0) {
+      found[j + 1] = found[j]!
+      j--
+    }
+    found[j + 1] = range
+  }
+}
+
+// The joined ranges of `coveredBy`, read by `coveredJoined`: one set at a time (redaction is
+// synchronous, and `coveredBy` refills them before each use).
+const coveredStarts: Array<number> = []
+const coveredEnds: Array<number> = []
+
+const coveredJoined: Covered = (start, end) => {
+  const starts = coveredStarts
+  let low = 0
+  let high = starts.length - 1
+  while (low < high) {
+    const middle = (low + high + 1) >> 1
+    if (starts[middle]! <= start) low = middle
+    else high = middle - 1
+  }
+  return starts[low]! <= start && end <= coveredEnds[low]!
+}
+
+/**
  * What `found` covers, for the rules that run on every text (they come last). Sorts `found` in
  * place, in the order the ranges are joined in: the final sort then has little left to do.
  */
 const coveredBy = (found: Array<Found>): Covered => {
   if (found.length === 0) return NOTHING_COVERED
-  found.sort(byPosition)
-  const starts: Array<number> = []
-  const ends: Array<number> = []
-  for (const range of found) {
+  sortFound(found)
+  const starts = coveredStarts
+  const ends = coveredEnds
+  starts.length = 0
+  ends.length = 0
+  for (let i = 0; i < found.length; i++) {
+    const range = found[i]!
     const last = ends.length - 1
     if (last >= 0 && range.start <= ends[last]!) ends[last] = Math.max(ends[last]!, range.end)
     else {
@@ -187,16 +237,7 @@ const coveredBy = (found: Array<Found>): Covered => {
       ends.push(range.end)
     }
   }
-  return (start, end) => {
-    let low = 0
-    let high = starts.length - 1
-    while (low < high) {
-      const middle = (low + high + 1) >> 1
-      if (starts[middle]! <= start) low = middle
-      else high = middle - 1
-    }
-    return starts[low]! <= start && end <= ends[low]!
-  }
+  return coveredJoined
 }
 
 const printable = (value: unknown): string => {
@@ -207,32 +248,47 @@ const printable = (value: unknown): string => {
   }
 }
 
+// What `report` adds to: the text and the ranges of the call under way (redaction is synchronous;
+// `redactString` sets both before any rule runs). Module-level, not a closure per call.
+let reportText = ""
+const NO_FOUND: Array<Found> = []
+let reportFound: Array<Found> = NO_FOUND
+
+const report: Report = (start, end, kind) => {
+  // A placeholder left by an earlier pass is not a secret: redacting twice changes nothing.
+  if (start >= 0 && end > start && end <= reportText.length && !reportText.startsWith(PREFIX, start)) {
+    reportFound.push({ start, end, kind })
+  }
+}
+
 const redactString = (text: string, extra?: (report: Report) => void): string => {
   const hits = scanKeywords(text)
 
   const found: Array<Found> = []
-  const report = (start: number, end: number, kind: string): void => {
-    // A placeholder left by an earlier pass is not a secret: redacting twice changes nothing.
-    if (start >= 0 && end > start && end <= text.length && !text.startsWith(PREFIX, start)) {
-      found.push({ start, end, kind })
-    }
-  }
+  reportText = text
+  reportFound = found
   extra?.(report)
+  // How many ranges at the start of `found` are sorted already (by `coveredBy`).
+  let sorted = 0
   for (let index = 0; index < RULES.length; index++) {
     const rule = RULES[index]!
     if (rule.always === true) {
       rule.find(text, NO_HITS, report, coveredBy(found))
+      sorted = found.length
       continue
     }
     const ruleHits = hits[index]
     if (ruleHits === undefined || (rule.requires !== undefined && !text.includes(rule.requires))) continue
     rule.find(text, ruleHits, report, NOTHING_COVERED)
   }
+  reportText = ""
+  reportFound = NO_FOUND
   if (found.length === 0) return text
 
   // Join overlapping ranges. The longest range of a group names the placeholder; on a tie, a
-  // named kind over the plain one, then the first rule (the sort is stable).
-  found.sort(byPosition)
+  // named kind over the plain one, then the first rule (the sort is stable). When the rules
+  // that run on every text found nothing more, `coveredBy` left the ranges sorted.
+  if (found.length > sorted) sortFound(found)
   let result = ""
   let kept = 0
   for (let i = 0; i < found.length; ) {

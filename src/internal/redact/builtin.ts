@@ -147,17 +147,29 @@ const CUT_TOKEN =
   /(?<![A-Za-z0-9_-])(?:gh[pousr]_|github_pat_|xox[abeoprs]-|xapp-|sk-|[rs]k_(?:live|test)_|whsec_|npm_|SG\.|AKIA|ASIA|AIza|GOCSPX-|ya29\.|eyJ)[A-Za-z0-9_.+/=-]*…?$/
 const TAIL = 200
 
+/** The characters of `CUT_TOKEN` after its prefix: token characters and `.`. */
+const isCutChar = (code: number): boolean => isTokenChar(code) || code === 46
+
 const cutToken: Rule = {
   keywords: TOKEN_PREFIXES,
   find: (text, hits, report) => {
     const from = Math.max(0, text.length - TAIL)
     if (hits[hits.length - 1]! < from) return
-    const match = CUT_TOKEN.exec(text.slice(from))
+    // A match is all token characters or `.` (its prefix too), but for a final `…`: it lies in
+    // the run of them that ends the text, and most texts end in none.
+    const runEnd =
+      text.length > 0 && text.charCodeAt(text.length - 1) === 0x2026 ? text.length - 1 : text.length
+    let runStart = runEnd
+    while (runStart > from && isCutChar(text.charCodeAt(runStart - 1))) runStart--
+    if (runStart === runEnd) return
+    const found = CUT_TOKEN.exec(text.slice(runStart))
+    if (found === null) return
+    const start = runStart + found.index
     // A match at the very start of the tail may be the middle of a longer run: not a prefix. The
     // payload of a data URL (`data:application/json;base64,eyJ…`) is no token.
-    if (match === null || (match.index === 0 && from > 0 && isTokenChar(text.charCodeAt(from - 1)))) return
-    if (text.startsWith("base64,", from + match.index - 7)) return
-    report(from + match.index, text.length, "")
+    if (start === from && from > 0 && isTokenChar(text.charCodeAt(from - 1))) return
+    if (text.startsWith("base64,", start - 7)) return
+    report(start, text.length, "")
   }
 }
 

@@ -224,6 +224,9 @@ const KEYED_KEYWORDS = [
   "connectionstring"
 ]
 
+/** The strengths of the names of one text, for `keyedValues` (redaction is synchronous). */
+const STRENGTHS = new Map<string, number>()
+
 /**
  * Values after secret-like names. Driven by the positions of its keywords: each name is read
  * once (a bounded distance either way), and a value once; keywords inside a value already read
@@ -233,7 +236,8 @@ export const keyedValues: Rule = {
   keywords: KEYED_KEYWORDS,
   find: (text, hits, report) => {
     // Names repeat (`token=…&token=…`): each is judged once per text.
-    let strengths: Map<string, number> | undefined
+    const strengths = STRENGTHS
+    if (strengths.size > 0) strengths.clear()
     let skipUntil = 0
     for (const hit of hits) {
       if (hit < skipUntil) continue
@@ -250,10 +254,9 @@ export const keyedValues: Rule = {
       // A name starts with a letter or `_` (`_authToken`); dots and dashes only join its words.
       while (nameStart < hit && !isNameStartCode(text.charCodeAt(nameStart))) nameStart++
       const name = text.slice(nameStart, nameEnd)
-      let strength = strengths?.get(name)
+      let strength = strengths.get(name)
       if (strength === undefined) {
         strength = strengthOf(name)
-        strengths ??= new Map()
         if (strengths.size < 1024) strengths.set(name, strength)
       }
       if (strength === NONE) continue
@@ -265,5 +268,7 @@ export const keyedValues: Rule = {
       if (strength === WEAK && !tokenLike(text, start, end)) continue
       report(start, end, "")
     }
+    // The names may be slices of a large text: not kept beyond this call.
+    strengths.clear()
   }
 }

@@ -150,7 +150,8 @@ const TOKEN_LIMIT = 256
 
 // The context is shared by every rule: a report goes to whichever window is being scanned.
 // Redaction is synchronous, so only one window is scanned at a time.
-let sink: (descriptor: Descriptor) => void = () => {}
+const dropDescriptor = (_descriptor: Descriptor): void => {}
+let sink: (descriptor: Descriptor) => void = dropDescriptor
 const context: Context = {
   sharedOptions: {},
   // The message id is all a report needs to carry: it names the placeholder.
@@ -206,6 +207,52 @@ const hide = (
   report(start, tokenEnd(text, Math.max(start, end), TOKEN_LIMIT), kind)
 }
 
+/**
+ * The window being scanned, for `windowSink`: module-level rather than a closure per window, as
+ * redaction runs on every warning line and scans one window at a time.
+ */
+let windowText = ""
+let windowFrom = 0
+let windowLength = 0
+let windowReport: Report = () => {}
+let windowKindOf: (message: unknown) => string = () => ""
+let windowEndsInSecret: ReadonlySet<string> = new Set()
+
+const windowSink = (descriptor: Descriptor): void => {
+  const range = descriptor.range
+  if (!Array.isArray(range)) return
+  const [start, end] = range as ReadonlyArray<unknown>
+  if (typeof start !== "number" || typeof end !== "number") return
+  if (!(start >= 0 && end > start && end <= windowLength)) return
+  const message = descriptor.message
+  hide(
+    windowText,
+    windowFrom + Math.floor(start),
+    windowFrom + Math.ceil(end),
+    windowKindOf(message),
+    typeof message === "string" && windowEndsInSecret.has(message),
+    windowReport
+  )
+}
+
+/**
+ * A rule that fails must not let its secrets through: hides the token at each keyword of the
+ * window, the keywords `hits[from…]` before `to`.
+ */
+const hideAtKeywords = (
+  text: string,
+  hits: ReadonlyArray<number>,
+  from: number,
+  to: number,
+  kind: string,
+  report: Report
+): void => {
+  for (let i = from; i < hits.length && hits[i]! < to; i++) {
+    const end = tokenEnd(text, hits[i]!, TOKEN_LIMIT)
+    if (end > hits[i]!) report(hits[i]!, end, kind)
+  }
+}
+
 /** A rule of the engine that drives a secretlint rule over windows of the text. */
 export const fromSecretlint = (entry: Entry): Rule => {
   let handler: ReturnType<Creator["create"]> | undefined
@@ -228,15 +275,9 @@ export const fromSecretlint = (entry: Entry): Rule => {
     find: (text, hits, report) => {
       // A rule that fails must not let its secrets through: hide the token at each keyword of
       // the window instead.
-      const hideAtKeywords = (from: number, to: number): void => {
-        for (let i = from; i < hits.length && hits[i]! < to; i++) {
-          const end = tokenEnd(text, hits[i]!, TOKEN_LIMIT)
-          if (end > hits[i]!) report(hits[i]!, end, fallbackKind)
-        }
-      }
       const file = handler?.file
       if (typeof file !== "function") {
-        hideAtKeywords(0, text.length)
+        hideAtKeywords(text, hits, 0, text.length, fallbackKind, report)
         return
       }
       let next = 0
@@ -245,22 +286,13 @@ export const fromSecretlint = (entry: Entry): Rule => {
         const from = Math.max(0, hit - entry.lead)
         const to = Math.min(text.length, hit + entry.reach + Math.max(entry.reach, STEP))
         const content = from === 0 && to === text.length ? text : text.slice(from, to)
-        sink = (descriptor) => {
-          const range = descriptor.range
-          if (!Array.isArray(range)) return
-          const [start, end] = range as ReadonlyArray<unknown>
-          if (typeof start !== "number" || typeof end !== "number") return
-          if (!(start >= 0 && end > start && end <= content.length)) return
-          const message = descriptor.message
-          hide(
-            text,
-            from + Math.floor(start),
-            from + Math.ceil(end),
-            kindOf(message),
-            typeof message === "string" && endsInSecret.has(message),
-            report
-          )
-        }
+        windowText = text
+        windowFrom = from
+        windowLength = content.length
+        windowReport = report
+        windowKindOf = kindOf
+        windowEndsInSecret = endsInSecret
+        sink = windowSink
         let failed = false
         try {
           const returned = file.call(handler, {
@@ -282,9 +314,10 @@ export const fromSecretlint = (entry: Entry): Rule => {
         } catch {
           failed = true
         } finally {
-          sink = () => {}
+          sink = dropDescriptor
+          windowText = ""
         }
-        if (failed) hideAtKeywords(next, to)
+        if (failed) hideAtKeywords(text, hits, next, to, fallbackKind, report)
         if (to === text.length) return
         // Every keyword up to here had its whole reach inside this window.
         const covered = to - entry.reach
