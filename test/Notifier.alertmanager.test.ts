@@ -1,12 +1,13 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Duration, Effect, Exit, Layer, Redacted, TestClock } from "effect"
-import { type Alert, InvalidOptionError, Notifier } from "../src/index.js"
+import { type Alert, Notifier } from "../src/index.js"
 import * as Alertmanager from "./support/alertmanager.js"
 import { ioTurn } from "./support/clockDriver.js"
 import { firing, resolved } from "./support/events.js"
 import * as HttpServer from "./support/httpServer.js"
 import { makeLogCapture } from "./support/logs.js"
+import { expectInvalidOption } from "./support/options.js"
 import { makeSpanRecorder } from "./support/spans.js"
 
 const AT = Date.UTC(2024, 4, 1, 12, 0, 0)
@@ -341,17 +342,7 @@ describe("Notifier.layerAlertmanager", () => {
       ["maxOpen", () => Notifier.layerAlertmanager({ url, maxOpen: 0 })],
       ["timeout", () => Notifier.layerAlertmanager({ url, timeout: Number.NaN })]
     ]
-    for (const [option, build] of attempts) {
-      let thrown: unknown
-      try {
-        build()
-      } catch (error) {
-        thrown = error
-      }
-      expect(thrown).toBeInstanceOf(InvalidOptionError)
-      expect((thrown as InvalidOptionError).option).toBe(option)
-      expect((thrown as InvalidOptionError).message).not.toContain(secret)
-    }
+    for (const [option, build] of attempts) expectInvalidOption(option, build, secret)
   })
 
   it.scoped("labels.alertname replaces the default alertname", () =>

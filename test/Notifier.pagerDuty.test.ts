@@ -1,11 +1,12 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted } from "effect"
-import { type Alert, AlertLimiter, InvalidOptionError, Notifier } from "../src/index.js"
+import { type Alert, AlertLimiter, Notifier } from "../src/index.js"
 import { drive } from "./support/clockDriver.js"
 import { firing, resolved } from "./support/events.js"
 import * as HttpServer from "./support/httpServer.js"
 import { makeLogCapture } from "./support/logs.js"
+import { expectInvalidOption } from "./support/options.js"
 import { makeSpanRecorder } from "./support/spans.js"
 
 /** 32 characters, like a real integration key. */
@@ -282,17 +283,7 @@ describe("Notifier.layerPagerDuty", () => {
       ["maxAttempts", () => Notifier.layerPagerDuty({ routingKey: key, maxAttempts: 0 })],
       ["timeout", () => Notifier.layerPagerDuty({ routingKey: key, timeout: "soon" as never })]
     ]
-    for (const [option, build] of attempts) {
-      let thrown: unknown
-      try {
-        build()
-      } catch (error) {
-        thrown = error
-      }
-      expect(thrown).toBeInstanceOf(InvalidOptionError)
-      expect((thrown as InvalidOptionError).option).toBe(option)
-      expect((thrown as InvalidOptionError).message).not.toContain(ROUTING_KEY)
-    }
+    for (const [option, build] of attempts) expectInvalidOption(option, build, ROUTING_KEY)
   })
 
   it("posts to PagerDuty's endpoint by default", () => {
