@@ -5,7 +5,7 @@
  * redactor before the ruleset (`redactLegacy.ts`), measured in the same rounds.
  */
 import { performance } from "node:perf_hooks"
-import { redact, SLACK } from "../src/internal/redact.js"
+import { redact, SLACK } from "../src/internal/redact/redact.js"
 import { redact as legacyRedact } from "./redactLegacy.js"
 import { type Case, compare, comparedRow, type Row, type Scenario, type Target } from "./report.js"
 
@@ -186,7 +186,7 @@ export const scenario: Scenario = {
         `Per line: ${LINES_PER_BATCH.toLocaleString("en-US")} calls of the internal \`redact\` on one text in a row; the figure is the time of a batch divided by ${LINES_PER_BATCH.toLocaleString("en-US")}. The texts are the \`{type}: {message}\` part of a retry warning that \`Describe.summary\` redacts (${LINES.plain.length}, ${LINES.url.length} and ${LINES.secret.length} characters): one with no keyword of any rule, one with a URL (the keyword \`://\`, but no \`@\`), one with a Stripe key in an \`Authorization\` header.`,
         "Baseline: the redactor before the ruleset (`bench/redactLegacy.ts`, hand-picked patterns run one after the other over the whole text), measured in the same rounds.",
         `Large texts: one call on a ${label} text per operation; the target bounds the time of any text, ordinary or hostile. The texts from \`'Cookie: a=b;' repeated\` on are the shapes of the generic detectors (\`src/internal/redact/generic.ts\`: token shapes, secret names, URL parts) and of dense short secrets; the random ones come from a fixed seed.`,
-        `Slowest: the largest median among the ${label} texts (target: 100 ms, the bound the redaction guide promises). Growth: the largest ratio of output to input length among them (bound: 1.5 times plus 64 characters, \`GROWTH\` and \`SLACK\` in \`src/internal/redact.ts\`).`,
+        `Slowest: the largest median among the ${label} texts (target: 100 ms, the bound the redaction guide promises). Growth: the largest ratio of output to input length among them (bound: 1.5 times plus 64 characters, \`GROWTH\` and \`SLACK\` in \`src/internal/redact/redact.ts\`).`,
         `The redactor before the ruleset is quadratic on \`eyJ-\` repeated (its JSON web token pattern restarts at every \`eyJ\`): ${legacyProbeMillis.toFixed(0)} ms on ${(LEGACY_JWT_PROBE / 1000).toFixed(0)} KB here, so it is not run at ${label}.`
       ]
     }

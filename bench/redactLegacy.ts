@@ -1,5 +1,5 @@
 /**
- * The redactor of `src/internal/redact.ts` before it used a maintained ruleset, copied verbatim
+ * The redactor of `src/internal/redact/redact.ts` before it used a maintained ruleset, copied verbatim
  * below this paragraph: the comparison point of the `redact` bench scenario, not used by the
  * library. Its JSON web token pattern is quadratic on some inputs (see the scenario's notes).
  *

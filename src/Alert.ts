@@ -5,11 +5,11 @@
  */
 import type { Effect } from "effect"
 import * as Internal from "./internal/alert.js"
+import type { AlertLimiter } from "./internal/alertLimiter.js"
 import * as Describe from "./internal/describe.js"
 import type { Incidents } from "./internal/incidents.js"
-import type { AlertLimiter } from "./internal/limiter.js"
 import type { Notifier } from "./internal/notifier.js"
-import * as Redact from "./internal/redact.js"
+import * as Redact from "./internal/redact/redact.js"
 
 export {
   /**

@@ -7,9 +7,14 @@
  */
 import { Context, type Duration, Effect, Layer } from "effect"
 import * as Fingerprint from "./Fingerprint.js"
+import * as Internal from "./internal/alertLimiter.js"
+import {
+  type Admission,
+  AlertLimiter,
+  type AlertLimiterService,
+  type Decision
+} from "./internal/alertLimiter.js"
 import * as IncidentsInternal from "./internal/incidents.js"
-import * as Internal from "./internal/limiter.js"
-import { type Admission, AlertLimiter, type AlertLimiterService, type Decision } from "./internal/limiter.js"
 
 /**
  * Minimum time between two alerts with the same signature: 5 minutes.
@@ -100,7 +105,7 @@ export {
    * @category models
    */
   type Decision
-} from "./internal/limiter.js"
+} from "./internal/alertLimiter.js"
 
 /**
  * The signature of an alert, `"{context}:{name}:{type}:{message head}"`: the context, the

@@ -9,11 +9,11 @@
  */
 import { type ConfigError, Context, type Duration, Effect, Layer, Redacted, type Scope } from "effect"
 import type * as Fingerprint from "./Fingerprint.js"
+import { AlertLimiter } from "./internal/alertLimiter.js"
 import { Incidents } from "./internal/incidents.js"
-import { AlertLimiter } from "./internal/limiter.js"
+import * as Internal from "./internal/redis/alertLimiter.js"
 import * as Connection from "./internal/redis/connection.js"
 import * as IncidentsInternal from "./internal/redis/incidents.js"
-import * as Internal from "./internal/redis/limiter.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}.

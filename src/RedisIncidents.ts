@@ -9,9 +9,9 @@
  */
 import { type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
 import { Incidents } from "./internal/incidents.js"
+import * as LimiterInternal from "./internal/redis/alertLimiter.js"
 import * as Connection from "./internal/redis/connection.js"
 import * as Internal from "./internal/redis/incidents.js"
-import * as LimiterInternal from "./internal/redis/limiter.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}.

@@ -7,9 +7,9 @@
  * @since 0.2.0
  */
 import { type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
-import { RetryBudget } from "./internal/budget.js"
-import * as Internal from "./internal/redis/budget.js"
 import * as Connection from "./internal/redis/connection.js"
+import * as Internal from "./internal/redis/retryBudget.js"
+import { RetryBudget } from "./internal/retryBudget.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}: the budget's, as in `RetryBudget.layer`, and

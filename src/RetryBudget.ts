@@ -7,9 +7,9 @@
  * @since 0.2.0
  */
 import { Context, type Duration, Effect, Layer, type Scope } from "effect"
-import * as Internal from "./internal/budget.js"
-import { type BudgetStatus, RetryBudget, type RetryBudgetService } from "./internal/budget.js"
 import * as Window from "./internal/budgetWindow.js"
+import * as Internal from "./internal/retryBudget.js"
+import { type BudgetStatus, RetryBudget, type RetryBudgetService } from "./internal/retryBudget.js"
 
 /**
  * Retries allowed as a percentage of the first attempts in the window: 20.
@@ -99,7 +99,7 @@ export {
    * @category models
    */
   type RetryBudgetService
-} from "./internal/budget.js"
+} from "./internal/retryBudget.js"
 
 /**
  * Options of {@link make} and {@link layer}.

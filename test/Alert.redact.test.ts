@@ -3,7 +3,7 @@ import { Cause, Effect, Layer } from "effect"
 import { Alert, AlertLimiter, Notifier, NotifierTest } from "../src/index.js"
 import type { Rule } from "../src/internal/redact/rule.js"
 import { type Creator, fromSecretlint, RULESET_RULES } from "../src/internal/redact/ruleset.js"
-import { PLACEHOLDER, redact, scrub } from "../src/internal/redact.js"
+import { PLACEHOLDER, redact, scrub } from "../src/internal/redact/redact.js"
 import { makeLogCapture } from "./support/logs.js"
 
 describe("Alert.redact", () => {

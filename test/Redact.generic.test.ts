@@ -13,7 +13,7 @@ import { Alert } from "../src/index.js"
 import { BUILTIN_RULES } from "../src/internal/redact/builtin.js"
 import type { Rule } from "../src/internal/redact/rule.js"
 import { RULESET_RULES } from "../src/internal/redact/ruleset.js"
-import { GROWTH, redact, SLACK, scrub } from "../src/internal/redact.js"
+import { GROWTH, redact, SLACK, scrub } from "../src/internal/redact/redact.js"
 
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 const LOWER = "abcdefghijklmnopqrstuvwxyz"

@@ -9,7 +9,7 @@ import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, TestClock } fro
 import type { Redis } from "ioredis"
 import * as AlertLimiter from "../src/AlertLimiter.js"
 import { Incidents, type IncidentsService, incidentOf } from "../src/internal/incidents.js"
-import * as Redact from "../src/internal/redact.js"
+import * as Redact from "../src/internal/redact/redact.js"
 import { LOG_PREFIX } from "../src/internal/redis/incidents.js"
 import {
   encodeIncident,

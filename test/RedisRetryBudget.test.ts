@@ -20,7 +20,7 @@ import {
 import { Redis } from "ioredis"
 import { afterAll, beforeAll } from "vitest"
 import { RetryBudget } from "../src/index.js"
-import { budgetKey, LOG_PREFIX, MAX_KEYS_PER_CALL } from "../src/internal/redis/budget.js"
+import { budgetKey, LOG_PREFIX, MAX_KEYS_PER_CALL } from "../src/internal/redis/retryBudget.js"
 import { TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
 import * as RedisRetryBudget from "../src/RedisRetryBudget.js"
 import { startChild } from "./support/child.js"

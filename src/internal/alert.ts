@@ -6,12 +6,12 @@
  */
 import { Clock, Effect, Metric } from "effect"
 import * as Metrics from "../Metrics.js"
+import { type Admission, AlertLimiter, type Decision } from "./alertLimiter.js"
 import { handOver } from "./delivery.js"
 import * as Describe from "./describe.js"
 import { type Incident, Incidents, type Opening } from "./incidents.js"
-import { type Admission, AlertLimiter, type Decision } from "./limiter.js"
 import { type AlertEvent, Notifier, type Resolved, type Severity } from "./notifier.js"
-import * as Redact from "./redact.js"
+import * as Redact from "./redact/redact.js"
 
 /** The services the alert path needs. */
 export type AlertServices = AlertLimiter | Incidents | Notifier

@@ -22,7 +22,7 @@ import * as Metrics from "../Metrics.js"
 import * as Describe from "./describe.js"
 import { type AlertEvent, NotifierError, type NotifierService } from "./notifier.js"
 import * as Options from "./options.js"
-import * as Redact from "./redact.js"
+import * as Redact from "./redact/redact.js"
 
 /** Deliveries one destination runs at once. */
 export const DEFAULT_CONCURRENCY = 4

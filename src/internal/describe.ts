@@ -1,5 +1,5 @@
 import { Duration } from "effect"
-import { redact } from "./redact.js"
+import { redact } from "./redact/redact.js"
 
 /**
  * Safe descriptions of arbitrary failure values. Every function here is total: hostile values

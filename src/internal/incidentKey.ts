@@ -4,7 +4,7 @@
  * @internal
  */
 import * as Describe from "./describe.js"
-import * as Redact from "./redact.js"
+import * as Redact from "./redact/redact.js"
 
 /** Longest `dedupKey`: PagerDuty's limit, and short enough for any label. */
 export const DEDUP_KEY_LENGTH = 255

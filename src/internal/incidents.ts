@@ -9,7 +9,7 @@ import * as Metrics from "../Metrics.js"
 import { dedupKey } from "./incidentKey.js"
 import type { Severity } from "./notifier.js"
 import * as Options from "./options.js"
-import * as Redact from "./redact.js"
+import * as Redact from "./redact/redact.js"
 
 /** Default bound on the number of open incidents remembered. */
 export const DEFAULT_MAX_ENTRIES = 10_000

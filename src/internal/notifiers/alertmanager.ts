@@ -16,7 +16,7 @@ import type { AlertmanagerOptions } from "../../Notifier.js"
 import * as Describe from "../describe.js"
 import type { AlertEvent, NotifierError, NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
-import * as Redact from "../redact.js"
+import * as Redact from "../redact/redact.js"
 import * as Render from "./render.js"
 import * as Webhook from "./webhook.js"
 

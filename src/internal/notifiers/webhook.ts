@@ -19,7 +19,7 @@ import * as Describe from "../describe.js"
 import * as Http from "../http.js"
 import { type AlertEvent, NotifierError, type NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
-import * as Redact from "../redact.js"
+import * as Redact from "../redact/redact.js"
 import * as RetrySchedule from "../schedule.js"
 import { TRUNCATION_MARKER } from "./render.js"
 

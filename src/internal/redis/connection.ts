@@ -11,7 +11,7 @@ import type { Redis as IORedis, RedisOptions as IORedisOptions } from "ioredis"
 import * as Backoff from "../../Backoff.js"
 import * as Describe from "../describe.js"
 import * as Options from "../options.js"
-import * as Redact from "../redact.js"
+import * as Redact from "../redact/redact.js"
 
 /** The server used when no URL is given. */
 export const DEFAULT_URL = "redis://127.0.0.1:6379"

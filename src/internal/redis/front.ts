@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import { type Decision, setNewest } from "../limiter.js"
+import type { Decision } from "../alertLimiter.js"
+import { setNewest } from "../lru.js"
 
 /** What this process knows about one signature. */
 export interface FrontEntry {

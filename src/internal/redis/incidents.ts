@@ -8,6 +8,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { Clock, Duration, Effect, Queue, type Redacted, type Scope } from "effect"
+import { DEFAULT_WINDOW } from "../alertLimiter.js"
 import {
   type Incident,
   type IncidentsService,
@@ -16,11 +17,11 @@ import {
   type Opening,
   reportEvicted
 } from "../incidents.js"
-import { DEFAULT_WINDOW, setNewest } from "../limiter.js"
+import { setNewest } from "../lru.js"
 import * as Options from "../options.js"
+import { DEFAULT_PREFIX, DEFAULT_TIMEOUT } from "./alertLimiter.js"
 import * as Connection from "./connection.js"
 import { Knowledge, type Known, type Message } from "./knowledge.js"
-import { DEFAULT_PREFIX, DEFAULT_TIMEOUT } from "./limiter.js"
 import * as Scripts from "./scripts.js"
 
 /** The options of the Redis incident store, besides its URL. */

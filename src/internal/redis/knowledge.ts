@@ -7,7 +7,7 @@
  * @internal
  */
 import { type Incident, Table } from "../incidents.js"
-import { setNewest } from "../limiter.js"
+import { setNewest } from "../lru.js"
 import * as Scripts from "./scripts.js"
 
 /**

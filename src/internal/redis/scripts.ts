@@ -6,8 +6,8 @@
  * @internal
  */
 import { createHash } from "node:crypto"
+import type { Admission, Decision } from "../alertLimiter.js"
 import type { Incident } from "../incidents.js"
-import type { Admission, Decision } from "../limiter.js"
 import type { Severity } from "../notifier.js"
 
 /**

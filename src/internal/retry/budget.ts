@@ -7,8 +7,8 @@
  */
 import { Effect } from "effect"
 import * as Alert from "../alert.js"
-import type { RetryBudgetService } from "../budget.js"
 import * as Describe from "../describe.js"
+import type { RetryBudgetService } from "../retryBudget.js"
 import type { Step } from "../schedule.js"
 import type { Plan } from "./plan.js"
 import { budgetOf, incidentsOf } from "./services.js"

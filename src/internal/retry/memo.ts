@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { setNewest } from "../limiter.js"
+import { setNewest } from "../lru.js"
 
 /** How many combinators of plain options {@link memo} keeps per first key, and first keys it keeps. */
 export const MEMO_SIZE = 256

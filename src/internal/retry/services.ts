@@ -5,8 +5,8 @@
  * @internal
  */
 import { Context } from "effect"
-import { RetryBudget, type RetryBudgetService } from "../budget.js"
 import { Incidents, type IncidentsService } from "../incidents.js"
+import { RetryBudget, type RetryBudgetService } from "../retryBudget.js"
 
 const absent = (): undefined => undefined
 

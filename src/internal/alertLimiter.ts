@@ -5,9 +5,11 @@
  *
  * @internal
  */
+
 import { Context, Duration, Effect, Ref } from "effect"
 import * as Fingerprint from "../Fingerprint.js"
 import * as Metrics from "../Metrics.js"
+import { setNewest } from "./lru.js"
 import * as Options from "./options.js"
 
 /** Minimum time between two alerts with the same signature. */
@@ -81,17 +83,6 @@ export const settings = (options: LimiterOptions): LimiterSettings => ({
   ceiling: Options.wholeNumber("ceiling", options.ceiling ?? DEFAULT_CEILING, 0, 1_000_000),
   signature: Fingerprint.toSignature(options.fingerprint ?? "exact")
 })
-
-/**
- * Makes `key` the newest entry of `map` (a `Map` iterates in insertion order) and drops the oldest
- * one past `maxEntries`, in O(1). A map kept this way, in the order of each key's last update,
- * has its stale entries at the front.
- */
-export const setNewest = <K, V>(map: Map<K, V>, key: K, value: V, maxEntries: number): void => {
-  map.delete(key)
-  map.set(key, value)
-  if (map.size > maxEntries) map.delete(map.keys().next().value!)
-}
 
 interface Entry {
   lastSentAt: number

@@ -7,6 +7,9 @@
  */
 import { createHash } from "node:crypto"
 import { Duration, Effect, type Redacted, Schedule, type Scope } from "effect"
+import { BUCKETS, bucketId, Ring } from "../budgetWindow.js"
+import { setNewest } from "../lru.js"
+import * as Options from "../options.js"
 import {
   allows,
   type BudgetOptions,
@@ -18,10 +21,7 @@ import {
   makeBucketClock,
   type RetryBudgetService,
   WITHDRAWALS
-} from "../budget.js"
-import { BUCKETS, bucketId, Ring } from "../budgetWindow.js"
-import { setNewest } from "../limiter.js"
-import * as Options from "../options.js"
+} from "../retryBudget.js"
 import * as Connection from "./connection.js"
 import { TTL_MARGIN_MILLIS } from "./scripts.js"
 

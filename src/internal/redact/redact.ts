@@ -17,10 +17,10 @@
  *
  * @internal
  */
-import { BUILTIN_RULES } from "./redact/builtin.js"
-import { GENERIC_RULES } from "./redact/generic.js"
-import type { Covered, Report, Rule } from "./redact/rule.js"
-import { RULESET_RULES } from "./redact/ruleset.js"
+import { BUILTIN_RULES } from "./builtin.js"
+import { GENERIC_RULES } from "./generic.js"
+import type { Covered, Report, Rule } from "./rule.js"
+import { RULESET_RULES } from "./ruleset.js"
 
 /** What replaces a secret. */
 export const PLACEHOLDER = "[REDACTED]"

@@ -13,7 +13,7 @@ import {
   type LimiterOptions,
   settings as limiterSettings,
   makeMemory
-} from "../limiter.js"
+} from "../alertLimiter.js"
 import * as Options from "../options.js"
 import * as Connection from "./connection.js"
 import * as Front from "./front.js"
