@@ -92,7 +92,7 @@ const storm = async (
   }
 ): Promise<Storm> => {
   const services = await buildOnce(
-    Layer.mergeAll(AlertLimiter.layerMemory(), Notifier.layerLog, Logger.minimumLogLevel(LogLevel.None))
+    Layer.mergeAll(AlertLimiter.layer(), Notifier.layerLog(), Logger.minimumLogLevel(LogLevel.None))
   )
   const context = budget === undefined ? services.context : Context.merge(services.context, budget)
   const call = server.get.pipe(

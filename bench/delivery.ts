@@ -122,7 +122,7 @@ const build = async <ROut>(layer: Layer.Layer<ROut>) => {
 /** A firing event as the alert path makes it for a retry loop at its threshold: distinct per `i`. */
 const firingEvent = (i: number): Alert.AlertEvent => {
   const error = new Error(`HTTP 503 from inventory, request ${i}`)
-  const text = Alert.criticalRetryMessage("reserve", 50, error, "warehouse")
+  const text = Alert.criticalRetryMessage({ name: "reserve", attempt: 50, error, context: "warehouse" })
   return {
     _tag: "Firing",
     severity: "critical",
@@ -205,7 +205,7 @@ const loopToHangingWebhook = async () => {
       Notifier.layerDiscord({ webhookUrl: webhook.webhookUrl, drainTimeout: "100 millis" }).pipe(
         Layer.provide(FetchHttpClient.layer)
       ),
-      AlertLimiter.layerMemory()
+      AlertLimiter.layer()
     )
   )
   const loop = Effect.fail(new Error("HTTP 503 from inventory")).pipe(
@@ -235,7 +235,7 @@ const successResolving = async () => {
     Layer.mergeAll(
       Notifier.layerDiscord({ webhookUrl: webhook.webhookUrl }).pipe(Layer.provide(FetchHttpClient.layer)),
       // No channel ceiling: the 40 distinct alerts all fire.
-      AlertLimiter.layerMemory({ ceiling: 0 })
+      AlertLimiter.layer({ ceiling: 0 })
     )
   )
   const runWith = <A, E>(self: Effect.Effect<A, E, Retry.Requirements>) =>
@@ -244,7 +244,12 @@ const successResolving = async () => {
     Effect.forEach(
       Array.from({ length: INCIDENTS }, (_, i) => i),
       (i) =>
-        Alert.sendRateLimited("restock", new Error(`shelf ${i} unreachable`), "warehouse", `Restock ${i}`),
+        Alert.sendRateLimited({
+          name: "restock",
+          error: new Error(`shelf ${i} unreachable`),
+          context: "warehouse",
+          message: `Restock ${i}`
+        }),
       { discard: true }
     )
   )
@@ -324,8 +329,8 @@ export const scenario: Scenario = {
       ],
       notes: [
         `A child process (\`node --expose-gc --import tsx bench/delivery.ts\`) starts a \`node:http\` webhook on 127.0.0.1 that accepts every request and never answers, and builds \`Notifier.layerDiscord\` for it (\`FetchHttpClient\`, concurrency ${result.concurrency}, \`queueCapacity\` ${label} so that every alert is pending and none dropped). After one warm-up alert, it reads \`heapUsed\` after forced collections, hands ${label} distinct firing events (each with a critical retry alert's text) to \`Notifier.notify\` in one fiber (${format(Math.round(result.handOverMillis))} ms in all), waits until the webhook holds ${result.concurrency} requests, and reads \`heapUsed\` again after collections. The webhook then had ${result.sockets} sockets open (${result.connections} accepted in all, ${result.requests} requests received); ${result.dropped} alerts were dropped. In 0.2.0, 10,000 such alerts held 961 MB (about 91 KB each) and 10,000 sockets.`,
-        `Retry loop: \`Retry.retry({ name, maxAttempts: 4, schedule: Schedule.spaced("10 millis"), alertAt: { attempts: 2 } })\` on an effect that always fails, with \`AlertLimiter.layerMemory()\` and \`layerDiscord\` on the hanging webhook: the caller's time on the real clock, until it gives up (30 ms of waits; 10.1 s in 0.2.0, which delivered inside the loop).`,
-        `Resolve: ${INCIDENTS} alerts with distinct errors open ${INCIDENTS} incidents of one operation (\`AlertLimiter.layerMemory({ ceiling: 0 })\`, the webhook answering at once); then the webhook answers after ${SLOW_ANSWER_MS} ms, and the figure is the real time of \`Effect.succeed(...).pipe(Retry.retry({ name, context }))\`, whose first-attempt success resolves them all. Releasing the layer afterwards delivered ${result.resolvedDelivered} resolved events.`
+        `Retry loop: \`Retry.retry({ name, maxAttempts: 4, schedule: Schedule.spaced("10 millis"), alertAt: { attempts: 2 } })\` on an effect that always fails, with \`AlertLimiter.layer()\` and \`layerDiscord\` on the hanging webhook: the caller's time on the real clock, until it gives up (30 ms of waits; 10.1 s in 0.2.0, which delivered inside the loop).`,
+        `Resolve: ${INCIDENTS} alerts with distinct errors open ${INCIDENTS} incidents of one operation (\`AlertLimiter.layer({ ceiling: 0 })\`, the webhook answering at once); then the webhook answers after ${SLOW_ANSWER_MS} ms, and the figure is the real time of \`Effect.succeed(...).pipe(Retry.retry({ name, context }))\`, whose first-attempt success resolves them all. Releasing the layer afterwards delivered ${result.resolvedDelivered} resolved events.`
       ]
     }
   }

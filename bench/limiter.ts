@@ -67,8 +67,8 @@ export const scenario: Scenario = {
     const errors = Array.from({ length: live }, (_, i) => new Error(`HTTP 500 from upstream, request ${i}`))
     const hotError = new Error("HTTP 500 from upstream")
 
-    const hotLimiter = await buildOnce(AlertLimiter.layer)
-    const liveLimiter = await buildOnce(AlertLimiter.layerMemory({ maxEntries }))
+    const hotLimiter = await buildOnce(AlertLimiter.layer())
+    const liveLimiter = await buildOnce(AlertLimiter.layer({ maxEntries }))
     const bareHot = bareLimiter(AlertLimiter.DEFAULT_MAX_ENTRIES)
     const bareLive = bareLimiter(maxEntries)
 
@@ -146,8 +146,8 @@ export const scenario: Scenario = {
       notes: [
         `Each case makes ${n.toLocaleString("en-US")} decisions in a row; the figure is the time of a batch divided by ${n.toLocaleString("en-US")}. Ours run inside one fiber, chained with \`flatMap\`, through the public \`AlertLimiter.shouldSendAlert(name, error, context)\` with the layer built once.`,
         "The bare loop does the same work per decision in plain JavaScript: builds the signature string inline (type name, message head), `Date.now()`, `Map` get/set with the window check and the size bound.",
-        "One hot signature: `AlertLimiter.layer` (defaults); after the first decision every decision is suppressed.",
-        `100,000 live signatures: \`AlertLimiter.layerMemory({ maxEntries: ${maxEntries.toLocaleString("en-US")} })\`, filled with ${live.toLocaleString("en-US")} distinct errors before measuring, then cycling through them (all within their window, so suppressed); the size is checked to still be ${live.toLocaleString("en-US")} afterwards.`,
+        "One hot signature: `AlertLimiter.layer()` (defaults); after the first decision every decision is suppressed.",
+        `100,000 live signatures: \`AlertLimiter.layer({ maxEntries: ${maxEntries.toLocaleString("en-US")} })\`, filled with ${live.toLocaleString("en-US")} distinct errors before measuring, then cycling through them (all within their window, so suppressed); the size is checked to still be ${live.toLocaleString("en-US")} afterwards.`,
         `Reference, not measured here: the original Python limiter takes about ${PYTHON_NS_PER_DECISION} ns per decision on this machine (ours: ${hot.toFixed(0)} ns hot, ${liveFigure.toFixed(0)} ns with 100,000 live signatures).`
       ]
     }

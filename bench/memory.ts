@@ -38,7 +38,7 @@ const measureInThisProcess = async (count: number): Promise<Measurement> => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc === undefined) throw new Error("run with node --expose-gc")
 
-  const limiter = await buildOnce(AlertLimiter.layer)
+  const limiter = await buildOnce(AlertLimiter.layer())
   const before = heapAfterGc(gc)
   await Effect.runPromise(
     repeatInFiber(count, (i) => AlertLimiter.shouldSendAlert("spend_credits", errorFor(i), "billing")).pipe(
@@ -87,7 +87,7 @@ export const scenario: Scenario = {
     return {
       rows: [
         {
-          name: `memory: heap retained, ${label} signatures through AlertLimiter.layer`,
+          name: `memory: heap retained, ${label} signatures through AlertLimiter.layer()`,
           figure: result.retainedBytes / MB,
           unit: "MB",
           baseline: { name: "plain Map keeping every signature", figure: result.unboundedBytes / MB },
@@ -95,7 +95,7 @@ export const scenario: Scenario = {
         }
       ],
       notes: [
-        `A child process (\`node --expose-gc --import tsx bench/memory.ts\`) builds \`AlertLimiter.layer\` once, passes ${label} distinct signatures through \`AlertLimiter.shouldSendAlert\` in one fiber, and reads \`heapUsed\` after forced collections before and after, while the limiter is still alive. It then remembered ${result.size.toLocaleString("en-US")} signatures (its default bound).`,
+        `A child process (\`node --expose-gc --import tsx bench/memory.ts\`) builds \`AlertLimiter.layer()\` once, passes ${label} distinct signatures through \`AlertLimiter.shouldSendAlert\` in one fiber, and reads \`heapUsed\` after forced collections before and after, while the limiter is still alive. It then remembered ${result.size.toLocaleString("en-US")} signatures (its default bound).`,
         `Baseline: the same ${label} signatures kept in a plain \`Map\` with a small entry each, as the original keeps every one (about 180 MB per million there).`
       ]
     }

@@ -83,7 +83,7 @@ export const scenario: Scenario = {
     const limiterFor = (limiter: Limiter, kind: Kind) => built.get(`${limiter} ${kind}`)!.context
     try {
       for (const kind of ["fresh", "repeated"] as const) {
-        built.set(`memory ${kind}`, await buildOnce(AlertLimiter.layerMemory()))
+        built.set(`memory ${kind}`, await buildOnce(AlertLimiter.layer()))
         built.set(
           `redis ${kind}`,
           await buildOnce(RedisAlertLimiter.layer({ url: Redacted.make(url), prefix }))
@@ -195,7 +195,7 @@ export const scenario: Scenario = {
         name: `redis: decision ${p}, ${what}`,
         figure: latency.get(`redis ${kind}`)![p],
         unit: "µs",
-        baseline: { name: "layerMemory", figure: latency.get(`memory ${kind}`)![p] }
+        baseline: { name: "memory layer", figure: latency.get(`memory ${kind}`)![p] }
       })
       const perSecond = (ns: number) => 1e9 / ns
       const rows: Array<Row> = [
@@ -207,7 +207,7 @@ export const scenario: Scenario = {
           name: `redis: decisions/s, new signatures, ${CONCURRENCY} at a time`,
           figure: perSecond(throughput.median("redis")),
           unit: "decisions/s",
-          baseline: { name: "layerMemory", figure: perSecond(throughput.median("memory")) },
+          baseline: { name: "memory layer", figure: perSecond(throughput.median("memory")) },
           // Decisions per second are the inverse of time per decision.
           ratio: 1 / throughput.ratio("redis", "memory")
         }
@@ -216,7 +216,7 @@ export const scenario: Scenario = {
       return {
         rows,
         notes: [
-          `Redis ${version}: ${server === undefined ? "the server given by REDIS_BENCH_URL or REDIS_TEST_URL" : "a private `redis-server` started for this scenario on a free 127.0.0.1 port, without persistence, stopped at the end"}. The limiters have their defaults: \`AlertLimiter.layerMemory()\`, and \`RedisAlertLimiter.layer({ url, prefix })\` (250 ms timeout); one instance of each per kind of decision, built once, so the new signatures never push the repeated one out of an in-process map.`,
+          `Redis ${version}: ${server === undefined ? "the server given by REDIS_BENCH_URL or REDIS_TEST_URL" : "a private `redis-server` started for this scenario on a free 127.0.0.1 port, without persistence, stopped at the end"}. The limiters have their defaults: \`AlertLimiter.layer()\`, and \`RedisAlertLimiter.layer({ url, prefix })\` (250 ms timeout); one instance of each per kind of decision, built once, so the new signatures never push the repeated one out of an in-process map.`,
           `Latency: decisions through \`AlertLimiter.check(signature)\` one after another inside one fiber, each timed alone with \`performance.now()\`, from the ask to the fiber holding the answer. ${rounds} interleaved rounds of ${perRound.toLocaleString("en-US")} decisions per case, after a warm-up; p50 and p99 are taken over all ${samplesPerCase} samples of a case, and the ratio is Redis's percentile over the memory limiter's.`,
           "New signature each time: every decision is sent; the Redis limiter makes one round trip (its Lua script) per decision, the memory limiter evicts its oldest entry past 10,000. Repeated signature: one signature asked again and again, every decision suppressed; the Redis limiter's in-process front answers without a round trip.",
           `Decisions per second: ${throughputOps.toLocaleString("en-US")} new signatures per batch through \`Effect.forEach(..., { concurrency: ${CONCURRENCY} })\`, timed like the other timed rows (batches in interleaved rounds); the figure is the inverse of the median time per decision, the ratio the inverse of the median per-round time ratio.`,

@@ -28,7 +28,7 @@ export const scenario: Scenario = {
   title: "Plain-function adapter (RetryRuntime) success path",
   run: async (settings) => {
     const batch = settings.quick ? 200 : 1_000
-    const retries = RetryRuntime.make()
+    const retries = RetryRuntime.create()
     const wrappedAsync = retries.retry(fetchValue, { maxAttempts: 3 })
     const wrappedSync = retries.retry(computeValue, { maxAttempts: 3 })
     const wrappedConn = retries.connRetry("api", "fetch", { maxRetry: 2 })(fetchValue)
@@ -97,7 +97,7 @@ export const scenario: Scenario = {
       ],
       notes: [
         `Each case awaits ${batch.toLocaleString("en-US")} calls in sequence in an \`async\` loop (\`sink += await call()\`); the figure is the time of a batch divided by ${batch.toLocaleString("en-US")}. The function always succeeds: \`async function fetchValue() { return 42 }\`, or \`function computeValue() { return 42 }\` for the sync rows, whose baseline is \`await computeValue()\`.`,
-        'Wrappers are built once: `RetryRuntime.make()` (default layer, never built since no call fails), `retries.retry(fn, { maxAttempts: 3 })`, `retries.connRetry("api", "fetch", { maxRetry: 2 })(fn)` (its first call, made before measuring, learns that the runtime drops debug logs; later successful calls run the function directly).',
+        'Wrappers are built once: `RetryRuntime.create()` (default layer, never built since no call fails), `retries.retry(fn, { maxAttempts: 3 })`, `retries.connRetry("api", "fetch", { maxRetry: 2 })(fn)` (its first call, made before measuring, learns that the runtime drops debug logs; later successful calls run the function directly).',
         "Rows without a target are information: the floor is `fetchValue().then(undefined, rethrow)`, the least a wrapper that catches a rejection pays; cockatiel: `retry(handleAll, { maxAttempts: 2, backoff: new ExponentialBackoff() }).execute(fn)`; p-retry: `pRetry(fn, { retries: 2 })`; the last row runs `Effect.tryPromise(fn).pipe(Retry.retry(...))` with `retries.runtime.runPromise` on every call."
       ]
     }

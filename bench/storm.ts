@@ -47,7 +47,7 @@ const storm = async (
   }
   const program = Effect.forEach(Array.from({ length: fibers }), operation, {
     concurrency: "unbounded"
-  }).pipe(Effect.provide(Layer.mergeAll(AlertLimiter.layer, countingNotifier, silentLogs)))
+  }).pipe(Effect.provide(Layer.mergeAll(AlertLimiter.layer(), countingNotifier, silentLogs)))
   const start = performance.now()
   const failedWithTheError = await Effect.runPromise(program)
   const millis = performance.now() - start
@@ -89,7 +89,7 @@ export const scenario: Scenario = {
         }
       ],
       notes: [
-        `${label} fibers start at once, each failing every attempt with the same error (one signature), retried by \`Retry.retry({ name, maxAttempts: ${MAX_ATTEMPTS}, maxWait: "${MAX_WAIT}" })\` on the real clock (\`Backoff\` keeps each delay within [maxWait/2, maxWait]). Attempt ${Alert.EXCESSIVE_RETRY_THRESHOLD} of each fiber asks the limiter (\`AlertLimiter.layer\`); a counting notifier layer records the calls. Every fiber is checked to fail with its error after ${MAX_ATTEMPTS} attempts.`,
+        `${label} fibers start at once, each failing every attempt with the same error (one signature), retried by \`Retry.retry({ name, maxAttempts: ${MAX_ATTEMPTS}, maxWait: "${MAX_WAIT}" })\` on the real clock (\`Backoff\` keeps each delay within [maxWait/2, maxWait]). Attempt ${Alert.EXCESSIVE_RETRY_THRESHOLD} of each fiber asks the limiter (\`AlertLimiter.layer()\`); a counting notifier layer records the calls. Every fiber is checked to fail with its error after ${MAX_ATTEMPTS} attempts.`,
         `**Logging is discarded for the storm only** (\`Logger.minimumLogLevel(LogLevel.None)\`): otherwise its ${(fibers * (MAX_ATTEMPTS - 1)).toLocaleString("en-US")} warnings would measure the console. The retry loop checks the level first, so it then skips formatting them too.`,
         "Wall time of one storm, layer build included (one run, not a median: a 10,000-fiber storm takes 30 to 70 s on 2 cores). Baseline: the same storm with `Effect.retry` and the same backoff and attempts, without alerting, run right after."
       ]

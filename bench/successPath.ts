@@ -17,9 +17,9 @@ export const scenario: Scenario = {
   title: "Success path inside a fiber",
   run: async (settings) => {
     const n = settings.quick ? 1_000 : 10_000
-    const services = await buildOnce(Layer.merge(AlertLimiter.layer, Notifier.layerLog))
+    const services = await buildOnce(Layer.merge(AlertLimiter.layer(), Notifier.layerLog()))
     const withBudget = await buildOnce(
-      Layer.mergeAll(AlertLimiter.layer, Notifier.layerLog, RetryBudget.layer())
+      Layer.mergeAll(AlertLimiter.layer(), Notifier.layerLog(), RetryBudget.layer())
     )
 
     const bare = Effect.succeed(1)
@@ -107,7 +107,7 @@ export const scenario: Scenario = {
       rows,
       notes: [
         `Each case runs ${n.toLocaleString("en-US")} times in sequence inside one fiber (one \`Effect.runPromise\`, runs chained with \`flatMap\`); the figure is the time of a batch divided by ${n.toLocaleString("en-US")}. The bare baseline runs the same loop.`,
-        "Services come from `AlertLimiter.layer` and `Notifier.layerLog` (and `RetryBudget.layer()` in the rows that say so: every first attempt then deposits), built once and given with `Effect.provide` outside the loop. The default logger and minimum level (Info) are in place; the success path logs only at Debug.",
+        "Services come from `AlertLimiter.layer()` and `Notifier.layerLog()` (and `RetryBudget.layer()` in the rows that say so: every first attempt then deposits), built once and given with `Effect.provide` outside the loop. The default logger and minimum level (Info) are in place; the success path logs only at Debug.",
         "`Retry.connRetry` is measured as is, under the default Info minimum: it checks the log level on every call (debug logs on would add its started/completed lines and annotations); the config read and annotations come only after a failure.",
         "Naive `Effect.retry`: `Backoff.exponential({ maxWait: '30 seconds' })` intersected with `Schedule.recurs(4)`, the same policy without alerting.",
         'Built per call: `(i) => Effect.succeed(i).pipe(Retry.retry({ name: "getUser" }))` (and the same with `Retry.connRetry("db", "connect")`), the combinator built at every call as an Effect user writes it; its baseline `(i) => Effect.succeed(i)` makes its effect per call too.',

@@ -11,7 +11,7 @@ class QuoteError extends Error {
 }
 
 // One runtime for the whole program, on the layers you would give `Retry` (these are the defaults).
-const retries = RetryRuntime.make(Layer.merge(Notifier.layerLog, AlertLimiter.layer))
+const retries = RetryRuntime.create(Layer.merge(Notifier.layerLog(), AlertLimiter.layer()))
 
 // An async function that fails twice, then answers.
 let quoteCalls = 0

@@ -45,7 +45,7 @@ const getPrice = Effect.flatMap(HttpClient.HttpClient, (client) =>
 )
 
 const price = await getPrice.pipe(
-  Effect.provide(Layer.mergeAll(FetchHttpClient.layer, AlertLimiter.layer, Notifier.layerLog)),
+  Effect.provide(Layer.mergeAll(FetchHttpClient.layer, AlertLimiter.layer(), Notifier.layerLog())),
   Effect.runPromise
 )
 const waited = (requestTimes[1]! - requestTimes[0]!) / 1000

@@ -5,7 +5,7 @@
  * are suppressed. Then the server recovers: the first success resolves each incident, once.
  *
  * Runs against a real HTTP server on 127.0.0.1 (ephemeral port), with the embedded defaults
- * (`Notifier.layerLog`, `AlertLimiter.layer`); with ALERT_DISCORD_WEBHOOK_URL or
+ * (`Notifier.layerLog()`, `AlertLimiter.layer()`); with ALERT_DISCORD_WEBHOOK_URL or
  * ALERT_SLACK_WEBHOOK_URL set, the alerts go to that channel. `npm start` runs it.
  */
 import { createServer } from "node:http"
@@ -134,7 +134,7 @@ const program = Effect.gen(function* () {
 
 // Alerts go to the log, or to Discord and/or Slack when ALERT_DISCORD_WEBHOOK_URL or
 // ALERT_SLACK_WEBHOOK_URL is set. The limiter is the embedded in-memory default.
-const Alerts = Layer.mergeAll(AlertLimiter.layer, Notifier.layerConfig)
+const Alerts = Layer.mergeAll(AlertLimiter.layer(), Notifier.layerConfig())
 
 // Hundreds of retry warnings would bury the alerts: the demo's logger drops warnings.
 const withoutWarnings = Logger.replace(

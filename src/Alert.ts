@@ -27,7 +27,7 @@ export {
    *   Firing: (event) => `[${event.severity}] ${event.title} (attempt ${event.attempt ?? "?"}): ${event.error.message}`,
    *   Resolved: (event) => `resolved after ${event.failures} failures: ${event.title}`
    * })
-   * const layerConsole = Notifier.layer(Notifier.make((event) => Effect.sync(() => console.log(render(event)))))
+   * const layerConsole = Notifier.layer(Notifier.fromNotify((event) => Effect.sync(() => console.log(render(event)))))
    * ```
    *
    * @since 0.2.0
@@ -80,6 +80,26 @@ export {
 } from "./internal/notifier.js"
 
 /**
+ * What {@link sendRateLimited} sends: `name`, `error` and `context` (default `""`) make the
+ * signature the limiter keys on; `message` is the text (its first line the title); `channel` a
+ * named channel of the notifier.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type RateLimitedAlert = Internal.RateLimitedAlert
+
+/**
+ * What {@link sendCriticalRetryAlert} and {@link criticalRetryMessage} take: the operation's
+ * `name`, the failed `attempt`, the `error`, its `context` (default `""`), the loop's
+ * `maxAttempts` (the `N` of "attempt 3/N"; default the threshold, 50) and a `channel`.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type CriticalRetryAlert = Internal.CriticalRetryAlert
+
+/**
  * The attempt number at which a retry loop sends its critical alert: 50.
  *
  * @since 0.1.0
@@ -124,24 +144,33 @@ export const INFRASTRUCTURE_ERROR_TEXT_LENGTH: number = Internal.INFRASTRUCTURE_
  * import { Effect } from "effect"
  * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
  *
- * const program = Alert.sendRateLimited(
- *   "charge",
- *   new Error("HTTP 500"),
- *   "billing",
- *   "Charging keeps failing with HTTP 500"
- * ).pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
+ * const program = Alert.sendRateLimited({
+ *   name: "charge",
+ *   error: new Error("HTTP 500"),
+ *   context: "billing",
+ *   message: "Charging keeps failing with HTTP 500"
+ * }).pipe(Effect.provide([AlertLimiter.layer(), Notifier.layerLog()]))
  * ```
  *
  * @since 0.1.0
  * @category alerts
  */
-export const sendRateLimited: (
-  name: string,
-  error: unknown,
-  context: string,
-  message: string,
-  channel?: string
-) => Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier> = Internal.sendRateLimited
+export const sendRateLimited: {
+  (alert: RateLimitedAlert): Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier>
+  /** @deprecated Pass one object: `sendRateLimited({ name, error, context, message, channel })`. */
+  (
+    name: string,
+    error: unknown,
+    context: string,
+    message: string,
+    channel?: string
+  ): Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier>
+} = (first: RateLimitedAlert | string, ...rest: ReadonlyArray<any>) =>
+  Internal.sendRateLimited(
+    typeof first === "string"
+      ? { name: first, error: rest[0], context: rest[1], message: rest[2], channel: rest[3] }
+      : first
+  )
 
 /**
  * The text of the critical alert sent when an operation reaches attempt `attempt` of the
@@ -152,19 +181,24 @@ export const sendRateLimited: (
  * ```ts
  * import { Alert } from "effect-retry-alerts"
  *
- * const text = Alert.criticalRetryMessage("spend_credits", 50, new Error("HTTP 500"), "billing")
+ * const text = Alert.criticalRetryMessage({
+ *   name: "spend_credits",
+ *   attempt: 50,
+ *   error: new Error("HTTP 500"),
+ *   context: "billing"
+ * })
  * // "🚨 CRITICAL: operation \"spend_credits\" is failing repeatedly\n\nOperation: spend_credits\n..."
  * ```
  *
  * @since 0.1.0
  * @category formatting
  */
-export const criticalRetryMessage: (
-  name: string,
-  attempt: number,
-  error: unknown,
-  context?: string
-) => string = Internal.criticalRetryMessage
+export const criticalRetryMessage: {
+  (alert: CriticalRetryAlert): string
+  /** @deprecated Pass one object: `criticalRetryMessage({ name, attempt, error, context })`. */
+  (name: string, attempt: number, error: unknown, context?: string): string
+} = (first: CriticalRetryAlert | string, ...rest: ReadonlyArray<any>) =>
+  Internal.criticalRetryMessage(criticalAlertOf(first, rest))
 
 /**
  * Sends the critical retry alert of {@link criticalRetryMessage}, rate limited by signature.
@@ -175,20 +209,32 @@ export const criticalRetryMessage: (
  * import { Effect } from "effect"
  * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
  *
- * const program = Alert.sendCriticalRetryAlert("spend_credits", 50, new Error("HTTP 500"), "billing").pipe(
- *   Effect.provide([AlertLimiter.layer, Notifier.layerLog])
- * )
+ * const program = Alert.sendCriticalRetryAlert({
+ *   name: "spend_credits",
+ *   attempt: 50,
+ *   error: new Error("HTTP 500"),
+ *   context: "billing"
+ * }).pipe(Effect.provide([AlertLimiter.layer(), Notifier.layerLog()]))
  * ```
  *
  * @since 0.1.0
  * @category alerts
  */
-export const sendCriticalRetryAlert: (
-  name: string,
-  attempt: number,
-  error: unknown,
-  context?: string
-) => Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier> = Internal.sendCriticalRetryAlert
+export const sendCriticalRetryAlert: {
+  (alert: CriticalRetryAlert): Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier>
+  /** @deprecated Pass one object: `sendCriticalRetryAlert({ name, attempt, error, context })`. */
+  (
+    name: string,
+    attempt: number,
+    error: unknown,
+    context?: string
+  ): Effect.Effect<boolean, never, AlertLimiter | Incidents | Notifier>
+} = (first: CriticalRetryAlert | string, ...rest: ReadonlyArray<any>) =>
+  Internal.sendCriticalRetryAlert(criticalAlertOf(first, rest))
+
+// The 0.2 positional call, `(name, attempt, error, context)`, as the one options object.
+const criticalAlertOf = (first: CriticalRetryAlert | string, rest: ReadonlyArray<any>): CriticalRetryAlert =>
+  typeof first === "string" ? { name: first, attempt: rest[0], error: rest[1], context: rest[2] } : first
 
 /**
  * What an infrastructure alert is about: the resource and action of a `Retry.connRetry`.
@@ -236,7 +282,7 @@ export const infrastructureMessage: (alert: InfrastructureAlert) => string = Int
  *   attempt: 50,
  *   maxAttempts: 101,
  *   error: new Error("ECONNREFUSED")
- * }).pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
+ * }).pipe(Effect.provide([AlertLimiter.layer(), Notifier.layerLog()]))
  * ```
  *
  * @since 0.1.0

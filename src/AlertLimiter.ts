@@ -71,7 +71,7 @@ export {
    * const program = Effect.gen(function* () {
    *   const limiter = yield* AlertLimiter.AlertLimiter
    *   return yield* limiter.check(limiter.signature("charge", new Error("HTTP 500"), "billing"))
-   * }).pipe(Effect.provide(AlertLimiter.layer))
+   * }).pipe(Effect.provide(AlertLimiter.layer()))
    * ```
    *
    * @since 0.1.0
@@ -127,21 +127,21 @@ export {
 export const signature: (name: string, error: unknown, context?: string) => string = Fingerprint.exact
 
 /**
- * Options of {@link layerMemory} and {@link make}.
+ * Options of {@link layer} and {@link make}.
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
-export interface MemoryOptions {
+export interface Options {
   /** Minimum time between two alerts with one signature. Default {@link DEFAULT_WINDOW}. */
   readonly window?: Duration.DurationInput | undefined
   /**
-   * Most signatures remembered at once, and (in {@link layerMemory}) most open incidents. Default
+   * Most signatures remembered at once, and (in {@link layer}) most open incidents. Default
    * {@link DEFAULT_MAX_ENTRIES}.
    */
   readonly maxEntries?: number | undefined
   /**
-   * Which failures count as the same alert: `"exact"` (the default, the original signature),
+   * Which failures count as the same alert: `"exact"` (the default: context, name, error type and message head),
    * `"normalized"` (ids, numbers, hosts, timestamps replaced before the cut) or a function.
    */
   readonly fingerprint?: Fingerprint.Fingerprint | undefined
@@ -151,7 +151,7 @@ export interface MemoryOptions {
 
 /**
  * Builds an in-memory limiter. The state is a `Map` held in a `Ref` created here, so every
- * call of `make` (and every build of {@link layerMemory}) has its own state. Time comes from
+ * call of `make` (and every build of {@link layer}) has its own state. Time comes from
  * the Effect `Clock` of the fiber that builds it, so a limiter built in a test reads the
  * `TestClock`.
  *
@@ -187,13 +187,14 @@ export interface MemoryOptions {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterService> =>
+export const make = (options: Options = {}): Effect.Effect<AlertLimiterService> =>
   Internal.makeMemory(options)
 
 /**
- * The in-memory alert services: the limiter (one alert per signature per `window`, at most
- * `maxEntries` signatures remembered, see {@link make}) and an `Incidents` store in memory (at
- * most `maxEntries` open incidents, see `Incidents.make`). Each build has its own state.
+ * The alert services in memory: the limiter (one alert per signature per `window`, at most
+ * `maxEntries` signatures remembered, see {@link make}) and an `Incidents` store (at most
+ * `maxEntries` open incidents, see `Incidents.make`). Each build has its own state. With no
+ * options: a 5 minute window, 10,000 entries, a ceiling of 20 alerts a minute.
  *
  * @example
  * ```ts
@@ -201,15 +202,13 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<AlertLimiterSer
  * import { AlertLimiter } from "effect-retry-alerts"
  *
  * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
- * Effect.runPromise(program.pipe(Effect.provide(AlertLimiter.layerMemory({ window: "1 minute" }))))
+ * Effect.runPromise(program.pipe(Effect.provide(AlertLimiter.layer({ window: "1 minute" }))))
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category layers
  */
-export const layerMemory = (
-  options: MemoryOptions = {}
-): Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> => {
+export const layer = (options: Options = {}): Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> => {
   const incidents = IncidentsInternal.makeMemory({ maxEntries: options.maxEntries })
   return Layer.merge(
     Layer.effect(AlertLimiter, make(options)),
@@ -218,23 +217,23 @@ export const layerMemory = (
 }
 
 /**
- * The default alert services: {@link layerMemory} with its defaults (5 minute window, 10,000
- * entries): the limiter and the incident store, in memory.
+ * Options of {@link layer} and {@link make}.
  *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { AlertLimiter } from "effect-retry-alerts"
- *
- * const program = AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500")).pipe(
- *   Effect.provide(AlertLimiter.layer)
- * )
- * ```
+ * @since 0.1.0
+ * @category models
+ * @deprecated Renamed {@link Options}; this alias goes in the next minor release.
+ */
+export type MemoryOptions = Options
+
+/**
+ * {@link layer}, under its 0.2 name.
  *
  * @since 0.1.0
  * @category layers
+ * @deprecated Use {@link layer}`(options)`; this alias goes in the next minor release.
  */
-export const layer: Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> = layerMemory()
+export const layerMemory: (options?: Options) => Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> =
+  layer
 
 /**
  * Asks the limiter about one signature and records the decision.
@@ -282,7 +281,7 @@ const sendFalse = Effect.succeed(false)
  *   const first = yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
  *   const again = yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"), "billing")
  *   return [first, again] // [true, false]
- * }).pipe(Effect.provide(AlertLimiter.layer))
+ * }).pipe(Effect.provide(AlertLimiter.layer()))
  * ```
  *
  * @since 0.1.0
@@ -311,7 +310,7 @@ export const shouldSendAlert = (
  * const program = Effect.gen(function* () {
  *   const admission = yield* AlertLimiter.admit
  *   return admission.admitted ? "send it" : `held back (${admission.heldBack} so far)`
- * }).pipe(Effect.provide(AlertLimiter.layerMemory({ ceiling: 10 })))
+ * }).pipe(Effect.provide(AlertLimiter.layer({ ceiling: 10 })))
  * ```
  *
  * @since 0.1.0
@@ -334,7 +333,7 @@ export const admit: Effect.Effect<Admission, never, AlertLimiter> = Effect.flatM
  *   yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500"))
  *   yield* AlertLimiter.reset
  *   return yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500")) // true again
- * }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+ * }).pipe(Effect.provide(AlertLimiter.layer()))
  * ```
  *
  * @since 0.1.0
@@ -353,7 +352,7 @@ export const reset: Effect.Effect<void, never, AlertLimiter> = Effect.flatMap(
  * import { Effect } from "effect"
  * import { AlertLimiter } from "effect-retry-alerts"
  *
- * const remembered = AlertLimiter.size.pipe(Effect.provide(AlertLimiter.layer)) // 0
+ * const remembered = AlertLimiter.size.pipe(Effect.provide(AlertLimiter.layer())) // 0
  * ```
  *
  * @since 0.1.0

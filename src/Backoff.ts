@@ -3,8 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Random, Schedule } from "effect"
-import * as Options from "./internal/options.js"
+import type { Duration, Schedule } from "effect"
+import * as Internal from "./internal/backoff.js"
 
 /**
  * Options of {@link exponential}.
@@ -41,18 +41,13 @@ export interface ExponentialOptions {
  * @since 0.1.0
  * @category constructors
  */
-export const exponentialDelayMillis = (
+export const exponentialDelayMillis: (
   n: number,
   u: number,
   initialMillis: number,
   maxWaitMillis: number,
   jitterMillis: number
-): number => {
-  const span = Math.min(jitterMillis, maxWaitMillis / 2)
-  // 2 ** n overflows to Infinity after ~1000 retries, and Math.min handles that.
-  const base = Math.min(initialMillis * 2 ** n, maxWaitMillis - span)
-  return base + u * span
-}
+) => number = Internal.exponentialDelayMillis
 
 /**
  * An exponential backoff with random jitter, capped at `maxWait` jitter included: the delay
@@ -79,21 +74,8 @@ export const exponentialDelayMillis = (
  * @since 0.1.0
  * @category constructors
  */
-export const exponential = (options: ExponentialOptions): Schedule.Schedule<Duration.Duration> => {
-  const initial = Duration.toMillis(
-    Options.duration("initial", options.initial ?? "1 second", { allowZero: true })
-  )
-  const maxWait = Duration.toMillis(Options.duration("maxWait", options.maxWait))
-  const jitter = Duration.toMillis(
-    Options.duration("jitter", options.jitter ?? "1 second", { allowZero: true })
-  )
-  return Schedule.forever.pipe(
-    Schedule.mapEffect((n) =>
-      Effect.map(Random.next, (u) => Duration.millis(exponentialDelayMillis(n, u, initial, maxWait, jitter)))
-    ),
-    Schedule.addDelay((delay) => delay)
-  )
-}
+export const exponential: (options: ExponentialOptions) => Schedule.Schedule<Duration.Duration> =
+  Internal.exponential
 
 export {
   /**

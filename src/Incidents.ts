@@ -4,8 +4,8 @@
  * alert path keeps this service up to date; read it to show what is open, or provide another
  * store (Redis: `RedisIncidents` in `effect-retry-alerts/redis`).
  *
- * `AlertLimiter.layer` and `AlertLimiter.layerMemory` provide a memory store along with the
- * limiter; {@link layer} and {@link layerMemory} provide one alone.
+ * `AlertLimiter.layer()` provides a memory store along with the limiter; {@link layer} provides
+ * one alone.
  *
  * @since 0.3.0
  */
@@ -38,7 +38,7 @@ export {
    * const program = Effect.gen(function* () {
    *   const incidents = yield* Incidents.Incidents
    *   return incidents.isOpen("billing", "charge")
-   * }).pipe(Effect.provide(AlertLimiter.layer))
+   * }).pipe(Effect.provide(AlertLimiter.layer()))
    * ```
    *
    * @since 0.3.0
@@ -86,12 +86,12 @@ export {
 export const DEFAULT_MAX_ENTRIES: number = Internal.DEFAULT_MAX_ENTRIES
 
 /**
- * Options of {@link make} and {@link layerMemory}.
+ * Options of {@link make} and {@link layer}.
  *
  * @since 0.3.0
  * @category models
  */
-export interface MemoryOptions {
+export interface Options {
   /**
    * Most open incidents remembered. Past it the least recently active one (the one whose last
    * firing, failure or suppressed alert is oldest) is forgotten, never the one being opened; it
@@ -119,8 +119,7 @@ export interface MemoryOptions {
  * @since 0.3.0
  * @category constructors
  */
-export const make = (options: MemoryOptions = {}): Effect.Effect<IncidentsService> =>
-  Internal.makeMemory(options)
+export const make = (options: Options = {}): Effect.Effect<IncidentsService> => Internal.makeMemory(options)
 
 /**
  * A memory store as a layer. See {@link make}.
@@ -132,30 +131,13 @@ export const make = (options: MemoryOptions = {}): Effect.Effect<IncidentsServic
  *
  * // A limiter of your own making beside a memory store of at most 1,000 open incidents.
  * const limiter = Layer.effect(AlertLimiter.AlertLimiter, AlertLimiter.make({ window: "10 minutes" }))
- * const alerting = Layer.merge(limiter, Incidents.layerMemory({ maxEntries: 1000 }))
+ * const alerting = Layer.merge(limiter, Incidents.layer({ maxEntries: 1000 }))
  * ```
  *
  * @since 0.3.0
  * @category layers
  */
-export const layerMemory = (options: MemoryOptions = {}): Layer.Layer<Incidents> =>
-  Layer.effect(Incidents, make(options))
-
-/**
- * {@link layerMemory} with its defaults.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Incidents } from "effect-retry-alerts"
- *
- * const open = Incidents.count.pipe(Effect.provide(Incidents.layer))
- * ```
- *
- * @since 0.3.0
- * @category layers
- */
-export const layer: Layer.Layer<Incidents> = layerMemory()
+export const layer = (options: Options = {}): Layer.Layer<Incidents> => Layer.effect(Incidents, make(options))
 
 /**
  * The open incidents, least recently active first.
@@ -167,7 +149,7 @@ export const layer: Layer.Layer<Incidents> = layerMemory()
  *
  * const keys = Incidents.list.pipe(
  *   Effect.map((open) => open.map((incident) => incident.dedupKey)),
- *   Effect.provide(AlertLimiter.layer)
+ *   Effect.provide(AlertLimiter.layer())
  * )
  * ```
  *
@@ -187,7 +169,7 @@ export const list: Effect.Effect<ReadonlyArray<Internal.Incident>, never, Incide
  * import { Effect } from "effect"
  * import { AlertLimiter, Incidents } from "effect-retry-alerts"
  *
- * const open = Incidents.count.pipe(Effect.provide(AlertLimiter.layer)) // 0
+ * const open = Incidents.count.pipe(Effect.provide(AlertLimiter.layer())) // 0
  * ```
  *
  * @since 0.3.0
@@ -206,7 +188,7 @@ export const count: Effect.Effect<number, never, Incidents> = Effect.flatMap(
  * import { Effect } from "effect"
  * import { Incidents } from "effect-retry-alerts"
  *
- * const cleared = Incidents.reset.pipe(Effect.provide(Incidents.layer))
+ * const cleared = Incidents.reset.pipe(Effect.provide(Incidents.layer()))
  * ```
  *
  * @since 0.3.0

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Metric } from "effect"
+import type { Metric } from "effect"
+import * as Internal from "./internal/metrics.js"
 
 /**
  * Retries scheduled after a failed attempt (attempts after the first), tagged `operation`.
@@ -21,10 +22,7 @@ import { Metric } from "effect"
  * @since 0.1.0
  * @category metrics
  */
-export const retries = Metric.counter("effect_retry_alerts_retries_total", {
-  description: "Retries scheduled after a failed attempt, by operation",
-  incremental: true
-})
+export const retries: Metric.Metric.Counter<number> = Internal.retries
 
 /**
  * Retry loops that ran out of attempts, tagged `operation`.
@@ -32,10 +30,7 @@ export const retries = Metric.counter("effect_retry_alerts_retries_total", {
  * @since 0.1.0
  * @category metrics
  */
-export const giveUps = Metric.counter("effect_retry_alerts_give_ups_total", {
-  description: "Retry loops that ran out of attempts, by operation",
-  incremental: true
-})
+export const giveUps: Metric.Metric.Counter<number> = Internal.giveUps
 
 /**
  * Firing alerts the limiter let through and the alert path handed to the notifier, tagged
@@ -45,10 +40,7 @@ export const giveUps = Metric.counter("effect_retry_alerts_give_ups_total", {
  * @since 0.1.0
  * @category metrics
  */
-export const alertsSent = Metric.counter("effect_retry_alerts_alerts_sent_total", {
-  description: "Firing alerts handed to the notifier, by operation",
-  incremental: true
-})
+export const alertsSent: Metric.Metric.Counter<number> = Internal.alertsSent
 
 /**
  * Alerts suppressed because one with the same signature went out within the window, tagged
@@ -57,10 +49,7 @@ export const alertsSent = Metric.counter("effect_retry_alerts_alerts_sent_total"
  * @since 0.1.0
  * @category metrics
  */
-export const alertsSuppressed = Metric.counter("effect_retry_alerts_alerts_suppressed_total", {
-  description: "Alerts suppressed by the per-signature window, by operation",
-  incremental: true
-})
+export const alertsSuppressed: Metric.Metric.Counter<number> = Internal.alertsSuppressed
 
 /**
  * Alerts held back by the channel ceiling (too many alerts per minute), tagged `operation`.
@@ -68,10 +57,7 @@ export const alertsSuppressed = Metric.counter("effect_retry_alerts_alerts_suppr
  * @since 0.1.0
  * @category metrics
  */
-export const alertsHeldBack = Metric.counter("effect_retry_alerts_alerts_held_back_total", {
-  description: "Alerts held back by the per-minute channel ceiling, by operation",
-  incremental: true
-})
+export const alertsHeldBack: Metric.Metric.Counter<number> = Internal.alertsHeldBack
 
 /**
  * Alerts the notifier failed to deliver, tagged `operation`.
@@ -79,10 +65,7 @@ export const alertsHeldBack = Metric.counter("effect_retry_alerts_alerts_held_ba
  * @since 0.1.0
  * @category metrics
  */
-export const alertsFailed = Metric.counter("effect_retry_alerts_alerts_failed_total", {
-  description: "Alerts the notifier failed to deliver, by operation",
-  incremental: true
-})
+export const alertsFailed: Metric.Metric.Counter<number> = Internal.alertsFailed
 
 /**
  * How many signatures the memory limiter remembers (the latest limiter to change).
@@ -90,9 +73,7 @@ export const alertsFailed = Metric.counter("effect_retry_alerts_alerts_failed_to
  * @since 0.1.0
  * @category metrics
  */
-export const limiterEntries = Metric.gauge("effect_retry_alerts_limiter_entries", {
-  description: "Signatures remembered by the in-memory alert limiter"
-})
+export const limiterEntries: Metric.Metric.Gauge<number> = Internal.limiterEntries
 
 /**
  * Retries refused by a retry budget, tagged `key` (the budget's key: a dependency).
@@ -108,10 +89,7 @@ export const limiterEntries = Metric.gauge("effect_retry_alerts_limiter_entries"
  * @since 0.2.0
  * @category metrics
  */
-export const retriesRefused = Metric.counter("effect_retry_alerts_retries_refused_total", {
-  description: "Retries refused by a retry budget, by budget key",
-  incremental: true
-})
+export const retriesRefused: Metric.Metric.Counter<number> = Internal.retriesRefused
 
 /**
  * Incidents resolved (a resolved event sent after an alert fired), tagged `operation`.
@@ -119,10 +97,7 @@ export const retriesRefused = Metric.counter("effect_retry_alerts_retries_refuse
  * @since 0.2.0
  * @category metrics
  */
-export const incidentsResolved = Metric.counter("effect_retry_alerts_incidents_resolved_total", {
-  description: "Incidents resolved: the operation succeeded after its alert fired, by operation",
-  incremental: true
-})
+export const incidentsResolved: Metric.Metric.Counter<number> = Internal.incidentsResolved
 
 /**
  * Alert events a notifier dropped without trying to deliver them: its queue was full, or it was
@@ -131,10 +106,7 @@ export const incidentsResolved = Metric.counter("effect_retry_alerts_incidents_r
  * @since 0.3.0
  * @category metrics
  */
-export const alertsDropped = Metric.counter("effect_retry_alerts_alerts_dropped_total", {
-  description: "Alert events dropped by a notifier's full queue or at its shutdown, by operation",
-  incremental: true
-})
+export const alertsDropped: Metric.Metric.Counter<number> = Internal.alertsDropped
 
 /**
  * Open incidents forgotten because the incident store reached its `maxEntries`: the least recently
@@ -143,7 +115,4 @@ export const alertsDropped = Metric.counter("effect_retry_alerts_alerts_dropped_
  * @since 0.3.0
  * @category metrics
  */
-export const incidentsEvicted = Metric.counter("effect_retry_alerts_incidents_evicted_total", {
-  description: "Open incidents forgotten at the incident store's bound, by operation",
-  incremental: true
-})
+export const incidentsEvicted: Metric.Metric.Counter<number> = Internal.incidentsEvicted

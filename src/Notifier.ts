@@ -27,11 +27,11 @@ import * as FanOut from "./internal/notifiers/fanOut.js"
 import * as PagerDuty from "./internal/notifiers/pagerDuty.js"
 import * as Slack from "./internal/notifiers/slack.js"
 import * as Webhook from "./internal/notifiers/webhook.js"
-import * as Options from "./internal/options.js"
+import * as OptionChecks from "./internal/options.js"
 
 export {
   /**
-   * The notifier service tag. Provide {@link layerLog}, `NotifierTest.layer`, a destination below
+   * The notifier service tag. Provide {@link layerLog}, `NotifierTest.layer()`, a destination below
    * or your own notifier ({@link make}, {@link fromText}).
    *
    * @example
@@ -77,26 +77,36 @@ export {
 } from "./internal/notifier.js"
 
 /**
- * A notifier from a function that delivers an event: `Layer.succeed(Notifier.Notifier,
- * Notifier.make(notify))`.
+ * A notifier from a function that delivers an event. Give it to {@link layer} to deliver from a
+ * queue, off the caller's fiber (`Layer.succeed(Notifier.Notifier, ...)` would deliver on it).
  *
  * @example
  * ```ts
- * import { Effect, Layer } from "effect"
+ * import { Effect } from "effect"
  * import { Notifier } from "effect-retry-alerts"
  *
- * const layerConsole = Layer.succeed(
- *   Notifier.Notifier,
- *   Notifier.make((event) => Effect.sync(() => console.error(`[${event._tag}] ${event.title}`)))
+ * const layerConsole = Notifier.layer(
+ *   Notifier.fromNotify((event) => Effect.sync(() => console.error(`[${event._tag}] ${event.title}`)))
  * )
  * ```
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category constructors
  */
-export const make = (notify: (event: AlertEvent) => Effect.Effect<void, NotifierError>): NotifierService => ({
-  notify
-})
+export const fromNotify = (
+  notify: (event: AlertEvent) => Effect.Effect<void, NotifierError>
+): NotifierService => ({ notify })
+
+/**
+ * {@link fromNotify}, under its 0.2 name.
+ *
+ * @since 0.2.0
+ * @category constructors
+ * @deprecated Use {@link fromNotify}; `make` is kept for constructors that return an `Effect`. This
+ * alias goes in the next minor release.
+ */
+export const make: (notify: (event: AlertEvent) => Effect.Effect<void, NotifierError>) => NotifierService =
+  fromNotify
 
 /**
  * Adapts a text-only destination in one line: it gets the event's `text` (for a resolved event, a
@@ -136,7 +146,7 @@ export const fromText = (
  * import { Effect } from "effect"
  * import { type Alert, Notifier } from "effect-retry-alerts"
  *
- * const deliver = (event: Alert.AlertEvent) => Notifier.notify(event).pipe(Effect.provide(Notifier.layerLog))
+ * const deliver = (event: Alert.AlertEvent) => Notifier.notify(event).pipe(Effect.provide(Notifier.layerLog()))
  * ```
  *
  * @since 0.2.0
@@ -155,15 +165,15 @@ export const notify = (event: AlertEvent): Effect.Effect<void, NotifierError, No
  * import { Effect } from "effect"
  * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
  *
- * const program = Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed").pipe(
- *   Effect.provide([AlertLimiter.layer, Notifier.layerLog])
+ * const program = Alert.sendRateLimited({ name: "export", error: new Error("disk full"), context: "nightly", message: "Export failed" }).pipe(
+ *   Effect.provide([AlertLimiter.layer(), Notifier.layerLog()])
  * )
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerLog: Layer.Layer<Notifier> = Internal.layerLog
+export const layerLog = (): Layer.Layer<Notifier> => Internal.layerLog
 
 /**
  * Longest `content` Discord accepts: 2,000 characters.
@@ -337,7 +347,7 @@ const queueOf = (destination: string, options: DeliveryOptions): Delivery.QueueS
   Delivery.settings(
     destination,
     options,
-    Options.duration("timeout", options.timeout ?? Webhook.DEFAULT_TIMEOUT)
+    OptionChecks.duration("timeout", options.timeout ?? Webhook.DEFAULT_TIMEOUT)
   )
 
 /** `make` behind the queue of `settings`, as a layer. */
@@ -351,11 +361,24 @@ const queuedLayer = <E, R>(
   )
 
 /**
+ * Options of {@link layer}: the queue ({@link QueueOptions}), the deadline of one delivery
+ * (`timeout`, default 10 seconds, counted from the hand-over, queueing included) and the name
+ * the logs give the destination (`name`, default `"Notifier"`).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Options extends QueueOptions {
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly name?: string | undefined
+}
+
+/**
  * A notifier layer of your own, delivering off the caller's path like the built-in ones: the
  * alert path hands each event to a bounded queue and returns; `concurrency` fibers deliver it
  * with `notifier.notify`, within `timeout` (default 10 seconds, queueing included), and a
  * failure is logged with the alert's text and counted in `Metrics.alertsFailed`. Takes a service
- * ({@link make}, {@link fromText}) or an effect that builds one.
+ * ({@link fromNotify}, {@link fromText}) or an effect that builds one.
  *
  * A service provided with `Layer.succeed(Notifier.Notifier, ...)` is called on the caller's
  * fiber instead, so a slow destination slows the retry that alerts: use this.
@@ -383,14 +406,11 @@ const queuedLayer = <E, R>(
  */
 export const layer = <E = never, R = never>(
   notifier: NotifierService | Effect.Effect<NotifierService, E, R>,
-  options: QueueOptions & {
-    readonly timeout?: Duration.DurationInput | undefined
-    readonly name?: string
-  } = {}
+  options: Options = {}
 ): Layer.Layer<Notifier, E, Exclude<R, Scope.Scope>> =>
   queuedLayer(
     Effect.isEffect(notifier) ? notifier : Effect.succeed(notifier),
-    queueOf(options.name === undefined ? "Notifier" : Options.name("name", options.name), options)
+    queueOf(options.name === undefined ? "Notifier" : OptionChecks.name("name", options.name), options)
   )
 
 /**
@@ -794,7 +814,7 @@ export const layerAlertmanager = (
  * const both = Layer.effect(
  *   Notifier.Notifier,
  *   Effect.map(Notifier.Notifier, (log) => Notifier.fanOut(log, console))
- * ).pipe(Layer.provide(Notifier.layerLog))
+ * ).pipe(Layer.provide(Notifier.layerLog()))
  * ```
  *
  * @since 0.1.0
@@ -816,7 +836,7 @@ export const fanOut = (...notifiers: ReadonlyArray<NotifierService>): NotifierSe
  * const Alerts = Notifier.layerFanOut(
  *   Notifier.layerDiscord({ webhookUrl: Redacted.make("https://discord.com/api/webhooks/1/a") }),
  *   Notifier.layerSlack({ webhookUrl: Redacted.make("https://hooks.slack.com/services/T/B/X") }),
- *   Notifier.layerLog
+ *   Notifier.layerLog()
  * ).pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  *
@@ -912,7 +932,7 @@ const fromConfig = <A>(
   Effect.try({
     try: build,
     catch: (error) =>
-      error instanceof Options.InvalidOptionError
+      error instanceof OptionChecks.InvalidOptionError
         ? ConfigError.InvalidData([variable(error.option)], error.reason)
         : ConfigError.InvalidData([variable("")], "is not usable")
   })
@@ -989,17 +1009,16 @@ const destinations: ReadonlyArray<Destination> = [
  * import { Effect } from "effect"
  * import { Alert, AlertLimiter, Notifier } from "effect-retry-alerts"
  *
- * const program = Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "Charging fails").pipe(
- *   Effect.provide([AlertLimiter.layer, Notifier.layerConfig])
+ * const program = Alert.sendRateLimited({ name: "charge", error: new Error("HTTP 500"), context: "billing", message: "Charging fails" }).pipe(
+ *   Effect.provide([AlertLimiter.layer(), Notifier.layerConfig()])
  * )
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError> = Layer.suspend(() =>
-  layerConfigWithoutClient.pipe(Layer.provide(FetchHttpClient.layer))
-)
+export const layerConfig = (): Layer.Layer<Notifier, ConfigError.ConfigError> =>
+  layerConfigWithoutClient().pipe(Layer.provide(FetchHttpClient.layer))
 
 /**
  * {@link layerConfig} with the `HttpClient` left to you (a Node client, a client with a proxy or
@@ -1011,13 +1030,17 @@ export const layerConfig: Layer.Layer<Notifier, ConfigError.ConfigError> = Layer
  * import { Layer } from "effect"
  * import { Notifier } from "effect-retry-alerts"
  *
- * const Alerts = Notifier.layerConfigWithoutClient.pipe(Layer.provide(FetchHttpClient.layer))
+ * const Alerts = Notifier.layerConfigWithoutClient().pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerConfigWithoutClient: Layer.Layer<Notifier, ConfigError.ConfigError, HttpClient.HttpClient> =
+export const layerConfigWithoutClient = (): Layer.Layer<
+  Notifier,
+  ConfigError.ConfigError,
+  HttpClient.HttpClient
+> =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const chosen: Array<{ name: string; layer: ConfiguredLayer }> = []
@@ -1030,7 +1053,7 @@ export const layerConfigWithoutClient: Layer.Layer<Notifier, ConfigError.ConfigE
       yield* Effect.logDebug(
         `Alerts go to ${names.length === 0 ? "the log" : names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`}`
       )
-      if (chosen.length === 0) return layerLog
+      if (chosen.length === 0) return layerLog()
       return chosen.length === 1 ? chosen[0]!.layer : layerFanOut(...chosen.map((each) => each.layer))
     })
   )

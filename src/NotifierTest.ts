@@ -1,6 +1,6 @@
 /**
  * A notifier for tests, as `TestClock` is a clock for tests: it records every alert and can be
- * told to fail. `NotifierTest.layer` provides both the `Notifier` and the controls. Like the
+ * told to fail. `NotifierTest.layer()` provides both the `Notifier` and the controls. Like the
  * real notifier layers, it delivers from a queue off the caller's path; `sent` and `attempts`
  * first wait until what was handed over has been recorded, so a test reads them right after
  * the retry that alerted.
@@ -43,9 +43,9 @@ export interface NotifierTestService {
  *
  * const program = Effect.gen(function* () {
  *   const test = yield* NotifierTest.NotifierTest
- *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
+ *   yield* Alert.sendRateLimited({ name: "export", error: new Error("disk full"), context: "nightly", message: "Export failed" })
  *   return yield* test.sent // [{ _tag: "Firing", text: "Export failed", ... }]
- * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * }).pipe(Effect.provide([NotifierTest.layer(), AlertLimiter.layer()]))
  * ```
  *
  * @since 0.2.0
@@ -68,7 +68,7 @@ export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest"
  * const layerUpperCase = Layer.scoped(
  *   Notifier.Notifier,
  *   Effect.map(NotifierTest.make, ([notifier]) =>
- *     Notifier.make((event) => notifier.notify({ ...event, text: event.text.toUpperCase() }))
+ *     Notifier.fromNotify((event) => notifier.notify({ ...event, text: event.text.toUpperCase() }))
  *   )
  * )
  * ```
@@ -119,21 +119,22 @@ const queueSettings = Delivery.settings(
  *
  * const program = Effect.gen(function* () {
  *   yield* NotifierTest.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook down" })))
- *   yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", "text")
+ *   yield* Alert.sendRateLimited({ name: "charge", error: new Error("HTTP 500"), context: "billing", message: "text" })
  *   const attempts = yield* NotifierTest.attempts
  *   const sent = yield* NotifierTest.sent
  *   return [attempts.length, sent.length] // [1, 0]: tried, not delivered (and logged)
- * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * }).pipe(Effect.provide([NotifierTest.layer(), AlertLimiter.layer()]))
  * ```
  *
  * @since 0.2.0
  * @category layers
  */
-export const layer: Layer.Layer<Notifier | NotifierTest> = Layer.scopedContext(
-  Effect.map(make, ([notifier, controls]) =>
-    Context.make(Notifier, notifier).pipe(Context.add(NotifierTest, controls))
+export const layer = (): Layer.Layer<Notifier | NotifierTest> =>
+  Layer.scopedContext(
+    Effect.map(make, ([notifier, controls]) =>
+      Context.make(Notifier, notifier).pipe(Context.add(NotifierTest, controls))
+    )
   )
-)
 
 /**
  * Alerts delivered by the test notifier, oldest first.
@@ -144,9 +145,9 @@ export const layer: Layer.Layer<Notifier | NotifierTest> = Layer.scopedContext(
  * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
  *
  * const program = Effect.gen(function* () {
- *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
+ *   yield* Alert.sendRateLimited({ name: "export", error: new Error("disk full"), context: "nightly", message: "Export failed" })
  *   return (yield* NotifierTest.sent).length // 1
- * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * }).pipe(Effect.provide([NotifierTest.layer(), AlertLimiter.layer()]))
  * ```
  *
  * @since 0.2.0
@@ -167,9 +168,9 @@ export const sent: Effect.Effect<ReadonlyArray<AlertEvent>, never, NotifierTest>
  *
  * const program = Effect.gen(function* () {
  *   yield* NotifierTest.setFailure(Cause.die("socket closed"))
- *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
+ *   yield* Alert.sendRateLimited({ name: "export", error: new Error("disk full"), context: "nightly", message: "Export failed" })
  *   return [(yield* NotifierTest.sent).length, (yield* NotifierTest.attempts).length] // [0, 1]
- * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * }).pipe(Effect.provide([NotifierTest.layer(), AlertLimiter.layer()]))
  * ```
  *
  * @since 0.2.0
@@ -211,10 +212,10 @@ export const setFailure = (
  * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
  *
  * const program = Effect.gen(function* () {
- *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
+ *   yield* Alert.sendRateLimited({ name: "export", error: new Error("disk full"), context: "nightly", message: "Export failed" })
  *   yield* NotifierTest.clear
  *   return (yield* NotifierTest.sent).length // 0
- * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * }).pipe(Effect.provide([NotifierTest.layer(), AlertLimiter.layer()]))
  * ```
  *
  * @since 0.2.0
@@ -235,9 +236,9 @@ export const clear: Effect.Effect<void, never, NotifierTest> = Effect.flatMap(
  * import { Alert, AlertLimiter, NotifierTest } from "effect-retry-alerts"
  *
  * const program = Effect.gen(function* () {
- *   yield* Alert.sendRateLimited("export", new Error("disk full"), "nightly", "Export failed")
+ *   yield* Alert.sendRateLimited({ name: "export", error: new Error("disk full"), context: "nightly", message: "Export failed" })
  *   yield* NotifierTest.flush
- * }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layer]))
+ * }).pipe(Effect.provide([NotifierTest.layer(), AlertLimiter.layer()]))
  * ```
  *
  * @since 0.3.0

@@ -40,10 +40,10 @@ export interface AlertAt {
  * without a type written, as with `Effect.retry`. `R` is what `schedule` needs: it joins the
  * requirements of the retried effect.
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
-export interface RetryOptions<E = unknown, R = never> {
+export interface Options<E = unknown, R = never> {
   /** The operation's name, used in logs, alerts and the alert signature. Not blank. */
   readonly name: string
   /** Free text that tells where the operation runs; part of the alert signature. Default `""`. */
@@ -52,7 +52,7 @@ export interface RetryOptions<E = unknown, R = never> {
   readonly maxAttempts?: number | undefined
   /** Longest wait between two attempts, jitter included, of the default backoff. Default `"30 seconds"`. */
   readonly maxWait?: Duration.DurationInput | undefined
-  /** Retries only the failures for which this returns `true` (the original's `exclude_exceptions`). */
+  /** Retries only the failures for which this returns `true`; the others fail at once. */
   readonly while?: ((error: E) => boolean) | undefined
   /**
    * Your own schedule in place of {@link Backoff.exponential} (`maxWait` then does not apply),
@@ -62,7 +62,7 @@ export interface RetryOptions<E = unknown, R = never> {
    * when it ends. The logs, the metrics and the alert say what the loop then really does.
    */
   readonly schedule?: Schedule.Schedule<unknown, E, R> | undefined
-  /** When to alert. Default `{ attempts: 50 }` (the original's threshold). */
+  /** When to alert. Default `{ attempts: 50 }` (`Alert.EXCESSIVE_RETRY_THRESHOLD`). */
   readonly alertAt?: AlertAt | undefined
   /**
    * The loop's deadline, counted from its first failure (as `Schedule.upTo` counts): no wait
@@ -82,6 +82,15 @@ export interface RetryOptions<E = unknown, R = never> {
   /** The retry budget's key (a dependency). Default: `context`, else `name`. */
   readonly budgetKey?: string | undefined
 }
+
+/**
+ * {@link Options}, under its 0.2 name.
+ *
+ * @since 0.1.0
+ * @category models
+ * @deprecated Renamed {@link Options}; this alias goes in the next minor release.
+ */
+export type RetryOptions<E = unknown, R = never> = Options<E, R>
 
 /**
  * The largest `maxAttempts` accepted: one less than 2^31.
@@ -138,7 +147,7 @@ export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Plan.DEFAULT_MAX_RETRY
  *     maxAttempts: 10,
  *     schedule: Schedule.spaced("10 millis").pipe(Schedule.upTo("1 second"))
  *   })
- * ).pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
+ * ).pipe(Effect.provide([AlertLimiter.layer(), Notifier.layerLog()]))
  *
  * Effect.runPromise(program).then(console.log) // two warnings, then "receipt"
  * ```
@@ -147,7 +156,7 @@ export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Plan.DEFAULT_MAX_RETRY
  * @category constructors
  */
 export const policy = <E = unknown, R = never>(
-  options: RetryOptions<E, R>
+  options: Options<E, R>
 ): Schedule.Schedule<unknown, E, R | Requirements> => Combinators.policy(options)
 
 /**
@@ -162,7 +171,7 @@ export const policy = <E = unknown, R = never>(
  * afterwards (in any loop) resolves it. With a `RetryBudget` provided, first attempts deposit and
  * retries withdraw; a refused retry gives up at once.
  *
- * In pipe form (the signatures of {@link make}), `while` and `retryAfter` get the effect's error
+ * In pipe form, `while` and `retryAfter` get the effect's error
  * type, as with `Effect.retry`; a combinator built apart from its effect with those options takes
  * the type its functions declare. A `schedule` that needs services adds them to the effect's
  * requirements.
@@ -188,53 +197,46 @@ export const policy = <E = unknown, R = never>(
  *       alertAt: { after: "2 minutes" }
  *     })
  *   )
- * const program = getUser("42").pipe(Effect.provide([AlertLimiter.layer, Notifier.layerLog]))
+ * const program = getUser("42").pipe(Effect.provide([AlertLimiter.layer(), Notifier.layerLog()]))
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const retry: typeof make &
-  (<A, E, R, R2 = never>(
-    self: Effect.Effect<A, E, R>,
-    options: RetryOptions<NoInfer<E>, R2>
-  ) => Effect.Effect<A, E, R | R2 | Requirements>) = ((first: any, options?: RetryOptions<any, any>) =>
-  // Data-first when the options come second: no type test on the hot path.
-  options === undefined ? Combinators.retry(first) : Combinators.retry(options)(first)) as any
-
-/**
- * Builds the combinator of {@link retry}, validating the options now.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Retry } from "effect-retry-alerts"
- *
- * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
- * const withRetry = Retry.make({ name: "charge", maxAttempts: 10 }) // throws here on a bad option
- * const retried = withRetry(charge)
- * ```
- *
- * @since 0.1.0
- * @category constructors
- */
-export const make: {
+export const retry: {
   <R2 = never>(
-    options: RetryOptions<unknown, R2> & {
+    options: Options<unknown, R2> & {
       readonly while?: undefined
       readonly retryAfter?: undefined
     }
   ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
   <E, R2 = never>(
-    options: RetryOptions<NoInfer<E>, R2>
+    options: Options<NoInfer<E>, R2>
   ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
   <E, R2 = never>(
-    options: RetryOptions<E, R2>
+    options: Options<E, R2>
   ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | R2 | Requirements>
-} = Combinators.retry as any
+  <A, E, R, R2 = never>(
+    self: Effect.Effect<A, E, R>,
+    options: Options<NoInfer<E>, R2>
+  ): Effect.Effect<A, E, R | R2 | Requirements>
+} = ((first: any, options?: Options<any, any>) =>
+  // Data-first when the options come second: no type test on the hot path.
+  options === undefined ? Combinators.retry(first) : Combinators.retry(options)(first)) as any
 
 /**
- * `retry({ name, maxAttempts: 5 })`: the original's `func_retry`.
+ * {@link retry} with the options alone, under its 0.2 name: `Retry.retry(options)` builds the
+ * same combinator, validating the options at once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @deprecated Use {@link retry}`(options)`; `make` is kept for constructors that return an
+ * `Effect`. This alias goes in the next minor release.
+ */
+export const make: typeof retry = retry
+
+/**
+ * `retry({ name, maxAttempts: 5 })`, under the name the retrying guide explains (`func_retry`).
  *
  * @example
  * ```ts
@@ -261,7 +263,7 @@ export const funcRetry = (
  * @category models
  */
 export interface ConnRetryOptions<E = unknown, R = never>
-  extends Omit<RetryOptions<E, R>, "name" | "maxAttempts" | "context" | "while"> {
+  extends Omit<Options<E, R>, "name" | "maxAttempts" | "context" | "while"> {
   /** Retries after the first attempt: `maxRetry + 1` attempts in all. Default 100. */
   readonly maxRetry?: number | undefined
   /** The operation's name in logs and alerts. Default `actionName`. */
@@ -269,7 +271,7 @@ export interface ConnRetryOptions<E = unknown, R = never>
 }
 
 /**
- * Retries a connection to a resource: the original's `conn_retry`. `maxRetry + 1` attempts in
+ * Retries a connection to a resource (`conn_retry`, see the retrying guide). `maxRetry + 1` attempts in
  * all, with {@link Backoff.exponential} backoff. Logs "started" and "completed" at debug level
  * (a hot path pays nothing for them under the default Info minimum), a warning per retry and
  * "failed after retries" at error level when it runs out of attempts, all annotated with the
@@ -289,7 +291,7 @@ export interface ConnRetryOptions<E = unknown, R = never>
  *
  * const program = connect.pipe(
  *   Retry.connRetry("postgres", "connect", { maxRetry: 10, maxWait: "5 seconds" }),
- *   Effect.provide([AlertLimiter.layer, Notifier.layerLog])
+ *   Effect.provide([AlertLimiter.layer(), Notifier.layerLog()])
  * )
  * ```
  *
@@ -334,7 +336,7 @@ export interface ContinuousOptions {
 }
 
 /**
- * Retries typed failures forever at a fixed delay: the original's `continuous_retry`, on the
+ * Retries typed failures forever at a fixed delay (`continuous_retry`, see the retrying guide), on the
  * policy of {@link retry} without an end. Each failure is logged as a warning, every 10th at
  * error level with its cause. It ends only with success, a defect or interruption, so its error
  * type is `never`.

@@ -17,7 +17,7 @@ import {
   Option
 } from "effect"
 import * as AlertLimiter from "./AlertLimiter.js"
-import * as Options from "./internal/options.js"
+import * as OptionChecks from "./internal/options.js"
 import * as Combinators from "./internal/retry/combinators.js"
 import * as Connection from "./internal/retry/connection.js"
 import { resolveIfOpen } from "./internal/retry/loop.js"
@@ -42,7 +42,7 @@ export type Requirements = Retry.Requirements
  * ```ts
  * import { RetryRuntime } from "effect-retry-alerts"
  *
- * const retries = RetryRuntime.make()
+ * const retries = RetryRuntime.create()
  * const fetchRetried = retries.retry(async () => fetch("http://127.0.0.1:8080/health"))
  * await retries.dispose()
  * await fetchRetried().catch((error) => error instanceof RetryRuntime.DisposedError) // true
@@ -84,13 +84,22 @@ export interface AbortOptions {
  * Options of {@link RetryRuntime.retry}: those of `Retry.retry`, with `name` defaulting to the
  * function's name (else `"anonymous"`), and a `signal`.
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
-export interface RetryOptions extends Omit<Retry.RetryOptions<unknown>, "name">, AbortOptions {
+export interface Options extends Omit<Retry.Options<unknown>, "name">, AbortOptions {
   /** The operation's name in logs, alerts and the alert signature. Default: the function's name. */
   readonly name?: string | undefined
 }
+
+/**
+ * {@link Options}, under its 0.2 name.
+ *
+ * @since 0.1.0
+ * @category models
+ * @deprecated Renamed {@link Options}; this alias goes in the next minor release.
+ */
+export type RetryOptions = Options
 
 /**
  * Options of {@link RetryRuntime.funcRetry}.
@@ -147,7 +156,7 @@ export interface RetryRuntime<ROut = Requirements, E = never> extends AsyncDispo
    */
   readonly retry: <This, Args extends Array<any>, A>(
     fn: (this: This, ...args: Args) => A,
-    options?: RetryOptions
+    options?: Options
   ) => Retried<This, Args, A>
   /** `Retry.funcRetry` (5 attempts) for a plain function. */
   readonly funcRetry: <This, Args extends Array<any>, A>(
@@ -185,7 +194,7 @@ export interface RetryRuntime<ROut = Requirements, E = never> extends AsyncDispo
 /** Names the services a layer lacks, in the type error of {@link make}. */
 type MissingServices<ROut> = [Exclude<Requirements, ROut>] extends [never]
   ? unknown
-  : { readonly "RetryRuntime.make: the layer lacks": Exclude<Requirements, ROut> }
+  : { readonly "RetryRuntime.create: the layer lacks": Exclude<Requirements, ROut> }
 
 type AnyFunction = (this: any, ...args: Array<any>) => any
 
@@ -238,7 +247,10 @@ const rejection = (cause: Cause.Cause<unknown>, signal: AbortSignal): unknown =>
 
 const checkFunction = (fn: unknown): AnyFunction => {
   if (typeof fn !== "function") {
-    throw new Options.InvalidOptionError({ option: "fn", reason: `must be a function, got ${typeof fn}` })
+    throw new OptionChecks.InvalidOptionError({
+      option: "fn",
+      reason: `must be a function, got ${typeof fn}`
+    })
   }
   return fn as AnyFunction
 }
@@ -246,7 +258,7 @@ const checkFunction = (fn: unknown): AnyFunction => {
 const checkOptions = <O extends object>(options: O | undefined): O | Partial<O> => {
   if (options === undefined) return {}
   if (options === null || typeof options !== "object") {
-    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object" })
+    throw new OptionChecks.InvalidOptionError({ option: "options", reason: "must be an object" })
   }
   return options
 }
@@ -259,7 +271,7 @@ const checkSignal = (signal: unknown): AbortSignal | undefined => {
     typeof (signal as AbortSignal).aborted !== "boolean" ||
     typeof (signal as AbortSignal).addEventListener !== "function"
   ) {
-    throw new Options.InvalidOptionError({ option: "signal", reason: "must be an AbortSignal" })
+    throw new OptionChecks.InvalidOptionError({ option: "signal", reason: "must be an AbortSignal" })
   }
   return signal as AbortSignal
 }
@@ -287,15 +299,15 @@ const named = <F>(wrapper: F, fn: AnyFunction): F => {
 
 /**
  * Builds a {@link RetryRuntime} over a `ManagedRuntime` of `layer`, which must provide an
- * `AlertLimiter` and a `Notifier` (it may provide more). Default: `Notifier.layerLog` merged with
- * `AlertLimiter.layer`. The layer is built on the first call that needs a retry, not before.
+ * `AlertLimiter` and a `Notifier` (it may provide more). Default: `Notifier.layerLog()` merged with
+ * `AlertLimiter.layer()`. The layer is built on the first call that needs a retry, not before.
  *
  * @example
  * ```ts
  * import { Layer } from "effect"
  * import { AlertLimiter, Notifier, RetryRuntime } from "effect-retry-alerts"
  *
- * const retries = RetryRuntime.make(Layer.merge(Notifier.layerLog, AlertLimiter.layer))
+ * const retries = RetryRuntime.create(Layer.merge(Notifier.layerLog(), AlertLimiter.layer()))
  *
  * async function fetchUser(id: string): Promise<{ id: string }> {
  *   const response = await fetch(`https://api.example.com/users/${id}`)
@@ -307,14 +319,24 @@ const named = <F>(wrapper: F, fn: AnyFunction): F => {
  * // later: await fetchUserRetried("42"); at shutdown: await retries.dispose()
  * ```
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category constructors
  */
-export const make: {
+export const create: {
   (): RetryRuntime<Requirements, never>
   <ROut, E>(layer: Layer.Layer<ROut, E, never> & MissingServices<ROut>): RetryRuntime<ROut, E>
 } = ((layer?: Layer.Layer<any, any, never>) =>
-  makeWith(layer ?? Layer.merge(Notifier.layerLog, AlertLimiter.layer))) as any
+  makeWith(layer ?? Layer.merge(Notifier.layerLog(), AlertLimiter.layer()))) as any
+
+/**
+ * {@link create}, under its 0.2 name.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @deprecated Use {@link create}; `make` is kept for constructors that return an `Effect`. This
+ * alias goes in the next minor release.
+ */
+export const make: typeof create = create
 
 const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> => {
   const managed: ManagedRuntime.ManagedRuntime<Requirements, unknown> = ManagedRuntime.make(layer)
@@ -430,13 +452,13 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
     }
 
   /** The wrapper of a combinator of an operation: named after the function unless `name` says. */
-  const operationWrapper = <O extends RetryOptions | ContinuousOptions>(
+  const operationWrapper = <O extends Options | ContinuousOptions>(
     pipelineOf: (options: O & { readonly name: string }) => Pipeline<unknown, never>
   ) =>
     wrapperOf<O>((f, options) =>
       wrapped(pipelineOf({ ...(options as O), name: options.name ?? defaultName(f) }))
     )
-  const retry = operationWrapper<RetryOptions>((options) => Combinators.retryPipeline(options))
+  const retry = operationWrapper<Options>((options) => Combinators.retryPipeline(options))
   const continuous = operationWrapper<ContinuousOptions>(Combinators.continuousPipeline)
   const funcRetry = wrapperOf<FuncRetryOptions>((f, options) =>
     wrapped(Combinators.retryPipeline({ name: options.name ?? defaultName(f) }))

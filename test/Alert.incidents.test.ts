@@ -5,13 +5,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Effect, Fiber, Layer, Redacted, Schedule, TestClock } from "effect"
-import { Alert, AlertLimiter, Incidents, NotifierTest, Retry } from "../src/index.js"
+import { Alert, type AlertLimiter, Incidents, NotifierTest, Retry } from "../src/index.js"
 import { RedisAlertLimiter } from "../src/redis.js"
 import { captureLogs } from "./support/logs.js"
 import { redisTestUrl, uniquePrefix } from "./support/redis.js"
-
-const services = (options: AlertLimiter.MemoryOptions = {}) =>
-  Layer.merge(AlertLimiter.layerMemory(options), NotifierTest.layer)
+import { services } from "./support/services.js"
 
 /** Fails with "HTTP 500" until the Clock reaches `until` (millis), then succeeds. */
 const downUntil = (until: number) =>
@@ -80,7 +78,14 @@ describe("incidents", () => {
 
   it.effect("10,000 fibers succeeding at once send one resolved event", () =>
     Effect.gen(function* () {
-      expect(yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")).toBe(true)
+      expect(
+        yield* Alert.sendCriticalRetryAlert({
+          name: "charge",
+          attempt: 50,
+          error: new Error("HTTP 500"),
+          context: "billing"
+        })
+      ).toBe(true)
       expect(yield* Incidents.count).toBe(1)
       const calls = Array.from({ length: 10_000 }, () =>
         Effect.succeed("ok").pipe(Retry.retry({ name: "charge", context: "billing" }))
@@ -100,7 +105,12 @@ describe("incidents", () => {
       return Effect.gen(function* () {
         // Four incidents of one operation (four messages), one store of three.
         for (const n of [1, 2, 3, 4]) {
-          yield* Alert.sendCriticalRetryAlert("charge", 50, new Error(`HTTP 50${n}`), "billing")
+          yield* Alert.sendCriticalRetryAlert({
+            name: "charge",
+            attempt: 50,
+            error: new Error(`HTTP 50${n}`),
+            context: "billing"
+          })
           yield* TestClock.adjust("1 second")
         }
         expect(yield* Incidents.count).toBe(3)
@@ -121,23 +131,38 @@ describe("incidents", () => {
             .sort()
         )
         expect(evicted[0]!.annotations.dedupKey).toBe(fired[0]!.dedupKey)
-      }).pipe(Effect.provide(Layer.mergeAll(services({ maxEntries: 3 }), logs.layer)))
+      }).pipe(Effect.provide(Layer.mergeAll(services({ limiter: { maxEntries: 3 } }), logs.layer)))
     }
   )
 
   it.effect("an incident that keeps failing stays; the least recently active one goes", () =>
     Effect.gen(function* () {
-      yield* Alert.sendCriticalRetryAlert("a", 50, new Error("HTTP 500"), "x")
-      yield* Alert.sendCriticalRetryAlert("b", 50, new Error("HTTP 500"), "x")
+      yield* Alert.sendCriticalRetryAlert({
+        name: "a",
+        attempt: 50,
+        error: new Error("HTTP 500"),
+        context: "x"
+      })
+      yield* Alert.sendCriticalRetryAlert({
+        name: "b",
+        attempt: 50,
+        error: new Error("HTTP 500"),
+        context: "x"
+      })
       // "a" fails again (a failed attempt of a loop): now "b" is the least recently active.
       const failingA = Effect.fail(new Error("HTTP 500")).pipe(
         Retry.retry({ name: "a", context: "x", maxAttempts: 2, schedule: Schedule.spaced("1 second") })
       )
       yield* Effect.exit(Effect.zipLeft(Effect.fork(failingA), TestClock.adjust("2 seconds")))
-      yield* Alert.sendCriticalRetryAlert("c", 50, new Error("HTTP 500"), "x")
+      yield* Alert.sendCriticalRetryAlert({
+        name: "c",
+        attempt: 50,
+        error: new Error("HTTP 500"),
+        context: "x"
+      })
       const open = (yield* Incidents.list).map((incident) => incident.operation)
       expect(open.sort()).toEqual(["a", "c"])
-    }).pipe(Effect.provide(services({ maxEntries: 2 })))
+    }).pipe(Effect.provide(services({ limiter: { maxEntries: 2 } })))
   )
 
   it.effect("a loop that gives up resolves nothing; the next success does", () =>
@@ -160,21 +185,45 @@ describe("incidents", () => {
   it.effect("resolved events are never suppressed by the window nor held back by the ceiling", () =>
     Effect.gen(function* () {
       // A ceiling of one alert a minute, used up by the firing.
-      yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")
-      expect(yield* Alert.sendCriticalRetryAlert("other", 50, new Error("boom"), "x")).toBe(false)
+      yield* Alert.sendCriticalRetryAlert({
+        name: "charge",
+        attempt: 50,
+        error: new Error("HTTP 500"),
+        context: "billing"
+      })
+      expect(
+        yield* Alert.sendCriticalRetryAlert({
+          name: "other",
+          attempt: 50,
+          error: new Error("boom"),
+          context: "x"
+        })
+      ).toBe(false)
       yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
       expect((yield* NotifierTest.sent).map((event) => event._tag)).toEqual(["Firing", "Resolved"])
       // Within the window, the same failure is suppressed (no new incident), so nothing resolves.
-      expect(yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")).toBe(false)
+      expect(
+        yield* Alert.sendCriticalRetryAlert({
+          name: "charge",
+          attempt: 50,
+          error: new Error("HTTP 500"),
+          context: "billing"
+        })
+      ).toBe(false)
       yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
       expect(yield* NotifierTest.sent).toHaveLength(2)
-    }).pipe(Effect.provide(services({ ceiling: 1 })))
+    }).pipe(Effect.provide(services({ limiter: { ceiling: 1 } })))
   )
 
   it.effect("a resolved event that cannot be delivered is logged with its text", () => {
     const logs = captureLogs()
     return Effect.gen(function* () {
-      yield* Alert.sendCriticalRetryAlert("charge", 50, new Error("HTTP 500"), "billing")
+      yield* Alert.sendCriticalRetryAlert({
+        name: "charge",
+        attempt: 50,
+        error: new Error("HTTP 500"),
+        context: "billing"
+      })
       yield* NotifierTest.flush // the firing is delivered; the resolved event will fail
       yield* NotifierTest.setFailure(Cause.die(new Error("webhook gone")))
       yield* Effect.succeed(1).pipe(Retry.retry({ name: "charge", context: "billing" }))
@@ -214,10 +263,10 @@ describe("incidents shared through Redis", () => {
       const url = Redacted.make(redisTestUrl())
       // Two "processes": each with its own limiter (own connection and memory) and notifier.
       const processA = yield* Layer.build(
-        Layer.merge(RedisAlertLimiter.layer({ url, prefix, timeout: "5 seconds" }), NotifierTest.layer)
+        Layer.merge(RedisAlertLimiter.layer({ url, prefix, timeout: "5 seconds" }), NotifierTest.layer())
       )
       const processB = yield* Layer.build(
-        Layer.merge(RedisAlertLimiter.layer({ url, prefix, timeout: "5 seconds" }), NotifierTest.layer)
+        Layer.merge(RedisAlertLimiter.layer({ url, prefix, timeout: "5 seconds" }), NotifierTest.layer())
       )
       const inA = <A, E>(
         effect: Effect.Effect<
@@ -235,9 +284,13 @@ describe("incidents shared through Redis", () => {
       ) => Effect.provide(effect, processB)
 
       const error = new Error("HTTP 500")
-      expect(yield* inA(Alert.sendCriticalRetryAlert("charge", 50, error, "billing"))).toBe(true)
+      expect(
+        yield* inA(Alert.sendCriticalRetryAlert({ name: "charge", attempt: 50, error, context: "billing" }))
+      ).toBe(true)
       // B fails too, after A's alert: suppressed across processes.
-      expect(yield* inB(Alert.sendCriticalRetryAlert("charge", 50, error, "billing"))).toBe(false)
+      expect(
+        yield* inB(Alert.sendCriticalRetryAlert({ name: "charge", attempt: 50, error, context: "billing" }))
+      ).toBe(false)
 
       // B recovers after a failure: it asks Redis and resolves the incident A fired.
       let failedOnce = false

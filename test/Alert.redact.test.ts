@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Layer } from "effect"
 import { Alert, AlertLimiter, Notifier, NotifierTest } from "../src/index.js"
+import { PLACEHOLDER, redact, scrub } from "../src/internal/redact/redact.js"
 import type { Rule } from "../src/internal/redact/rule.js"
 import { type Creator, fromSecretlint, RULESET_RULES } from "../src/internal/redact/ruleset.js"
-import { PLACEHOLDER, redact, scrub } from "../src/internal/redact/redact.js"
 import { makeLogCapture } from "./support/logs.js"
 
 describe("Alert.redact", () => {
@@ -497,13 +497,18 @@ describe("Alert.sendRateLimited redaction", () => {
 
   it.effect("the notifier receives the alert text scrubbed", () =>
     Effect.gen(function* () {
-      const delivered = yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", secretError)
+      const delivered = yield* Alert.sendRateLimited({
+        name: "charge",
+        error: new Error("HTTP 500"),
+        context: "billing",
+        message: secretError
+      })
       expect(delivered).toBe(true)
       const sent = yield* NotifierTest.sent
       expect(sent.map((alert) => alert.text)).toEqual([
         "POST https://[REDACTED]@api.example.com/charge failed with Authorization: Bearer [REDACTED]"
       ])
-    }).pipe(Effect.provide([NotifierTest.layer, AlertLimiter.layerMemory()]))
+    }).pipe(Effect.provide([NotifierTest.layer(), AlertLimiter.layer()]))
   )
 
   it.effect("the failure log carries the scrubbed text, not the secret", () =>
@@ -511,8 +516,13 @@ describe("Alert.sendRateLimited redaction", () => {
       const capture = yield* makeLogCapture
       const delivered = yield* Effect.gen(function* () {
         yield* NotifierTest.setFailure(Cause.fail(new Notifier.NotifierError({ message: "webhook down" })))
-        return yield* Alert.sendRateLimited("charge", new Error("HTTP 500"), "billing", secretError)
-      }).pipe(Effect.provide(Layer.mergeAll(NotifierTest.layer, AlertLimiter.layerMemory(), capture.layer)))
+        return yield* Alert.sendRateLimited({
+          name: "charge",
+          error: new Error("HTTP 500"),
+          context: "billing",
+          message: secretError
+        })
+      }).pipe(Effect.provide(Layer.mergeAll(NotifierTest.layer(), AlertLimiter.layer(), capture.layer)))
       expect(delivered).toBe(true) // handed over; the delivery fails off the caller's fiber
       const logs = yield* capture.logs
       const failure = logs.find((log) => log.message.startsWith("Alert could not be delivered"))

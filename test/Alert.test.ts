@@ -1,16 +1,31 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Layer, TestClock } from "effect"
-import { Alert, AlertLimiter, NotifierTest } from "../src/index.js"
+import { Alert, NotifierTest } from "../src/index.js"
 import { captureLogs } from "./support/logs.js"
-
-const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
+import { services } from "./support/services.js"
 
 describe("Alert.sendRateLimited", () => {
   it.effect("delivers the first alert, suppresses the duplicate", () =>
     Effect.gen(function* () {
       const error = new Error("HTTP 500")
-      expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(true)
-      expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails", "ops")).toBe(false)
+      expect(
+        yield* Alert.sendRateLimited({
+          name: "charge",
+          error,
+          context: "billing",
+          message: "Charging fails",
+          channel: "ops"
+        })
+      ).toBe(true)
+      expect(
+        yield* Alert.sendRateLimited({
+          name: "charge",
+          error,
+          context: "billing",
+          message: "Charging fails",
+          channel: "ops"
+        })
+      ).toBe(false)
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
       expect(sent[0]).toMatchObject({
@@ -38,8 +53,22 @@ describe("Alert.sendRateLimited", () => {
         yield* NotifierTest.setFailure(Cause.die(new Error("socket exploded")))
         const error = new Error("HTTP 500")
         // Handed over (delivery is the notifier's, off this fiber), then suppressed.
-        expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(true)
-        expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(false)
+        expect(
+          yield* Alert.sendRateLimited({
+            name: "charge",
+            error,
+            context: "billing",
+            message: "Charging fails"
+          })
+        ).toBe(true)
+        expect(
+          yield* Alert.sendRateLimited({
+            name: "charge",
+            error,
+            context: "billing",
+            message: "Charging fails"
+          })
+        ).toBe(false)
         expect(yield* NotifierTest.attempts).toHaveLength(1)
         const failures = logs.lines.filter((line) => line.level === "ERROR")
         expect(failures).toHaveLength(1)
@@ -63,7 +92,9 @@ describe("Alert.sendRateLimited", () => {
         new Error("m".repeat(1024 * 1024))
       ]
       for (const error of hostile) {
-        expect(yield* Alert.sendCriticalRetryAlert("f", 50, error, "ctx")).toBe(true)
+        expect(yield* Alert.sendCriticalRetryAlert({ name: "f", attempt: 50, error, context: "ctx" })).toBe(
+          true
+        )
       }
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(hostile.length)
@@ -75,11 +106,13 @@ describe("Alert.sendRateLimited", () => {
   it.effect("says how many alerts were suppressed since the last one, and since when", () =>
     Effect.gen(function* () {
       const error = new Error("HTTP 500")
-      yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")
-      yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")
-      yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")
+      yield* Alert.sendRateLimited({ name: "charge", error, context: "billing", message: "Charging fails" })
+      yield* Alert.sendRateLimited({ name: "charge", error, context: "billing", message: "Charging fails" })
+      yield* Alert.sendRateLimited({ name: "charge", error, context: "billing", message: "Charging fails" })
       yield* TestClock.adjust("5 minutes")
-      expect(yield* Alert.sendRateLimited("charge", error, "billing", "Charging fails")).toBe(true)
+      expect(
+        yield* Alert.sendRateLimited({ name: "charge", error, context: "billing", message: "Charging fails" })
+      ).toBe(true)
       const sent = yield* NotifierTest.sent
       expect(sent[0]!.text).toBe("Charging fails")
       // Fired again after the window: the same incident, still failing.
@@ -94,7 +127,12 @@ describe("Alert.sendRateLimited", () => {
 
 describe("Alert.criticalRetryMessage", () => {
   it("names the operation, context, attempt, error type and message, and asks to investigate", () => {
-    const text = Alert.criticalRetryMessage("spend_credits", 50, new TypeError("HTTP 500"), "billing")
+    const text = Alert.criticalRetryMessage({
+      name: "spend_credits",
+      attempt: 50,
+      error: new TypeError("HTTP 500"),
+      context: "billing"
+    })
     expect(text).toContain("Operation: spend_credits")
     expect(text).toContain("Context: billing")
     expect(text).toContain("Current attempt: 50/50")

@@ -67,7 +67,7 @@ describe("AlertLimiter.layerMemory", () => {
     Effect.gen(function* () {
       expect(yield* TestClockNow).toBe(0)
       expect(yield* ask).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("suppresses within the window: 1 ms before 5 minutes, and allows at exactly 5 minutes", () =>
@@ -78,7 +78,7 @@ describe("AlertLimiter.layerMemory", () => {
       yield* TestClock.adjust("1 millis")
       expect(yield* ask).toBe(true)
       expect(yield* ask).toBe(false)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("honours a custom window", () =>
@@ -88,7 +88,7 @@ describe("AlertLimiter.layerMemory", () => {
       expect(yield* ask).toBe(false)
       yield* TestClock.adjust("1 second")
       expect(yield* ask).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory({ window: "1 minute" })))
+    }).pipe(Effect.provide(AlertLimiter.layer({ window: "1 minute" })))
   )
 
   it.effect("reports suppressed counts and the time of the last alert", () =>
@@ -101,7 +101,7 @@ describe("AlertLimiter.layerMemory", () => {
       yield* TestClock.adjust(AlertLimiter.DEFAULT_WINDOW)
       expect(yield* AlertLimiter.check(key)).toEqual({ send: true, suppressed: 2, lastSentAt: 1000 })
       expect(yield* AlertLimiter.check(key)).toEqual({ send: false, suppressed: 1, lastSentAt: 301_000 })
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("gives exactly one true to 10,000 concurrent fibers", () =>
@@ -111,7 +111,7 @@ describe("AlertLimiter.layerMemory", () => {
         { concurrency: "unbounded" }
       )
       expect(results.filter((sent) => sent)).toHaveLength(1)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("never holds more than maxEntries after 100,000 distinct signatures", () =>
@@ -120,7 +120,7 @@ describe("AlertLimiter.layerMemory", () => {
         yield* AlertLimiter.shouldSendAlert("f", new Error(`distinct ${i}`))
       }
       expect(yield* AlertLimiter.size).toBe(1_000)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory({ maxEntries: 1_000 })))
+    }).pipe(Effect.provide(AlertLimiter.layer({ maxEntries: 1_000 })))
   )
 
   it.effect("drops the oldest entries first when full", () =>
@@ -136,7 +136,7 @@ describe("AlertLimiter.layerMemory", () => {
       expect(yield* at(3)).toBe(false)
       expect(yield* at(1)).toBe(true) // forgotten, so allowed again (and evicts e2)
       expect(yield* at(3)).toBe(false)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory({ maxEntries: 2 })))
+    }).pipe(Effect.provide(AlertLimiter.layer({ maxEntries: 2 })))
   )
 
   it.effect("reset forgets every signature", () =>
@@ -148,29 +148,27 @@ describe("AlertLimiter.layerMemory", () => {
       expect(yield* ask).toBe(true)
       yield* AlertLimiter.reset
       expect(yield* ask).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("gives every build of the layer its own state", () =>
     Effect.gen(function* () {
-      const layer = AlertLimiter.layerMemory()
+      const layer = AlertLimiter.layer()
       expect(yield* Effect.provide(ask, layer)).toBe(true)
       expect(yield* Effect.provide(ask, layer)).toBe(true)
-      expect(yield* Effect.provide(ask, AlertLimiter.layer)).toBe(true)
-      expect(yield* Effect.provide(ask, AlertLimiter.layer)).toBe(true)
+      expect(yield* Effect.provide(ask, AlertLimiter.layer())).toBe(true)
+      expect(yield* Effect.provide(ask, AlertLimiter.layer())).toBe(true)
     })
   )
 
   it("rejects invalid options when the layer is built, naming the option", () => {
-    expect(() => AlertLimiter.layerMemory({ window: 0 })).toThrow(/"window"/)
-    expect(() => AlertLimiter.layerMemory({ window: "-5 minutes" })).toThrow(/"window"/)
-    expect(() => AlertLimiter.layerMemory({ window: Number.NaN })).toThrow(/"window"/)
-    expect(() => AlertLimiter.layerMemory({ window: Duration.infinity })).toThrow(/"window"/)
-    expect(() => AlertLimiter.layerMemory({ maxEntries: 0 })).toThrow(/"maxEntries"/)
-    expect(() => AlertLimiter.layerMemory({ maxEntries: 1.5 })).toThrow(/"maxEntries"/)
-    expect(() => AlertLimiter.layerMemory({ maxEntries: Number.NaN })).toThrow(
-      AlertLimiter.InvalidOptionError
-    )
+    expect(() => AlertLimiter.layer({ window: 0 })).toThrow(/"window"/)
+    expect(() => AlertLimiter.layer({ window: "-5 minutes" })).toThrow(/"window"/)
+    expect(() => AlertLimiter.layer({ window: Number.NaN })).toThrow(/"window"/)
+    expect(() => AlertLimiter.layer({ window: Duration.infinity })).toThrow(/"window"/)
+    expect(() => AlertLimiter.layer({ maxEntries: 0 })).toThrow(/"maxEntries"/)
+    expect(() => AlertLimiter.layer({ maxEntries: 1.5 })).toThrow(/"maxEntries"/)
+    expect(() => AlertLimiter.layer({ maxEntries: Number.NaN })).toThrow(AlertLimiter.InvalidOptionError)
   })
 })
 
@@ -185,12 +183,23 @@ describe("the channel ceiling", () => {
       Effect.gen(function* () {
         const results: Array<boolean> = []
         for (let i = 0; i < 5; i++)
-          results.push(yield* Alert.sendRateLimited("f", distinct(i), "", `alert ${i}`))
+          results.push(
+            yield* Alert.sendRateLimited({
+              name: "f",
+              error: distinct(i),
+              context: "",
+              message: `alert ${i}`
+            })
+          )
         expect(results).toEqual([true, true, true, false, false])
         yield* TestClock.adjust("59 seconds")
-        expect(yield* Alert.sendRateLimited("f", distinct(5), "", "alert 5")).toBe(false)
+        expect(
+          yield* Alert.sendRateLimited({ name: "f", error: distinct(5), context: "", message: "alert 5" })
+        ).toBe(false)
         yield* TestClock.adjust("1 second")
-        expect(yield* Alert.sendRateLimited("f", distinct(6), "", "alert 6")).toBe(true)
+        expect(
+          yield* Alert.sendRateLimited({ name: "f", error: distinct(6), context: "", message: "alert 6" })
+        ).toBe(true)
         const sent = yield* NotifierTest.sent
         expect(sent.map((alert) => alert.text.split("\n")[0])).toEqual([
           "alert 0",
@@ -201,9 +210,11 @@ describe("the channel ceiling", () => {
         expect(sent[3]!.text).toContain("3 other alerts were held back by the channel ceiling")
         expect((sent[3] as Alert.Firing).heldBack).toBe(3)
         // The count starts again after it is reported.
-        expect(yield* Alert.sendRateLimited("f", distinct(7), "", "alert 7")).toBe(true)
+        expect(
+          yield* Alert.sendRateLimited({ name: "f", error: distinct(7), context: "", message: "alert 7" })
+        ).toBe(true)
         expect((yield* NotifierTest.sent)[4]!.text).toBe("alert 7")
-      }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 3 }), NotifierTest.layer)))
+      }).pipe(Effect.provide(Layer.merge(AlertLimiter.layer({ ceiling: 3 }), NotifierTest.layer())))
   )
 
   it.effect("is a sliding minute: each slot frees a minute after its own alert", () =>
@@ -215,7 +226,7 @@ describe("the channel ceiling", () => {
       yield* TestClock.adjust("30 seconds") // the first slot is a minute old
       expect(yield* AlertLimiter.admit).toEqual({ admitted: true, heldBack: 1 })
       expect((yield* AlertLimiter.admit).admitted).toBe(false)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory({ ceiling: 2 })))
+    }).pipe(Effect.provide(AlertLimiter.layer({ ceiling: 2 })))
   )
 
   it.effect("defaults to 20 per minute, and 0 turns it off", () =>
@@ -228,13 +239,13 @@ describe("the channel ceiling", () => {
           ),
           layer
         )
-      expect(yield* admitted(AlertLimiter.layerMemory())).toBe(AlertLimiter.DEFAULT_CEILING)
-      expect(yield* admitted(AlertLimiter.layerMemory({ ceiling: 0 }))).toBe(100)
+      expect(yield* admitted(AlertLimiter.layer())).toBe(AlertLimiter.DEFAULT_CEILING)
+      expect(yield* admitted(AlertLimiter.layer({ ceiling: 0 }))).toBe(100)
     })
   )
 
   it("rejects a ceiling that is not a whole number >= 0", () => {
-    expect(() => AlertLimiter.layerMemory({ ceiling: -1 })).toThrow(/"ceiling"/)
-    expect(() => AlertLimiter.layerMemory({ ceiling: 2.5 })).toThrow(/"ceiling"/)
+    expect(() => AlertLimiter.layer({ ceiling: -1 })).toThrow(/"ceiling"/)
+    expect(() => AlertLimiter.layer({ ceiling: 2.5 })).toThrow(/"ceiling"/)
   })
 })

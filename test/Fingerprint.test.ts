@@ -90,7 +90,7 @@ describe("fingerprint strategies", () => {
       expect(
         yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500 for request 1a2b3c4d5e"))
       ).toBe(false)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory({ fingerprint: "normalized" })))
+    }).pipe(Effect.provide(AlertLimiter.layer({ fingerprint: "normalized" })))
   )
 
   it.effect("the exact default lets the request-id variant through", () =>
@@ -101,7 +101,7 @@ describe("fingerprint strategies", () => {
       expect(
         yield* AlertLimiter.shouldSendAlert("charge", new Error("HTTP 500 for request 1a2b3c4d5e"))
       ).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("a user function decides what counts as the same alert", () =>
@@ -109,7 +109,7 @@ describe("fingerprint strategies", () => {
       expect(yield* AlertLimiter.shouldSendAlert("charge", new Error("a"), "eu")).toBe(true)
       expect(yield* AlertLimiter.shouldSendAlert("refund", new Error("b"), "eu")).toBe(false)
       expect(yield* AlertLimiter.shouldSendAlert("charge", new Error("a"), "us")).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory({ fingerprint: (_name, _error, context) => context })))
+    }).pipe(Effect.provide(AlertLimiter.layer({ fingerprint: (_name, _error, context) => context })))
   )
 
   it.effect("a user function that throws or returns a non-string falls back to the exact signature", () =>
@@ -121,7 +121,7 @@ describe("fingerprint strategies", () => {
       expect(yield* AlertLimiter.shouldSendAlert("refund", error)).toBe(false)
     }).pipe(
       Effect.provide(
-        AlertLimiter.layerMemory({
+        AlertLimiter.layer({
           fingerprint: (name) => {
             if (name === "charge") throw new Error("bug in fingerprint")
             return undefined as unknown as string
@@ -132,6 +132,6 @@ describe("fingerprint strategies", () => {
   )
 
   it("rejects an unknown strategy", () => {
-    expect(() => AlertLimiter.layerMemory({ fingerprint: "fuzzy" as never })).toThrow(/"fingerprint"/)
+    expect(() => AlertLimiter.layer({ fingerprint: "fuzzy" as never })).toThrow(/"fingerprint"/)
   })
 })

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Metric, Ref } from "effect"
+import { Cause, Effect, Exit, Metric, Ref } from "effect"
 import { Alert, AlertLimiter, Metrics, Notifier, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
+import { failureOf } from "./support/exits.js"
+import { services } from "./support/services.js"
 import { makeSpanRecorder } from "./support/spans.js"
 
 // Metrics are process-wide, so every test uses operation names of its own.
 const countOf = (metric: typeof Metrics.retries, operation: string) =>
   Effect.map(Metric.value(Metric.tagged(metric, "operation", operation)), (state) => state.count)
-
-const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
 
 const failing = (failures: number) =>
   Effect.map(Ref.make(0), (calls) =>
@@ -38,15 +38,25 @@ describe("metrics", () => {
   it.effect("count alerts sent, suppressed, held back and failed by operation", () =>
     Effect.gen(function* () {
       const error = new Error("HTTP 500")
-      yield* Alert.sendRateLimited("metrics-alerts", error, "", "text")
-      yield* Alert.sendRateLimited("metrics-alerts", error, "", "text")
-      yield* Alert.sendRateLimited("metrics-alerts", error, "", "text")
-      yield* Alert.sendRateLimited("metrics-alerts", new Error("other"), "", "text") // over the ceiling of 1
+      yield* Alert.sendRateLimited({ name: "metrics-alerts", error, context: "", message: "text" })
+      yield* Alert.sendRateLimited({ name: "metrics-alerts", error, context: "", message: "text" })
+      yield* Alert.sendRateLimited({ name: "metrics-alerts", error, context: "", message: "text" })
+      yield* Alert.sendRateLimited({
+        name: "metrics-alerts",
+        error: new Error("other"),
+        context: "",
+        message: "text"
+      }) // over the ceiling of 1
       yield* NotifierTest.flush // the first is delivered before the notifier starts failing
       yield* NotifierTest.setFailure(Cause.fail(new Notifier.NotifierError({ message: "down" })))
       yield* Effect.provide(
-        Alert.sendRateLimited("metrics-alerts", new Error("third"), "", "text"),
-        AlertLimiter.layerMemory()
+        Alert.sendRateLimited({
+          name: "metrics-alerts",
+          error: new Error("third"),
+          context: "",
+          message: "text"
+        }),
+        AlertLimiter.layer()
       )
       yield* NotifierTest.flush
       // Sent: handed to the notifier (the second one then fails to deliver, counted as failed).
@@ -54,7 +64,7 @@ describe("metrics", () => {
       expect(yield* countOf(Metrics.alertsSuppressed, "metrics-alerts")).toBe(2)
       expect(yield* countOf(Metrics.alertsHeldBack, "metrics-alerts")).toBe(1)
       expect(yield* countOf(Metrics.alertsFailed, "metrics-alerts")).toBe(1)
-    }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory({ ceiling: 1 }), NotifierTest.layer)))
+    }).pipe(Effect.provide(services({ limiter: { ceiling: 1 } })))
   )
 
   it.effect("gauge the limiter's size", () =>
@@ -63,7 +73,7 @@ describe("metrics", () => {
       expect((yield* Metric.value(Metrics.limiterEntries)).value).toBe(5)
       yield* AlertLimiter.shouldSendAlert("gauge", new Error("e0"))
       expect((yield* Metric.value(Metrics.limiterEntries)).value).toBe(5)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory({ maxEntries: 5 })))
+    }).pipe(Effect.provide(AlertLimiter.layer({ maxEntries: 5 })))
   )
 })
 
@@ -76,7 +86,7 @@ describe("spans", () => {
         const exit = yield* runPastBackoff(
           (yield* failing(99)).pipe(Retry.retry({ name: "refund", maxAttempts: 3 }))
         )
-        expect(Exit.isFailure(exit)).toBe(true)
+        expect(exit).toStrictEqual(Exit.fail(new Error("down")))
       }).pipe(Effect.withTracer(recorder.tracer))
 
       const retrySpans = recorder.spans().filter((span) => span.name.startsWith("retry "))
@@ -104,7 +114,7 @@ describe("spans", () => {
         Effect.fail(error).pipe(Retry.retry({ name: "same", maxAttempts: 2 }))
       ).pipe(Effect.withTracer(recorder.tracer))
       expect(recorder.spans().map((span) => span.name)).toEqual(["retry same"])
-      expect(Exit.isFailure(exit) && Cause.squash(exit.cause) === error).toBe(true)
+      expect(failureOf(exit)).toBe(error)
     }).pipe(Effect.provide(services()))
   )
 })

@@ -176,7 +176,7 @@ describe("a notifier layer delivers off the caller's path", () => {
             alertAt: { attempts: 2 }
           }),
           Effect.flip,
-          Effect.provide(AlertLimiter.layerMemory()),
+          Effect.provide(AlertLimiter.layer()),
           Effect.provideService(Notifier.Notifier, notifier),
           Effect.provide(logs.layer)
         )
@@ -221,7 +221,7 @@ describe("a notifier layer delivers off the caller's path", () => {
           ),
           { testClock: false }
         ).pipe(Effect.provide(logs.layer))
-        const limiter = yield* Layer.build(AlertLimiter.layerMemory())
+        const limiter = yield* Layer.build(AlertLimiter.layer())
         const sentBefore = yield* count(Metrics.alertsSent, "sync")
         const loop = (i: number) =>
           timed(
@@ -320,7 +320,7 @@ describe("a notifier layer delivers off the caller's path", () => {
           }
         )
         // No channel ceiling: the 40 distinct alerts all fire.
-        const services = yield* Layer.build(AlertLimiter.layerMemory({ ceiling: 0 }))
+        const services = yield* Layer.build(AlertLimiter.layer({ ceiling: 0 }))
         const provide = <A, E, R>(self: Effect.Effect<A, E, R>) =>
           self.pipe(Effect.provide(services), Effect.provideService(Notifier.Notifier, notifier))
 
@@ -328,12 +328,12 @@ describe("a notifier layer delivers off the caller's path", () => {
           Effect.forEach(
             Array.from({ length: 40 }, (_, i) => i),
             (i) =>
-              Alert.sendRateLimited(
-                "restock",
-                new Error(`shelf ${i} unreachable`),
-                "warehouse",
-                `Restock ${i} failed`
-              )
+              Alert.sendRateLimited({
+                name: "restock",
+                error: new Error(`shelf ${i} unreachable`),
+                context: "warehouse",
+                message: `Restock ${i} failed`
+              })
           )
         )
         expect(opened.every(Boolean)).toBe(true)
@@ -507,15 +507,15 @@ describe("a notifier layer delivers off the caller's path", () => {
         const { notifier } = yield* buildReleasable(discordLayer(server.origin)).pipe(
           Effect.provide(builder.layer)
         )
-        const limiter = yield* Layer.build(AlertLimiter.layerMemory())
+        const limiter = yield* Layer.build(AlertLimiter.layer())
         const failedBefore = yield* count(Metrics.alertsFailed, "invoice")
 
-        const handedOver = yield* Alert.sendRateLimited(
-          "invoice",
-          new Error("HTTP 502 from billing"),
-          "accounts",
-          "Invoicing failed"
-        ).pipe(
+        const handedOver = yield* Alert.sendRateLimited({
+          name: "invoice",
+          error: new Error("HTTP 502 from billing"),
+          context: "accounts",
+          message: "Invoicing failed"
+        }).pipe(
           Effect.provide(limiter),
           Effect.provideService(Notifier.Notifier, notifier),
           Effect.provide(caller.layer)
@@ -540,7 +540,7 @@ describe("a notifier layer delivers off the caller's path", () => {
     Effect.gen(function* () {
       const arrived = yield* Queue.unbounded<string>()
       // A firing takes a second to deliver; a resolved event, no time at all.
-      const slowFirings = Notifier.make((event) =>
+      const slowFirings = Notifier.fromNotify((event) =>
         Effect.sleep(event._tag === "Firing" ? "1 second" : "0 millis").pipe(
           Effect.zipRight(Queue.offer(arrived, `${event._tag} ${event.dedupKey}`)),
           Effect.asVoid
@@ -574,7 +574,7 @@ describe("a notifier layer delivers off the caller's path", () => {
         "drainTimeout",
         () =>
           Notifier.layer(
-            Notifier.make(() => Effect.void),
+            Notifier.fromNotify(() => Effect.void),
             { drainTimeout: Number.NaN }
           )
       ],
@@ -582,7 +582,7 @@ describe("a notifier layer delivers off the caller's path", () => {
         "timeout",
         () =>
           Notifier.layer(
-            Notifier.make(() => Effect.void),
+            Notifier.fromNotify(() => Effect.void),
             { timeout: "soon" as never }
           )
       ]

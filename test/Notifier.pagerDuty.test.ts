@@ -4,6 +4,7 @@ import { Effect, Exit, Layer, Redacted } from "effect"
 import { type Alert, AlertLimiter, Notifier } from "../src/index.js"
 import { drive } from "./support/clockDriver.js"
 import { firing, resolved } from "./support/events.js"
+import { failureOf } from "./support/exits.js"
 import * as HttpServer from "./support/httpServer.js"
 import { makeLogCapture } from "./support/logs.js"
 import { expectInvalidOption } from "./support/options.js"
@@ -147,7 +148,7 @@ describe("Notifier.layerPagerDuty", () => {
       const { result, waits } = yield* deliver(pagerDuty(server.origin))
       expect(waits).toEqual([])
       expect(yield* server.requests).toHaveLength(1)
-      const error = Exit.isFailure(result) ? Effect.runSync(Effect.flip(result)) : undefined
+      const error = failureOf(result)
       expect(error).toBeInstanceOf(Notifier.NotifierError)
       expect(error?.status).toBe(400)
       expect(error?.message).toBe(
@@ -175,7 +176,7 @@ describe("Notifier.layerPagerDuty", () => {
       const { result, waits } = yield* deliver(pagerDuty(server.origin))
       expect(waits).toEqual([500, 1000, 2000])
       expect(yield* server.requests).toHaveLength(Notifier.DEFAULT_WEBHOOK_MAX_ATTEMPTS)
-      const error = Exit.isFailure(result) ? Effect.runSync(Effect.flip(result)) : undefined
+      const error = failureOf(result)
       expect(error?.status).toBe(500)
       expect(error?.message).toBe(
         "PagerDuty answered 500 Internal Server Error: upstream exploded (gave up after 4 attempts)"
@@ -198,7 +199,7 @@ describe("Notifier.layerPagerDuty", () => {
       const origin = yield* HttpServer.closedOrigin
       const { result, waits } = yield* deliver(pagerDuty(origin, { maxAttempts: 2 }))
       expect(waits).toEqual([500])
-      const error = Exit.isFailure(result) ? Effect.runSync(Effect.flip(result)) : undefined
+      const error = failureOf(result)
       expect(error?.message).toBe("PagerDuty request failed: ECONNREFUSED (gave up after 2 attempts)")
     })
   )
@@ -212,7 +213,7 @@ describe("Notifier.layerPagerDuty", () => {
       })
       const capture = yield* makeLogCapture
       const recorder = yield* makeSpanRecorder
-      const layer = Layer.mergeAll(pagerDuty(server.origin), AlertLimiter.layerMemory(), capture.layer)
+      const layer = Layer.mergeAll(pagerDuty(server.origin), AlertLimiter.layer(), capture.layer)
       const fiber = yield* Effect.fork(
         Effect.gen(function* () {
           const error = yield* Effect.flip(Notifier.notify(event({ text: `key is ${ROUTING_KEY}` })))

@@ -4,7 +4,7 @@ import { type Alert, Metrics, Notifier } from "../src/index.js"
 import { firing, resolved } from "./support/events.js"
 import { captureLogs } from "./support/logs.js"
 
-describe("Notifier.layerLog", () => {
+describe("Notifier.layerLog()", () => {
   it.effect("writes firing events at error level, resolved ones at info, with their incident key", () => {
     const logs = captureLogs()
     return Effect.gen(function* () {
@@ -22,7 +22,7 @@ describe("Notifier.layerLog", () => {
         ["ERROR", "database down", "firing", "db/query/1", "ops"],
         ["INFO", "RESOLVED: database back", "resolved", "db/query/1", "default"]
       ])
-    }).pipe(Effect.provide(Layer.merge(Notifier.layerLog, logs.layer)))
+    }).pipe(Effect.provide(Layer.merge(Notifier.layerLog(), logs.layer)))
   })
 })
 
@@ -31,7 +31,7 @@ describe("Notifier.make and Notifier.fromText", () => {
     Effect.gen(function* () {
       const events: Array<Alert.AlertEvent> = []
       const texts: Array<[string, string | undefined]> = []
-      const own = Notifier.make((event) => Effect.sync(() => void events.push(event)))
+      const own = Notifier.fromNotify((event) => Effect.sync(() => void events.push(event)))
       const textOnly = Notifier.fromText((text, channel) =>
         Effect.sync(() => void texts.push([text, channel]))
       )
@@ -56,7 +56,7 @@ describe("Notifier.layer", () => {
         const logs = captureLogs()
         const open = yield* Deferred.make<void>()
         const delivered: Array<string> = []
-        const own = Notifier.make((event) =>
+        const own = Notifier.fromNotify((event) =>
           event.text === "refused"
             ? Effect.fail(new Notifier.NotifierError({ message: "pager refused it" }))
             : Effect.zipRight(
@@ -97,7 +97,7 @@ describe("Notifier.layer", () => {
       const events: Array<string> = []
       let released = false
       const built = Effect.acquireRelease(
-        Effect.succeed(Notifier.make((event) => Effect.sync(() => void events.push(event.text)))),
+        Effect.succeed(Notifier.fromNotify((event) => Effect.sync(() => void events.push(event.text)))),
         () =>
           Effect.sync(() => {
             released = true

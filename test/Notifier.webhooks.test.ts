@@ -37,9 +37,12 @@ const chargeLoop = Effect.gen(function* () {
   )
   const result = yield* charge.pipe(
     Effect.tapError((error) =>
-      Alert.sendRateLimited("charge", error, "billing", `Charging failed: ${error.message}`).pipe(
-        Effect.map((handedOver) => outcomes.push(handedOver))
-      )
+      Alert.sendRateLimited({
+        name: "charge",
+        error,
+        context: "billing",
+        message: `Charging failed: ${error.message}`
+      }).pipe(Effect.map((handedOver) => outcomes.push(handedOver)))
     ),
     Effect.retry(Schedule.recurs(5))
   )
@@ -63,7 +66,7 @@ const undelivered = (logs: ReadonlyArray<LogLine>) =>
 const runLoop = (notifier: Layer.Layer<Notifier.Notifier, never, never>) =>
   Effect.gen(function* () {
     const capture = yield* makeLogCapture
-    const layer = Layer.mergeAll(notifier, AlertLimiter.layerMemory(), capture.layer)
+    const layer = Layer.mergeAll(notifier, AlertLimiter.layer(), capture.layer)
     const fiber = yield* Effect.fork(Effect.exit(Effect.provide(chargeLoop, layer)))
     const { result: exit, waits } = yield* drive(fiber)
     // Never raises: the loop ended with its own result.
@@ -390,7 +393,7 @@ describe("Notifier.layerDiscord", () => {
       const server = yield* HttpServer.make
       yield* server.reply("hang")
       const capture = yield* makeLogCapture
-      const layer = Layer.mergeAll(discord(server.origin), AlertLimiter.layerMemory(), capture.layer)
+      const layer = Layer.mergeAll(discord(server.origin), AlertLimiter.layer(), capture.layer)
       const fiber = yield* Effect.fork(Effect.provide(chargeLoop, layer))
       yield* server.awaitRequests(1)
       expect(yield* pendingSleeps).toEqual([10_000])
@@ -426,9 +429,12 @@ describe("Notifier.layerDiscord", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       const text = "DB down @everyone @here <@123456> <@&7890> <#555>"
-      const delivered = yield* Alert.sendRateLimited("charge", new Error("x"), "billing", text).pipe(
-        Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
-      )
+      const delivered = yield* Alert.sendRateLimited({
+        name: "charge",
+        error: new Error("x"),
+        context: "billing",
+        message: text
+      }).pipe(Effect.provide([discord(server.origin), AlertLimiter.layer()]))
       expect(delivered).toBe(true)
       const [body] = yield* server.bodies
       expect(body).toEqual(discordBody(text, "x"))
@@ -440,9 +446,12 @@ describe("Notifier.layerDiscord", () => {
       const server = yield* HttpServer.make
       const head = "Charging failed: "
       const text = head + "x".repeat(5000 - head.length)
-      yield* Alert.sendRateLimited("charge", new Error("x"), "billing", text).pipe(
-        Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
-      )
+      yield* Alert.sendRateLimited({
+        name: "charge",
+        error: new Error("x"),
+        context: "billing",
+        message: text
+      }).pipe(Effect.provide([discord(server.origin), AlertLimiter.layer()]))
       const [body] = (yield* server.bodies) as ReadonlyArray<{ embeds: ReadonlyArray<DiscordEmbed> }>
       const embed = body!.embeds[0]!
       expect(embed.title.length).toBeLessThanOrEqual(256)
@@ -468,8 +477,8 @@ describe("Notifier.layerDiscord", () => {
       const error = new Error(
         "GET https://svc:hunter2@api.example.com/x failed; Authorization: Bearer abc.DEF_123"
       )
-      yield* Alert.sendCriticalRetryAlert("charge", 50, error, "billing").pipe(
-        Effect.provide([discord(server.origin), AlertLimiter.layerMemory()])
+      yield* Alert.sendCriticalRetryAlert({ name: "charge", attempt: 50, error, context: "billing" }).pipe(
+        Effect.provide([discord(server.origin), AlertLimiter.layer()])
       )
       const [body] = (yield* server.bodies) as ReadonlyArray<{ embeds: ReadonlyArray<DiscordEmbed> }>
       expect(body?.embeds[0]?.description).toContain(
@@ -801,12 +810,12 @@ describe("Notifier.layerSlack", () => {
     Effect.gen(function* () {
       const server = yield* HttpServer.make
       yield* server.reply({ status: 200, body: "ok" })
-      const delivered = yield* Alert.sendRateLimited(
-        "charge",
-        new Error("x"),
-        "billing",
-        "Failed <!channel> <!here> <@U123> & <https://evil.example|click>"
-      ).pipe(Effect.provide([slack(server.origin), AlertLimiter.layerMemory()]))
+      const delivered = yield* Alert.sendRateLimited({
+        name: "charge",
+        error: new Error("x"),
+        context: "billing",
+        message: "Failed <!channel> <!here> <@U123> & <https://evil.example|click>"
+      }).pipe(Effect.provide([slack(server.origin), AlertLimiter.layer()]))
       expect(delivered).toBe(true)
       const [request] = yield* server.requests
       expect(request?.url).toBe(SLACK_PATH)

@@ -4,7 +4,7 @@ import { Notifier, NotifierTest } from "../src/index.js"
 import { firing } from "./support/events.js"
 import { captureLogs } from "./support/logs.js"
 
-describe("NotifierTest.layer", () => {
+describe("NotifierTest.layer()", () => {
   it.effect("records delivered events and every attempt, and fails or dies on demand", () =>
     Effect.gen(function* () {
       const logs = captureLogs()
@@ -37,13 +37,13 @@ describe("NotifierTest.layer", () => {
       yield* NotifierTest.clear
       expect(yield* NotifierTest.sent).toEqual([])
       expect(yield* NotifierTest.attempts).toEqual([])
-    }).pipe(Effect.provide(NotifierTest.layer))
+    }).pipe(Effect.provide(NotifierTest.layer()))
   )
 
   it.effect("gives each build its own records", () =>
     Effect.gen(function* () {
-      yield* Effect.provide(Notifier.notify(firing()), NotifierTest.layer)
-      const sent = yield* Effect.provide(NotifierTest.sent, NotifierTest.layer)
+      yield* Effect.provide(Notifier.notify(firing()), NotifierTest.layer())
+      const sent = yield* Effect.provide(NotifierTest.sent, NotifierTest.layer())
       expect(sent).toEqual([])
     })
   )

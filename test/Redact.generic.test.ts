@@ -11,9 +11,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Alert } from "../src/index.js"
 import { BUILTIN_RULES } from "../src/internal/redact/builtin.js"
+import { GROWTH, redact, SLACK, scrub } from "../src/internal/redact/redact.js"
 import type { Rule } from "../src/internal/redact/rule.js"
 import { RULESET_RULES } from "../src/internal/redact/ruleset.js"
-import { GROWTH, redact, SLACK, scrub } from "../src/internal/redact/redact.js"
 
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 const LOWER = "abcdefghijklmnopqrstuvwxyz"

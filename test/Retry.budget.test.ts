@@ -4,13 +4,12 @@
  * and resolves. TestClock throughout.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Layer, Metric, Option, Ref, TestClock } from "effect"
-import { AlertLimiter, Metrics, NotifierTest, Retry, RetryBudget } from "../src/index.js"
+import { Effect, Fiber, Layer, Metric, Option, Ref, TestClock } from "effect"
+import { Metrics, NotifierTest, Retry, RetryBudget } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
+import { failureOf } from "./support/exits.js"
 import { captureLogs } from "./support/logs.js"
-
-const services = (budget: RetryBudget.Options) =>
-  Layer.mergeAll(AlertLimiter.layerMemory(), NotifierTest.layer, RetryBudget.layer(budget))
+import { services } from "./support/services.js"
 
 /** Always fails with `error`; counts its attempts. */
 const failing = <E>(error: E) =>
@@ -21,9 +20,6 @@ const failing = <E>(error: E) =>
       Effect.fail(error)
     )
   }))
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
 
 const refusedFor = (key: string) =>
   Effect.map(Metric.value(Metric.tagged(Metrics.retriesRefused, "key", key)), (state) => state.count)
@@ -46,7 +42,7 @@ describe("Retry.retry with a RetryBudget", () => {
         "charge gave up after 1 attempt: the retry budget for budget-refuses is exhausted: Error: HTTP 503"
       )
       expect(warning?.annotations.budgetKey).toBe("budget-refuses")
-    }).pipe(Effect.provide(Layer.mergeAll(services({ percent: 0, minPerSecond: 0 }), logs.layer)))
+    }).pipe(Effect.provide(Layer.mergeAll(services({ budget: { percent: 0, minPerSecond: 0 } }), logs.layer)))
   })
 
   it.effect("first attempts deposit: 10 successes buy 2 retries at 20%", () =>
@@ -63,7 +59,7 @@ describe("Retry.retry with a RetryBudget", () => {
       // 10 first attempts (and this loop's own) deposit 11: 20% allows 2 retries.
       expect(yield* op.attempts).toBe(3)
       expect(yield* RetryBudget.status("deposits")).toMatchObject({ deposits: 11, withdrawals: 2 })
-    }).pipe(Effect.provide(services({ percent: 20, minPerSecond: 0 })))
+    }).pipe(Effect.provide(services({ budget: { percent: 20, minPerSecond: 0 } })))
   )
 
   it.effect("keys are independent: connRetry's is its resource, budgetKey overrides", () =>
@@ -87,7 +83,7 @@ describe("Retry.retry with a RetryBudget", () => {
       expect(yield* cache.attempts).toBe(2)
       // The db key's retry is spent (the clock has moved an hour, so it is back: one more).
       expect(yield* shared.attempts).toBe(2)
-    }).pipe(Effect.provide(services({ percent: 0, minPerSecond: 0.1, window: "10 seconds" })))
+    }).pipe(Effect.provide(services({ budget: { percent: 0, minPerSecond: 0.1, window: "10 seconds" } })))
   )
 
   it.effect("one alert per exhausted key per window, resolved once retries are allowed again", () =>
@@ -125,7 +121,7 @@ describe("Retry.retry with a RetryBudget", () => {
         ["Resolved", "retry budget"]
       ])
       expect(events[1]!.dedupKey).toBe(events[0]!.dedupKey)
-    }).pipe(Effect.provide(services({ percent: 0, minPerSecond: 0.1, window: "10 seconds" })))
+    }).pipe(Effect.provide(services({ budget: { percent: 0, minPerSecond: 0.1, window: "10 seconds" } })))
   )
 })
 
@@ -151,7 +147,10 @@ describe("Retry.continuous with a RetryBudget", () => {
       yield* Fiber.interrupt(fiber)
     }).pipe(
       Effect.provide(
-        Layer.mergeAll(services({ percent: 0, minPerSecond: 0.2, window: "10 seconds" }), logs.layer)
+        Layer.mergeAll(
+          services({ budget: { percent: 0, minPerSecond: 0.2, window: "10 seconds" } }),
+          logs.layer
+        )
       )
     )
   })

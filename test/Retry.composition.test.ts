@@ -6,12 +6,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Metric, Schedule } from "effect"
-import { type Alert, AlertLimiter, Metrics, NotifierTest, Retry } from "../src/index.js"
+import { type Alert, Metrics, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
 import { failingAt } from "./support/failing.js"
 import { captureLogs, type LogLine } from "./support/logs.js"
-
-const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
+import { services } from "./support/services.js"
 
 // Metrics are process-wide: every case uses an operation name of its own.
 const counts = (operation: string) =>
@@ -108,12 +107,11 @@ const cases: ReadonlyArray<Case> = [
 const forms = [
   {
     form: "Retry.retry",
-    retried: <E>(self: Effect.Effect<never, E>, options: Retry.RetryOptions) =>
-      self.pipe(Retry.retry(options))
+    retried: <E>(self: Effect.Effect<never, E>, options: Retry.Options) => self.pipe(Retry.retry(options))
   },
   {
     form: "Retry.policy",
-    retried: <E>(self: Effect.Effect<never, E>, options: Retry.RetryOptions) =>
+    retried: <E>(self: Effect.Effect<never, E>, options: Retry.Options) =>
       Effect.retry(self, Retry.policy(options))
   }
 ] as const

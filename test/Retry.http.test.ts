@@ -112,6 +112,6 @@ describe("Retry.httpRetryAfter", () => {
       expect(result).toEqual(Exit.succeed("price: 42"))
       expect(waits).toEqual([2000])
       expect(yield* server.requests).toHaveLength(2)
-    }).pipe(Effect.provide(Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)))
+    }).pipe(Effect.provide(Layer.merge(AlertLimiter.layer(), NotifierTest.layer())))
   )
 })

@@ -3,18 +3,15 @@
  * server-requested delays: all on the TestClock.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Data, Duration, Effect, Exit, Layer, Option, Schedule, TestClock } from "effect"
-import { type Alert, AlertLimiter, NotifierTest, Retry } from "../src/index.js"
+import { Clock, Data, Duration, Effect, Exit, Layer, Schedule, TestClock } from "effect"
+import { type Alert, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
+import { failureOf } from "./support/exits.js"
 import { failingAt } from "./support/failing.js"
 import { captureLogs } from "./support/logs.js"
+import { services } from "./support/services.js"
 
 class Busy extends Data.TaggedError("Busy")<{ readonly retryAfterSeconds?: number | undefined }> {}
-
-const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
-
-const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
-  Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
 
 describe("Retry.policy", () => {
   it.effect("with Effect.retry makes the same attempts, logs and alert as Retry.retry", () => {
@@ -300,7 +297,7 @@ describe("retryAfter", () => {
 
 describe("invalid new options", () => {
   it("throw InvalidOptionError naming them, at construction", () => {
-    const bad: Array<[Retry.RetryOptions, RegExp]> = [
+    const bad: Array<[Retry.Options, RegExp]> = [
       [{ name: "f", alertAt: {} }, /"alertAt": must give attempts, after, or both/],
       [{ name: "f", alertAt: "soon" as never }, /"alertAt"/],
       [{ name: "f", alertAt: { attempts: 0 } }, /"alertAt.attempts"/],

@@ -59,10 +59,10 @@ fetchUser.pipe(Retry.retry({ name: "getUser", while: (error) => error.code === "
 fetchOrTimeout.pipe(Retry.retry({ name: "getUser", while: (error: HttpError) => error.status >= 500 }))
 
 // Options without a callback keep the error of whatever effect the combinator is given later.
-const withRetry = Retry.make({ name: "getUser", maxAttempts: 3 })
+const withRetry = Retry.retry({ name: "getUser", maxAttempts: 3 })
 expectTypeOf(withRetry(fetchUser)).toEqualTypeOf<Effect.Effect<string, HttpError, Retry.Requirements>>()
 // Built apart from its effect, a callback takes the type it declares.
-const judged = Retry.make({ name: "getUser", while: (error: HttpError) => error.status >= 500 })
+const judged = Retry.retry({ name: "getUser", while: (error: HttpError) => error.status >= 500 })
 expectTypeOf(judged(fetchUser)).toEqualTypeOf<Effect.Effect<string, HttpError, Retry.Requirements>>()
 // Data-first: the effect comes first, so the callback knows its error.
 const dataFirst = Retry.retry(fetchUser, { name: "getUser", while: (error) => error.status >= 500 })
@@ -109,8 +109,8 @@ describe("Retry types", () => {
     }).pipe(
       Effect.provide(
         Layer.mergeAll(
-          AlertLimiter.layerMemory(),
-          NotifierTest.layer,
+          AlertLimiter.layer(),
+          NotifierTest.layer(),
           Layer.succeed(Pacing, { delay: Duration.seconds(2) })
         )
       )

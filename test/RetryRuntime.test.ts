@@ -14,6 +14,7 @@ import {
   RetryRuntime
 } from "../src/index.js"
 import { captureLogs } from "./support/logs.js"
+import { services } from "./support/services.js"
 
 class ValueError extends Error {
   override name = "ValueError"
@@ -26,14 +27,8 @@ type TestRuntime = RetryRuntime.RetryRuntime<
 
 /** A fresh runtime on a TestClock, with its own limiter and recording notifier; `logs` adds a logger. */
 const testRuntime = (logs: Layer.Layer<never> = Layer.empty): TestRuntime =>
-  RetryRuntime.make(
-    Layer.mergeAll(
-      TestContext.TestContext,
-      AlertLimiter.layerMemory(),
-      NotifierTest.layer,
-      Logger.remove(Logger.defaultLogger),
-      logs
-    )
+  RetryRuntime.create(
+    Layer.mergeAll(TestContext.TestContext, services(), Logger.remove(Logger.defaultLogger), logs)
   )
 
 /** Moves the runtime's TestClock: every backoff due by then completes without real waiting. */
@@ -97,14 +92,8 @@ describe("RetryRuntime.retry", () => {
   it("calls the function directly on success: the runtime's layer is never even built", async () => {
     let builds = 0
     const counted = Layer.effectDiscard(Effect.sync(() => builds++))
-    await using retries = RetryRuntime.make(
-      Layer.mergeAll(
-        TestContext.TestContext,
-        AlertLimiter.layerMemory(),
-        NotifierTest.layer,
-        Logger.remove(Logger.defaultLogger),
-        counted
-      )
+    await using retries = RetryRuntime.create(
+      Layer.mergeAll(TestContext.TestContext, services(), Logger.remove(Logger.defaultLogger), counted)
     )
     let calls = 0
     const syncOk = retries.retry((n: number) => {
@@ -136,8 +125,8 @@ describe("RetryRuntime.retry", () => {
 
   it("rejects with the layer's own error when the runtime cannot be built for a retry", async () => {
     const unbuildable = new Error("no webhook configured")
-    await using retries = RetryRuntime.make(
-      Layer.merge(AlertLimiter.layerMemory(), Layer.effect(Notifier.Notifier, Effect.fail(unbuildable)))
+    await using retries = RetryRuntime.create(
+      Layer.merge(AlertLimiter.layer(), Layer.effect(Notifier.Notifier, Effect.fail(unbuildable)))
     )
     const ok = retries.retry(() => "fine")
     expect(await ok()).toBe("fine")
@@ -290,8 +279,11 @@ describe("RetryRuntime.retry", () => {
     await passTime(retries)
     await Promise.all(calls)
     const warnings = logs.lines.filter((line) => line.level === "WARN").map((line) => line.message)
-    expect(warnings.some((message) => message.startsWith("anonymous failed on attempt 1/2"))).toBe(true)
-    expect(warnings.some((message) => message.startsWith("named failed on attempt 1/2"))).toBe(true)
+    // Whole lines; only the jittered delay (1 s plus up to 1 s) is matched by its shape.
+    expect([...warnings].sort()).toEqual([
+      expect.stringMatching(/^anonymous failed on attempt 1\/2; retrying in 1s( \d{1,3}ms)?: Error: x$/),
+      expect.stringMatching(/^named failed on attempt 1\/2; retrying in 1s( \d{1,3}ms)?: Error: x$/)
+    ])
   })
 
   it("retries only failures accepted by `while`", async () => {
@@ -497,12 +489,23 @@ describe("RetryRuntime.connRetry", () => {
     expect(outcome.ok ? undefined : outcome.error).toBe(error)
     expect(calls).toBe(4)
     // An anonymous function's operation is named after the action.
-    expect(logs.lines.some((line) => line.message.startsWith("ping failed on attempt 1/4"))).toBe(true)
-    expect(
-      logs.lines.some((line) =>
-        line.message.startsWith("redis ping failed after retries (4 attempts): Error: refused")
-      )
-    ).toBe(true)
+    // Whole lines; only the jittered delays (1, 2, 4 s, each plus up to 1 s) are matched by their shape.
+    expect(logs.lines.map((line) => [line.level, line.message])).toEqual([
+      ["DEBUG", "redis ping started"],
+      [
+        "WARN",
+        expect.stringMatching(/^ping failed on attempt 1\/4; retrying in 1s( \d{1,3}ms)?: Error: refused$/)
+      ],
+      [
+        "WARN",
+        expect.stringMatching(/^ping failed on attempt 2\/4; retrying in 2s( \d{1,3}ms)?: Error: refused$/)
+      ],
+      [
+        "WARN",
+        expect.stringMatching(/^ping failed on attempt 3\/4; retrying in 4s( \d{1,3}ms)?: Error: refused$/)
+      ],
+      ["ERROR", "redis ping failed after retries (4 attempts): Error: refused"]
+    ])
   })
 
   it("sends the infrastructure alert at attempt 50, naming the function", async () => {
@@ -601,11 +604,10 @@ describe("RetryRuntime.dispose", () => {
 
 describe("RetryRuntime with incidents and a retry budget", () => {
   it("a direct first-attempt success resolves the incident its retries fired, and deposits into the budget", async () => {
-    const retries = RetryRuntime.make(
+    const retries = RetryRuntime.create(
       Layer.mergeAll(
         TestContext.TestContext,
-        AlertLimiter.layerMemory(),
-        NotifierTest.layer,
+        services(),
         RetryBudget.layer({ percent: 20, minPerSecond: 0 }),
         Logger.remove(Logger.defaultLogger)
       )

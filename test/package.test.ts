@@ -30,7 +30,7 @@ const flaky: Effect.Effect<string, Error> = Effect.suspend(() =>
 )
 const result: string = await flaky.pipe(
   Retry.retry({ name: "flaky", maxWait: "10 millis" }),
-  Effect.provide(Layer.merge(AlertLimiter.layer, Notifier.layerLog)),
+  Effect.provide(Layer.merge(AlertLimiter.layer(), Notifier.layerLog())),
   Effect.runPromise
 )
 console.log(JSON.stringify({ result, attempts }))
@@ -47,7 +47,7 @@ const flaky = Effect.suspend(() => (++attempts < 3 ? Effect.fail(new Error("not 
 Effect.runPromise(
   flaky.pipe(
     Retry.retry({ name: "flaky", maxWait: "10 millis" }),
-    Effect.provide(Layer.merge(AlertLimiter.layer, Notifier.layerLog))
+    Effect.provide(Layer.merge(AlertLimiter.layer(), Notifier.layerLog()))
   )
 ).then(async (result) => {
   const ioredisLoaded = () => Object.keys(require.cache).some((path) => path.includes("ioredis"))

@@ -3,11 +3,11 @@
  * Effect: no global state (each test builds its own layers), time moved with TestClock.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, TestClock } from "effect"
+import { Cause, Effect, Exit, TestClock } from "effect"
 import { Alert, AlertLimiter, Notifier, NotifierTest, Retry } from "../src/index.js"
 import { runPastBackoff } from "./support/clock.js"
-
-const services = () => Layer.merge(AlertLimiter.layerMemory(), NotifierTest.layer)
+import { failureOf } from "./support/exits.js"
+import { services } from "./support/services.js"
 
 class ValueError extends Error {
   override name = "ValueError"
@@ -35,8 +35,7 @@ describe("seed 1-2: conn_retry", () => {
 
         state.retryCount = 100
         const exit = yield* runPastBackoff(call)
-        expect(exit._tag).toBe("Failure")
-        const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+        const error = failureOf(exit)
         expect(error).toBeInstanceOf(ValueError)
         expect((error as Error).message).toBe("Test error")
         expect(state.retryCount).toBe(97)
@@ -57,8 +56,9 @@ describe("seed 1-2: conn_retry", () => {
 
       state.retryCount = 100
       const exit = yield* runPastBackoff(call)
-      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      const error = failureOf(exit)
       expect(error).toBeInstanceOf(ValueError)
+      expect((error as Error).message).toBe("Test error")
       expect(state.retryCount).toBe(97)
     }).pipe(Effect.provide(services()))
   )
@@ -70,23 +70,23 @@ describe("seed 3-10: should_send_alert", () => {
   it.effect("3. each test builds its own limiter, so no state leaks between tests", () =>
     Effect.gen(function* () {
       const ask = AlertLimiter.shouldSendAlert("test_func", exc, "test_context")
-      expect(yield* Effect.provide(ask, AlertLimiter.layerMemory())).toBe(true)
+      expect(yield* Effect.provide(ask, AlertLimiter.layer())).toBe(true)
       // A second test's limiter: a new build, empty again.
-      expect(yield* Effect.provide(ask, AlertLimiter.layerMemory())).toBe(true)
+      expect(yield* Effect.provide(ask, AlertLimiter.layer())).toBe(true)
     })
   )
 
   it.effect("4. allows the first occurrence", () =>
     Effect.gen(function* () {
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("5. suppresses a duplicate", () =>
     Effect.gen(function* () {
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(true)
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(false)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("6. allows different errors", () =>
@@ -100,21 +100,21 @@ describe("seed 3-10: should_send_alert", () => {
       expect(yield* AlertLimiter.shouldSendAlert("test_func", new TypeError("error 1"), "test_context")).toBe(
         true
       )
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("7. allows different contexts", () =>
     Effect.gen(function* () {
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "context1")).toBe(true)
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "context2")).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("8. allows different functions", () =>
     Effect.gen(function* () {
       expect(yield* AlertLimiter.shouldSendAlert("func1", exc, "test_context")).toBe(true)
       expect(yield* AlertLimiter.shouldSendAlert("func2", exc, "test_context")).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("9. allows again after the window (time moved, not waited)", () =>
@@ -123,7 +123,7 @@ describe("seed 3-10: should_send_alert", () => {
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(false)
       yield* TestClock.adjust("301 seconds")
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(true)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("10. of 10 concurrent askers for one signature, exactly one is allowed", () =>
@@ -133,7 +133,7 @@ describe("seed 3-10: should_send_alert", () => {
         { concurrency: "unbounded" }
       )
       expect(results.filter(Boolean)).toHaveLength(1)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 })
 
@@ -143,18 +143,33 @@ describe("seed 11-15: sending alerts", () => {
     () =>
       Effect.gen(function* () {
         const exc = new ValueError("spend_credits API error")
-        expect(yield* Alert.sendCriticalRetryAlert("spend_credits", 50, exc, "Service communication")).toBe(
-          true
-        )
+        expect(
+          yield* Alert.sendCriticalRetryAlert({
+            name: "spend_credits",
+            attempt: 50,
+            error: exc,
+            context: "Service communication"
+          })
+        ).toBe(true)
         expect(yield* NotifierTest.sent).toHaveLength(1)
-        expect(yield* Alert.sendCriticalRetryAlert("spend_credits", 50, exc, "Service communication")).toBe(
-          false
-        )
+        expect(
+          yield* Alert.sendCriticalRetryAlert({
+            name: "spend_credits",
+            attempt: 50,
+            error: exc,
+            context: "Service communication"
+          })
+        ).toBe(false)
         expect(yield* NotifierTest.sent).toHaveLength(1)
         const exc2 = new ValueError("different API error")
-        expect(yield* Alert.sendCriticalRetryAlert("spend_credits", 50, exc2, "Service communication")).toBe(
-          true
-        )
+        expect(
+          yield* Alert.sendCriticalRetryAlert({
+            name: "spend_credits",
+            attempt: 50,
+            error: exc2,
+            context: "Service communication"
+          })
+        ).toBe(true)
         expect(yield* NotifierTest.sent).toHaveLength(2)
       }).pipe(Effect.provide(services()))
   )
@@ -166,7 +181,14 @@ describe("seed 11-15: sending alerts", () => {
       )
       const exc = new ValueError("test error")
       // Handed to the notifier, whose delivery then fails off this fiber: nothing escapes.
-      expect(yield* Alert.sendCriticalRetryAlert("test_func", 50, exc, "test_context")).toBe(true)
+      expect(
+        yield* Alert.sendCriticalRetryAlert({
+          name: "test_func",
+          attempt: 50,
+          error: exc,
+          context: "test_context"
+        })
+      ).toBe(true)
       expect(yield* NotifierTest.attempts).toHaveLength(1)
       expect(yield* NotifierTest.sent).toHaveLength(0)
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(false)
@@ -178,7 +200,7 @@ describe("seed 11-15: sending alerts", () => {
       const exc = new ValueError("x".repeat(200))
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(true)
       expect(yield* AlertLimiter.shouldSendAlert("test_func", exc, "test_context")).toBe(false)
-    }).pipe(Effect.provide(AlertLimiter.layerMemory()))
+    }).pipe(Effect.provide(AlertLimiter.layer()))
   )
 
   it.effect("14. the spend_credits HTTP 500, once and 950 more times, sends one notification", () =>
@@ -186,12 +208,22 @@ describe("seed 11-15: sending alerts", () => {
       const exc = new Error(
         "HTTP 500: Server error '500 Internal Server Error' for url 'http://autogpt-database-manager.prod-agpt.svc.cluster.local:8005/spend_credits'"
       )
-      expect(yield* Alert.sendCriticalRetryAlert("_call_method_sync", 50, exc, "Service communication")).toBe(
-        true
-      )
+      expect(
+        yield* Alert.sendCriticalRetryAlert({
+          name: "_call_method_sync",
+          attempt: 50,
+          error: exc,
+          context: "Service communication"
+        })
+      ).toBe(true)
       for (let i = 0; i < 950; i++) {
         expect(
-          yield* Alert.sendCriticalRetryAlert("_call_method_sync", 50, exc, "Service communication")
+          yield* Alert.sendCriticalRetryAlert({
+            name: "_call_method_sync",
+            attempt: 50,
+            error: exc,
+            context: "Service communication"
+          })
         ).toBe(false)
       }
       expect(yield* NotifierTest.attempts).toHaveLength(1)
@@ -211,7 +243,9 @@ describe("seed 11-15: sending alerts", () => {
       const exit = yield* runPastBackoff(
         alwaysFailing.pipe(Retry.retry({ name: "always_failing", maxAttempts: 60, maxWait: "100 millis" }))
       )
-      expect(Exit.isFailure(exit)).toBe(true)
+      const error = failureOf(exit)
+      expect(error).toBeInstanceOf(ValueError)
+      expect((error as Error).message).toBe("Always fails")
       expect(calls).toBe(60)
       expect(yield* NotifierTest.attempts).toHaveLength(1)
     }).pipe(Effect.provide(services()))

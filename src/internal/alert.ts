@@ -5,11 +5,11 @@
  * @internal
  */
 import { Clock, Effect, Metric } from "effect"
-import * as Metrics from "../Metrics.js"
 import { type Admission, AlertLimiter, type Decision } from "./alertLimiter.js"
 import { handOver } from "./delivery.js"
 import * as Describe from "./describe.js"
 import { type Incident, Incidents, type Opening } from "./incidents.js"
+import * as Metrics from "./metrics.js"
 import { type AlertEvent, Notifier, type Resolved, type Severity } from "./notifier.js"
 import * as Redact from "./redact/redact.js"
 
@@ -215,15 +215,31 @@ const firstLine = (text: string): string => {
   return Describe.truncate(end < 0 ? text : text.slice(0, end), 200)
 }
 
+/** What `Alert.sendRateLimited` sends. */
+export interface RateLimitedAlert {
+  /** The operation's name: part of the signature. */
+  readonly name: string
+  /** The failure: its type and message head are part of the signature. */
+  readonly error: unknown
+  /** Where the operation runs: part of the signature. Default `""`. */
+  readonly context?: string | undefined
+  /** The alert's text; its first line is the title. */
+  readonly message: string
+  /** A named channel of the notifier. */
+  readonly channel?: string | undefined
+}
+
 /** Sends `message` unless the limiter suppresses it; never fails (see `Alert.sendRateLimited`). */
-export const sendRateLimited = (
-  name: string,
-  error: unknown,
-  context: string,
-  message: string,
-  channel?: string
-): Effect.Effect<boolean, never, AlertServices> =>
-  fire({ name, context, error, severity: "error", title: firstLine(message), text: message, channel })
+export const sendRateLimited = (alert: RateLimitedAlert): Effect.Effect<boolean, never, AlertServices> =>
+  fire({
+    name: alert.name,
+    context: alert.context ?? "",
+    error: alert.error,
+    severity: "error",
+    title: firstLine(alert.message),
+    text: alert.message,
+    channel: alert.channel
+  })
 
 /**
  * An attempt as the retry logs write it: `3/10` of `maxAttempts`, or `3` for a loop without an
@@ -232,85 +248,75 @@ export const sendRateLimited = (
 export const attemptOf = (attempt: number, maxAttempts: number): string =>
   maxAttempts === Number.POSITIVE_INFINITY ? `${attempt}` : `${attempt}/${maxAttempts}`
 
-/** Where a loop stands when it alerts, beyond its attempt number. */
-export interface LoopState {
+/** What `Alert.sendCriticalRetryAlert` sends: an operation that keeps failing. */
+export interface CriticalRetryAlert {
+  /** The operation's name: part of the signature. */
+  readonly name: string
+  /** The failed attempt that alerts. */
+  readonly attempt: number
+  /** The failure: its type and message head are part of the signature. */
+  readonly error: unknown
+  /** Where the operation runs: part of the signature. Default `""`. */
+  readonly context?: string | undefined
   /**
-   * The loop's `maxAttempts`: the `N` of "attempt 3/N", as its log lines say it. Without a loop,
-   * the excessive-retry threshold (50), as the original's text.
+   * The loop's `maxAttempts`: the `N` of "attempt 3/N", as its log lines say it. Default the
+   * excessive-retry threshold, 50.
    */
   readonly maxAttempts?: number | undefined
+  /** A named channel of the notifier. */
+  readonly channel?: string | undefined
+}
+
+/** When the loop that alerts started failing, for one "Failing since" line. */
+export interface LoopTimes {
   /** Clock millis of the loop's first failure. */
-  readonly startedAt?: number | undefined
-  /** Clock millis now, with `startedAt`: how long it has been failing. */
-  readonly now?: number | undefined
+  readonly startedAt: number
+  /** Clock millis now. */
+  readonly now: number
 }
 
 const criticalTitle = (name: string): string => `🚨 CRITICAL: operation "${name}" is failing repeatedly`
 
 /** The critical retry alert's text, with `failingSince` (a {@link since} text) when known. */
-const criticalRetryText = (
-  name: string,
-  attempt: number,
-  error: unknown,
-  context: string,
-  maxAttempts: number,
-  failingSince: string | undefined
-): string =>
+const criticalRetryText = (alert: CriticalRetryAlert, failingSince: string | undefined): string =>
   [
-    criticalTitle(name),
+    criticalTitle(alert.name),
     "",
-    `Operation: ${name}`,
-    `Context: ${context === "" ? "(none)" : context}`,
-    `Current attempt: ${attemptOf(attempt, maxAttempts)}`,
+    `Operation: ${alert.name}`,
+    `Context: ${alert.context === undefined || alert.context === "" ? "(none)" : alert.context}`,
+    `Current attempt: ${attemptOf(alert.attempt, alert.maxAttempts ?? EXCESSIVE_RETRY_THRESHOLD)}`,
     ...(failingSince === undefined ? [] : [`Failing since: ${failingSince}`]),
-    `Error: ${Describe.summary(error, ERROR_TEXT_LENGTH)}`,
+    `Error: ${Describe.summary(alert.error, ERROR_TEXT_LENGTH)}`,
     "",
     "This operation has failed an excessive number of times and is still retrying. Investigate the failing dependency now."
   ].join("\n")
 
 /** The text of the critical retry alert. */
-export const criticalRetryMessage = (
-  name: string,
-  attempt: number,
-  error: unknown,
-  context = "",
-  loop: LoopState = {}
-): string =>
-  criticalRetryText(
-    name,
-    attempt,
-    error,
-    context,
-    loop.maxAttempts ?? EXCESSIVE_RETRY_THRESHOLD,
-    loop.startedAt !== undefined && loop.now !== undefined ? since(loop.startedAt, loop.now) : undefined
-  )
+export const criticalRetryMessage = (alert: CriticalRetryAlert, loop?: LoopTimes): string =>
+  criticalRetryText(alert, loop === undefined ? undefined : since(loop.startedAt, loop.now))
 
 /**
- * Sends the critical retry alert, rate limited by signature. With the loop's `startedAt`, its
+ * Sends the critical retry alert, rate limited by signature. With the loop's times, its
  * "failing since" is the incident's (the loop's own start when the alert opens the incident).
  */
 export const sendCriticalRetryAlert = (
-  name: string,
-  attempt: number,
-  error: unknown,
-  context = "",
-  loop: LoopState = {}
-): Effect.Effect<boolean, never, AlertServices> => {
-  const maxAttempts = loop.maxAttempts ?? EXCESSIVE_RETRY_THRESHOLD
-  return fire({
-    name,
-    context,
-    error,
+  alert: CriticalRetryAlert,
+  loop?: LoopTimes
+): Effect.Effect<boolean, never, AlertServices> =>
+  fire({
+    name: alert.name,
+    context: alert.context ?? "",
+    error: alert.error,
     severity: "critical",
-    title: criticalTitle(name),
+    title: criticalTitle(alert.name),
     text:
-      loop.startedAt === undefined
-        ? criticalRetryText(name, attempt, error, context, maxAttempts, undefined)
-        : (failingSince) => criticalRetryText(name, attempt, error, context, maxAttempts, failingSince),
-    attempt,
-    startedAt: loop.startedAt
+      loop === undefined
+        ? criticalRetryText(alert, undefined)
+        : (failingSince) => criticalRetryText(alert, failingSince),
+    attempt: alert.attempt,
+    startedAt: loop?.startedAt,
+    channel: alert.channel
   })
-}
 
 /** What an infrastructure alert is about: the resource and action of a `Retry.connRetry`. */
 export interface InfrastructureAlert {

@@ -7,9 +7,10 @@
  */
 
 import { Context, Duration, Effect, Ref } from "effect"
-import * as Fingerprint from "../Fingerprint.js"
-import * as Metrics from "../Metrics.js"
+import type { Fingerprint as FingerprintType } from "../Fingerprint.js"
+import * as Fingerprint from "./fingerprint.js"
 import { setNewest } from "./lru.js"
+import * as Metrics from "./metrics.js"
 import * as Options from "./options.js"
 
 /** Minimum time between two alerts with the same signature. */
@@ -59,7 +60,7 @@ export class AlertLimiter extends Context.Tag("effect-retry-alerts/AlertLimiter"
 export interface LimiterOptions {
   readonly window?: Duration.DurationInput | undefined
   readonly maxEntries?: number | undefined
-  readonly fingerprint?: Fingerprint.Fingerprint | undefined
+  readonly fingerprint?: FingerprintType | undefined
   readonly ceiling?: number | undefined
 }
 

@@ -18,8 +18,8 @@ import {
   Queue,
   type Scope
 } from "effect"
-import * as Metrics from "../Metrics.js"
 import * as Describe from "./describe.js"
+import * as Metrics from "./metrics.js"
 import { type AlertEvent, NotifierError, type NotifierService } from "./notifier.js"
 import * as Options from "./options.js"
 import * as Redact from "./redact/redact.js"

@@ -5,8 +5,8 @@
  * @internal
  */
 import { Context, Effect, Metric, Ref } from "effect"
-import * as Metrics from "../Metrics.js"
 import { dedupKey } from "./incidentKey.js"
+import * as Metrics from "./metrics.js"
 import type { Severity } from "./notifier.js"
 import * as Options from "./options.js"
 import * as Redact from "./redact/redact.js"

@@ -5,9 +5,9 @@
  * @internal
  */
 import { type Clock, Context, Duration, Effect, MetricLabel, type Scope } from "effect"
-import * as Metrics from "../Metrics.js"
 import { BUCKETS, bucketId, Ring } from "./budgetWindow.js"
 import { setNewest } from "./lru.js"
+import * as Metrics from "./metrics.js"
 import * as Options from "./options.js"
 
 /** How one key's budget stands, for logs and alerts. */

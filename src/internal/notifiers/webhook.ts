@@ -14,7 +14,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { Clock, Duration, Effect, Redacted, Schedule } from "effect"
-import * as Backoff from "../../Backoff.js"
+import * as Backoff from "../backoff.js"
 import * as Describe from "../describe.js"
 import * as Http from "../http.js"
 import { type AlertEvent, NotifierError, type NotifierService } from "../notifier.js"

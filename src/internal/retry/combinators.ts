@@ -5,7 +5,7 @@
  * @internal
  */
 import type { Effect, Schedule } from "effect"
-import type { ConnRetryOptions, ContinuousOptions, RetryOptions } from "../../Retry.js"
+import type { ConnRetryOptions, ContinuousOptions, Options as RetryOptions } from "../../Retry.js"
 import type { AlertServices } from "../alert.js"
 import type { Step } from "../schedule.js"
 import { Connection, combinator as connectionCombinator } from "./connection.js"

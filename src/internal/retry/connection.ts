@@ -1,5 +1,5 @@
 /**
- * `connRetry`: the retry pipeline of a connection to a resource, with the original's logs around
+ * `connRetry`: the retry pipeline of a connection to a resource, with its connection logs around
  * it: "started" and "completed" at debug level, and every line of the loop annotated with the
  * resource, the action, a connection id, the service name and the process id.
  *
@@ -22,7 +22,7 @@ const pid = ((): number => {
   return typeof process?.pid === "number" ? process.pid : -1
 })()
 
-/** A short id unique to one `connRetry` combinator, as the original's connection id. */
+/** A short id unique to one `connRetry` combinator, logged with each of its lines. */
 const connectionId = (): string => {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto
   return typeof crypto?.randomUUID === "function"

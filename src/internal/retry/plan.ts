@@ -7,7 +7,7 @@
  * @internal
  */
 import { Duration, Schedule } from "effect"
-import type { ConnRetryOptions, ContinuousOptions, RetryOptions } from "../../Retry.js"
+import type { ConnRetryOptions, ContinuousOptions, Options as RetryOptions } from "../../Retry.js"
 import * as Alert from "../alert.js"
 import * as Options from "../options.js"
 
@@ -24,7 +24,7 @@ const DEFAULT_MAX_WAIT: Duration.Duration = Duration.seconds(30)
 /** `connRetry`'s retries after the first attempt, by default. */
 export const DEFAULT_MAX_RETRY = 100
 
-/** The options every loop is planned from: those `Retry.RetryOptions` declares and documents. */
+/** The options every loop is planned from: those `Retry.Options` declares and documents. */
 export type PolicyOptions<E, R = never> = RetryOptions<E, R>
 
 /** Who the logs and the alert speak of: an operation, a connection to a resource, a worker. */

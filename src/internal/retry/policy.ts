@@ -6,8 +6,8 @@
  * @internal
  */
 import { Duration, Effect, Schedule } from "effect"
-import * as Backoff from "../../Backoff.js"
 import type { AlertServices } from "../alert.js"
+import * as Backoff from "../backoff.js"
 import * as RetrySchedule from "../schedule.js"
 import * as Budget from "./budget.js"
 import type { Plan } from "./plan.js"

@@ -6,9 +6,9 @@
  * @internal
  */
 import { Cause, Duration, Effect, type Fiber, FiberRef, LogLevel, Metric } from "effect"
-import * as Metrics from "../../Metrics.js"
 import * as Alert from "../alert.js"
 import * as Describe from "../describe.js"
+import * as Metrics from "../metrics.js"
 import type { Step } from "../schedule.js"
 import { alertRefusal } from "./budget.js"
 import type { Plan } from "./plan.js"
@@ -78,11 +78,16 @@ const alertFor = <E, R>(
         },
         step.startedAt
       )
-    : Alert.sendCriticalRetryAlert(plan.name, step.attempt, step.input, plan.context, {
-        maxAttempts: plan.maxAttempts,
-        startedAt: step.startedAt,
-        now: step.now
-      })
+    : Alert.sendCriticalRetryAlert(
+        {
+          name: plan.name,
+          attempt: step.attempt,
+          error: step.input,
+          context: plan.context,
+          maxAttempts: plan.maxAttempts
+        },
+        { startedAt: step.startedAt, now: step.now }
+      )
 
 /** What the loop of `plan` says and does at each decision of its policy. */
 export const reporter = <E, R>(plan: Plan<E, R>) => {
