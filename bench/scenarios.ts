@@ -12,8 +12,10 @@ import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
 import { scenario as redact } from "./redact.js"
 import { scenario as redisLimiter } from "./redisLimiter.js"
+import { scenario as replicas } from "./replicas.js"
 import type { Scenario } from "./report.js"
 import { scenario as runtime } from "./runtime.js"
+import { scenario as sharedBudget } from "./sharedBudget.js"
 import { scenario as storm } from "./storm.js"
 import { scenario as successPath } from "./successPath.js"
 
@@ -22,9 +24,11 @@ export const scenarios: ReadonlyArray<Scenario> = [
   runtime,
   limiter,
   redisLimiter,
+  replicas,
   memory,
   storm,
   budget,
+  sharedBudget,
   redact,
   delivery
 ]

@@ -7,26 +7,22 @@
  *
  * @since 0.2.0
  */
-import { type ConfigError, Context, type Duration, Effect, Layer, Redacted, type Scope } from "effect"
+import { type ConfigError, Context, type Duration, Effect, Layer, type Scope } from "effect"
 import type * as Fingerprint from "./Fingerprint.js"
 import { AlertLimiter } from "./internal/alertLimiter.js"
 import { Incidents } from "./internal/incidents.js"
 import * as Internal from "./internal/redis/alertLimiter.js"
 import * as Connection from "./internal/redis/connection.js"
 import * as IncidentsInternal from "./internal/redis/incidents.js"
+import type * as RedisConnection from "./RedisConnection.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category models
  */
-export interface RedisOptions {
-  /**
-   * `redis://[[user]:password@]host[:port][/db]` or `rediss://…` for TLS. Default
-   * `redis://127.0.0.1:6379`. Redacted because it may carry the password.
-   */
-  readonly url?: Redacted.Redacted<string> | undefined
+export interface Options extends RedisConnection.Options {
   /** Prepended to every key (and to the channel) the limiter and the incident store use. Default `"retry-alerts:"`. */
   readonly prefix?: string | undefined
   /** Minimum time between two alerts with one signature, across all processes. Default 5 minutes. */
@@ -35,7 +31,7 @@ export interface RedisOptions {
   readonly timeout?: Duration.DurationInput | undefined
   /** Most signatures the in-process front remembers, and most open incidents this process keeps. Default 10,000. */
   readonly maxEntries?: number | undefined
-  /** Which failures count as the same alert, as in `AlertLimiter.layerMemory`. Default `"exact"`. */
+  /** Which failures count as the same alert, as in `AlertLimiter.layer()`. Default `"exact"`. */
   readonly fingerprint?: Fingerprint.Fingerprint | undefined
   /** Most alerts per minute across all signatures and processes; 0 turns it off. Default 20. */
   readonly ceiling?: number | undefined
@@ -46,6 +42,15 @@ export interface RedisOptions {
    */
   readonly syncInterval?: Duration.DurationInput | undefined
 }
+
+/**
+ * {@link Options}, under its 0.2 name.
+ *
+ * @since 0.1.0
+ * @category models
+ * @deprecated Renamed {@link Options}; this alias goes in the next minor release.
+ */
+export type RedisOptions = Options
 
 /**
  * The URL used when none is given: `redis://127.0.0.1:6379`.
@@ -78,12 +83,12 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  *   Redis's memory stays bounded without any sweeper.
  * - A front limiter in the process answers concurrent asks for one signature: at most one round
  *   trip per signature per window per process.
- * - Time is the Effect `Clock`'s, so `TestClock` drives it as it drives `AlertLimiter.layerMemory`.
+ * - Time is the Effect `Clock`'s, so `TestClock` drives it as it drives `AlertLimiter.layer()`.
  * - Builds even when Redis is down and reconnects in the background (1 s, doubling to 30 s,
  *   jittered). When Redis is down, slow past `timeout` or answers garbage, the process decides
  *   alone (an alert may be sent twice, never lost) and logs a warning at most once per window.
  * - The channel ceiling (`ceiling` alerts a minute, default 20) is shared too; during an outage
- *   each process applies it alone. `fingerprint` works as in `AlertLimiter.layerMemory`.
+ *   each process applies it alone. `fingerprint` works as in `AlertLimiter.layer()`.
  * - `reset` deletes the limiter's keys under `prefix` (for every process); `size` counts the
  *   signatures.
  * - It provides the `Incidents` service too: `RedisIncidents.layer` with the same `url`,
@@ -111,26 +116,26 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options: RedisOptions = {}): Layer.Layer<AlertLimiter | Incidents> => {
+export const layer = (options: Options = {}): Layer.Layer<AlertLimiter | Incidents> => {
   const build = builder(options)
-  const url = Connection.checkUrl(options.url ?? Redacted.make(DEFAULT_URL))
-  return Layer.scopedContext(build(url))
+  const endpoint = Connection.checkEndpoint(options)
+  return Layer.scopedContext(build(endpoint))
 }
 
 /** Validates `options` now; the returned function builds both services on one connection. */
-const builder = (options: RedisOptions) => {
+const builder = (options: Options) => {
   const settings = Internal.settings(options)
   const incidentSettings = IncidentsInternal.settings(options, settings.windowMillis)
   return (
-    url: Redacted.Redacted<string>
+    endpoint: Connection.Endpoint
   ): Effect.Effect<Context.Context<AlertLimiter | Incidents>, never, Scope.Scope> =>
     Effect.gen(function* () {
-      const connection = yield* Connection.connect(url, settings.timeout, {
+      const connection = yield* Connection.connect(endpoint, settings.timeout, {
         ...Internal.scripts,
         ...IncidentsInternal.scripts
       })
       const limiter = yield* Internal.makeOn(settings, connection)
-      const incidents = yield* IncidentsInternal.makeOn(incidentSettings, connection, url)
+      const incidents = yield* IncidentsInternal.makeOn(incidentSettings, connection)
       return Context.make(AlertLimiter, limiter).pipe(Context.add(Incidents, incidents))
     })
 }
@@ -156,10 +161,12 @@ const builder = (options: RedisOptions) => {
  * @category layers
  */
 export const layerConfig = (
-  options: Omit<RedisOptions, "url"> = {}
+  options: Omit<Options, "url" | "nodes" | "client"> = {}
 ): Layer.Layer<AlertLimiter | Incidents, ConfigError.ConfigError> => {
   const build = builder(options)
-  return Layer.unwrapEffect(Effect.map(Connection.urlConfig, (url) => Layer.scopedContext(build(url))))
+  return Layer.unwrapEffect(
+    Effect.map(Connection.urlConfig, (url) => Layer.scopedContext(build({ _tag: "Url", url })))
+  )
 }
 
 export {

@@ -7,11 +7,12 @@
  *
  * @since 0.3.0
  */
-import { type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
+import { type ConfigError, type Duration, Effect, Layer } from "effect"
 import { Incidents } from "./internal/incidents.js"
 import * as LimiterInternal from "./internal/redis/alertLimiter.js"
 import * as Connection from "./internal/redis/connection.js"
 import * as Internal from "./internal/redis/incidents.js"
+import type * as RedisConnection from "./RedisConnection.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}.
@@ -21,7 +22,7 @@ import * as Internal from "./internal/redis/incidents.js"
  * import { Redacted } from "effect"
  * import type { RedisIncidents } from "effect-retry-alerts/redis"
  *
- * const options: RedisIncidents.RedisOptions = {
+ * const options: RedisIncidents.Options = {
  *   url: Redacted.make("redis://:secret@redis.internal:6379"),
  *   prefix: "billing:",
  *   syncInterval: "10 seconds"
@@ -31,12 +32,7 @@ import * as Internal from "./internal/redis/incidents.js"
  * @since 0.3.0
  * @category models
  */
-export interface RedisOptions {
-  /**
-   * `redis://[[user]:password@]host[:port][/db]` or `rediss://…` for TLS. Default
-   * `redis://127.0.0.1:6379`. Redacted because it may carry the password.
-   */
-  readonly url?: Redacted.Redacted<string> | undefined
+export interface Options extends RedisConnection.Options {
   /**
    * Prepended to every key this store writes (`incident:…`, `resolved:…`, `incidents`) and to its
    * pub/sub channel (`incidents`). Processes share incidents when they share the prefix. Default
@@ -172,7 +168,7 @@ export const DEFAULT_SYNC_INTERVAL: Duration.Duration = Internal.DEFAULT_SYNC_IN
  *
  * // Decisions in this process, incidents shared through Redis.
  * const alerting = Layer.merge(
- *   AlertLimiter.layerMemory({ window: "5 minutes" }),
+ *   AlertLimiter.layer({ window: "5 minutes" }),
  *   RedisIncidents.layer({ url: Redacted.make("redis://:secret@redis.internal:6379") })
  * )
  * // Effect.runPromise(main) connects to Redis.
@@ -182,10 +178,10 @@ export const DEFAULT_SYNC_INTERVAL: Duration.Duration = Internal.DEFAULT_SYNC_IN
  * @since 0.3.0
  * @category layers
  */
-export const layer = (options: RedisOptions = {}): Layer.Layer<Incidents> => {
+export const layer = (options: Options = {}): Layer.Layer<Incidents> => {
   const settings = Internal.settings(options)
-  const url = Connection.checkUrl(options.url ?? Redacted.make(DEFAULT_URL))
-  return Layer.scoped(Incidents, Internal.make(settings, url))
+  const endpoint = Connection.checkEndpoint(options)
+  return Layer.scoped(Incidents, Internal.make(settings, endpoint))
 }
 
 /**
@@ -206,11 +202,13 @@ export const layer = (options: RedisOptions = {}): Layer.Layer<Incidents> => {
  * @category layers
  */
 export const layerConfig = (
-  options: Omit<RedisOptions, "url"> = {}
+  options: Omit<Options, "url" | "nodes" | "client"> = {}
 ): Layer.Layer<Incidents, ConfigError.ConfigError> => {
   const settings = Internal.settings(options)
   return Layer.unwrapEffect(
-    Effect.map(Connection.urlConfig, (url) => Layer.scoped(Incidents, Internal.make(settings, url)))
+    Effect.map(Connection.urlConfig, (url) =>
+      Layer.scoped(Incidents, Internal.make(settings, { _tag: "Url", url }))
+    )
   )
 }
 

@@ -6,24 +6,20 @@
  *
  * @since 0.2.0
  */
-import { type ConfigError, type Duration, Effect, Layer, Redacted } from "effect"
+import { type ConfigError, type Duration, Effect, Layer } from "effect"
 import * as Connection from "./internal/redis/connection.js"
 import * as Internal from "./internal/redis/retryBudget.js"
 import { RetryBudget } from "./internal/retryBudget.js"
+import type * as RedisConnection from "./RedisConnection.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}: the budget's, as in `RetryBudget.layer`, and
  * the connection's.
  *
- * @since 0.2.0
+ * @since 0.3.0
  * @category models
  */
-export interface RedisOptions {
-  /**
-   * `redis://[[user]:password@]host[:port][/db]` or `rediss://…` for TLS. Default
-   * `redis://127.0.0.1:6379`. Redacted because it may carry the password.
-   */
-  readonly url?: Redacted.Redacted<string> | undefined
+export interface Options extends RedisConnection.Options {
   /** Prepended to every key this budget writes (then `budget:`). Default `"retry-alerts:"`. */
   readonly prefix?: string | undefined
   /** Retries allowed as a percentage of the first attempts in the window, 0 to 100. Default 20. */
@@ -41,6 +37,15 @@ export interface RedisOptions {
 }
 
 /**
+ * {@link Options}, under its 0.2 name.
+ *
+ * @since 0.1.0
+ * @category models
+ * @deprecated Renamed {@link Options}; this alias goes in the next minor release.
+ */
+export type RedisOptions = Options
+
+/**
  * The URL used when none is given: `redis://127.0.0.1:6379`.
  *
  * @since 0.2.0
@@ -50,7 +55,9 @@ export const DEFAULT_URL: string = Connection.DEFAULT_URL
 
 /**
  * The key prefix used when none is given: `"retry-alerts:"`. A budget key `k` is stored under
- * `{prefix}budget:{SHA-256 of k}`, which cannot clash with the alert limiter's keys.
+ * `<prefix>budget:{<SHA-256 of k>}` (the hash in braces is a Redis Cluster hash tag: each key has
+ * a slot of its own), which cannot clash with the alert limiter's keys; the replicas registry
+ * under `<prefix>replicas`.
  *
  * @since 0.2.0
  * @category constants
@@ -84,25 +91,42 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  *   plus its own counts not yet shared. A background fiber sends those counts and reads back
  *   everyone's once per `flushInterval`, in one round trip for all the keys used since the last
  *   flush (a Lua script: one `HINCRBY` per bucket, the window read back, old buckets deleted).
- *   An idle process makes no round trip.
+ * - The budget is shared, not granted to each replica. Every process registers in a sorted set
+ *   (`<prefix>replicas`, one command of its own) when the layer is built, before its first
+ *   decision, then at each flush, and once a bucket (`window / 10`) while idle; members not heard
+ *   of for a window are dropped, and a released layer leaves at once. With `N` registered, between
+ *   two flushes a process allows a retry only while its retries since its last flush stay within
+ *   its share, `left / N`, where `left = (shared + own unsent deposits) × percent / 100 + reserve -
+ *   shared withdrawals - what the others may have spent since their last flush` (as much as this
+ *   process's last share each, or what their retries added in Redis over the last flush interval,
+ *   whichever is more). A fractional share is rounded up with probability its fraction,
+ *   drawn at each flush from the Effect `Random`, so that a small remainder is still spent. So 8
+ *   processes that each retry a burst at once spend the shared remainder once, not 8 times; the
+ *   cost is that a key only a few of many processes use is spent more slowly, over several flushes.
+ *   A newly started process is counted by the others from their next registration (within a
+ *   bucket, 1 s by default).
  * - Lag: a process's counts reach Redis within `flushInterval` plus one round trip. A process
  *   reads a key's shared counts at each flush that follows a use of the key (`deposit`,
  *   `tryWithdraw`, `status`), so for a key in steady use another process's counts count here at
  *   most `2 × flushInterval` plus a round trip after they were made (about 200 ms plus a round
- *   trip with the defaults). A key new to a process, or not used since its last flush, is decided
- *   on what was read last (nothing, for a new key) until the next flush. Within the lag the
- *   processes together may allow more retries than the shared budget: each may spend what it
- *   believes is left.
+ *   trip with the defaults). A key new to a process is decided on its own counts and its share
+ *   until its next flush.
+ * - `status(key)` cannot wait for Redis (it is synchronous): for a key this process has not used,
+ *   the first call returns what the process knows (zeros) and queues the key, so that the calls
+ *   after the next flush (a `flushInterval` later) return the shared counts.
+ * - With a Redis Cluster connection, each key is flushed in a script call of its own (its slot),
+ *   concurrently; on one server, up to 500 keys per call.
  * - Buckets are the memory budget's (10 per window), identified by Clock time, so every process
  *   must use the same `window`; clocks that disagree by much put counts in other buckets.
  * - Every key expires (window + 1 minute) and holds at most a window of buckets, so Redis's
  *   memory stays bounded without any sweeper. Each process remembers at most `maxKeys` keys.
  * - Time is the Effect `Clock`'s, for the buckets and for the flush loop's sleeps: a test moves
  *   both with `TestClock.adjust`.
- * - Builds even when Redis is down, and reconnects in the background. While Redis gives no
- *   answer (down, slower than `timeout`, garbage), each process decides on its own counts (its
- *   own budget, as the memory budget would), logs a warning at most once per window, and keeps
- *   its counts to send when Redis answers again, which it logs at info level.
+ * - Builds even when Redis is down (the first registration then gets no answer: the process
+ *   decides alone), and reconnects in the background. While Redis gives no answer (down, slower
+ *   than `timeout`, garbage), each process decides on its own counts (its own budget, as the
+ *   memory budget would, from the first failed flush of a key), logs a warning at most once per
+ *   window, and keeps its counts to send when Redis answers again, which it logs at info level.
  * - Refusals (`status(key).refusedLastMinute`, `Metrics.retriesRefused`) are this process's.
  * - The connection closes, and the flush loop stops, when the layer is released; counts not yet
  *   flushed then are not sent.
@@ -131,10 +155,9 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options: RedisOptions = {}): Layer.Layer<RetryBudget> => {
+export const layer = (options: Options = {}): Layer.Layer<RetryBudget> => {
   const settings = Internal.settings(options)
-  const url = Connection.checkUrl(options.url ?? Redacted.make(DEFAULT_URL))
-  return Layer.scoped(RetryBudget, Internal.make(settings, url))
+  return Layer.scoped(RetryBudget, Internal.make(settings, Connection.checkEndpoint(options)))
 }
 
 /**
@@ -157,11 +180,13 @@ export const layer = (options: RedisOptions = {}): Layer.Layer<RetryBudget> => {
  * @category layers
  */
 export const layerConfig = (
-  options: Omit<RedisOptions, "url"> = {}
+  options: Omit<Options, "url" | "nodes" | "client"> = {}
 ): Layer.Layer<RetryBudget, ConfigError.ConfigError> => {
   const settings = Internal.settings(options)
   return Layer.unwrapEffect(
-    Effect.map(Connection.urlConfig, (url) => Layer.scoped(RetryBudget, Internal.make(settings, url)))
+    Effect.map(Connection.urlConfig, (url) =>
+      Layer.scoped(RetryBudget, Internal.make(settings, { _tag: "Url", url }))
+    )
   )
 }
 

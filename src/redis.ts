@@ -13,6 +13,13 @@
  */
 export * as RedisAlertLimiter from "./RedisAlertLimiter.js"
 /**
+ * Where Redis is, for every Redis-backed layer: one server (`url`), a Redis Cluster (`nodes`),
+ * or a client you already have (`client`).
+ *
+ * @since 0.3.0
+ */
+export * as RedisConnection from "./RedisConnection.js"
+/**
  * Open incidents shared by many processes through Redis: an incident opened by any replica is
  * resolved once, by the first success of its operation on any replica.
  *

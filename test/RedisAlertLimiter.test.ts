@@ -7,22 +7,12 @@
  */
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import {
-  Chunk,
-  ConfigProvider,
-  Context,
-  Effect,
-  Exit,
-  Fiber,
-  Layer,
-  Option,
-  Redacted,
-  TestClock
-} from "effect"
+import { Chunk, ConfigProvider, Context, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 import * as AlertLimiter from "../src/AlertLimiter.js"
 import { Incidents } from "../src/internal/incidents.js"
 import { ceilingKeys, signatureKey, TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
 import * as RedisAlertLimiter from "../src/RedisAlertLimiter.js"
+import { configErrorOf } from "./support/exits.js"
 import {
   captureLimiterLogs,
   expectUrlRefused,
@@ -38,7 +28,7 @@ import { freePort, startRedisServer } from "./support/redisServer.js"
 const buildLimiter = <E>(layer: Layer.Layer<AlertLimiter.AlertLimiter, E>) =>
   Effect.map(Layer.build(layer), Context.get(AlertLimiter.AlertLimiter))
 
-const limiterAt = (url: string, options: RedisAlertLimiter.RedisOptions = {}) =>
+const limiterAt = (url: string, options: RedisAlertLimiter.Options = {}) =>
   buildLimiter(RedisAlertLimiter.layer({ url: Redacted.make(url), ...options }))
 
 /** Waits until some fiber sleeps on the TestClock until `at` (a decision waiting on Redis). */
@@ -96,12 +86,15 @@ describe("RedisAlertLimiter.layerConfig", () => {
             Effect.withConfigProvider(ConfigProvider.fromMap(new Map(entries)))
           )
         )
-      const missing = yield* build([])
-      expect(Exit.isFailure(missing)).toBe(true)
-      const invalid = yield* build([["REDIS_URL", "http://user:s3cret@127.0.0.1"]])
-      expect(Exit.isFailure(invalid)).toBe(true)
-      expect(String(Exit.isFailure(invalid) && invalid.cause)).toContain("REDIS_URL")
-      expect(String(Exit.isFailure(invalid) && invalid.cause)).not.toContain("s3cret")
+      // Missing: a MissingData error at REDIS_URL.
+      expect(configErrorOf(yield* build([]))).toMatchObject({ _op: "MissingData", path: ["REDIS_URL"] })
+      // Invalid: the validation's InvalidData, naming the variable and not its value.
+      const invalid = configErrorOf(yield* build([["REDIS_URL", "http://user:s3cret@127.0.0.1"]]))
+      expect(invalid).toMatchObject({
+        _op: "InvalidData",
+        message: "REDIS_URL must be a Redacted redis:// or rediss:// URL (the value is secret and not shown)"
+      })
+      expect(String(invalid)).not.toContain("s3cret")
     })
   )
 })
@@ -142,7 +135,7 @@ describe("RedisAlertLimiter.layer services", () => {
 })
 
 describe("RedisAlertLimiter.layer storage", () => {
-  it.scoped("stores one hash per signature under prefix + SHA-256, with a TTL of window + margin", () =>
+  it.scoped("stores one hash per signature under prefix + {SHA-256}, with a TTL of window + margin", () =>
     Effect.gen(function* () {
       const prefix = uniquePrefix()
       const limiter = yield* limiterAt(redisTestUrl(), { prefix, window: "1 minute" })
@@ -155,7 +148,8 @@ describe("RedisAlertLimiter.layer storage", () => {
       // The second window's ask reports the suppression counted in this process.
       expect(yield* limiter.check(longSignature)).toEqual({ send: true, suppressed: 1, lastSentAt: 42 })
       const key = signatureKey(prefix, longSignature)
-      expect(key).toBe(prefix + createHash("sha256").update(longSignature).digest("hex"))
+      // The hash is the key's hash tag: on a cluster, signatures spread over the shards.
+      expect(key).toBe(`${prefix}{${createHash("sha256").update(longSignature).digest("hex")}}`)
       expect(yield* Effect.promise(() => client.keys(`${prefix}*`))).toEqual([key])
       expect(yield* Effect.promise(() => client.hgetall(key))).toEqual({ last: "60042", suppressed: "0" })
       const ttl = yield* Effect.promise(() => client.pttl(key))
@@ -301,9 +295,9 @@ describe("RedisAlertLimiter.layer outages", () => {
           signatureKey("retry-alerts:", "d")
         ])
         expect(server.port).toBe(port)
-        expect(
-          logs.lines.some((line) => line.level === "INFO" && line.message.includes("answers again"))
-        ).toBe(true)
+        expect(logs.lines.filter((line) => line.level === "INFO").map((line) => line.message)).toEqual([
+          "AlertLimiter(redis): Redis answers again; decisions are shared again"
+        ])
       })
       yield* Effect.provide(body, logs.layer)
       expect(logs.limiterWarnings()).toHaveLength(2)

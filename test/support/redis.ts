@@ -17,14 +17,28 @@ import { type RedisServer, type RedisServerOptions, startRedisServer } from "./r
 /** The shared test server's URL (the global setup started it, or it came from REDIS_TEST_URL). */
 export const redisTestUrl = (): string => inject("redisUrl")
 
+/** The masters of the shared Redis Cluster (the global setup started it). */
+export const redisClusterNodes = (): Array<{ host: string; port: number }> =>
+  JSON.parse(inject("redisClusterNodes"))
+
+/** The shared cluster's nodes as the `nodes` option takes them: one Redacted URL each. */
+export const redisClusterNodeUrls = (): Array<Redacted.Redacted<string>> =>
+  redisClusterNodes().map(({ host, port }) => Redacted.make(`redis://${host}:${port}`))
+
 /** A prefix no other test uses, so tests share one server without sharing state. */
 export const uniquePrefix = (): string => `test:${randomUUID()}:`
 
 /** A Redis limiter on the shared server with a fresh prefix. */
 export const sharedRedisLayer = (
-  options: RedisAlertLimiter.RedisOptions = {}
+  options: RedisAlertLimiter.Options = {}
 ): Layer.Layer<AlertLimiter.AlertLimiter> =>
   RedisAlertLimiter.layer({ url: Redacted.make(redisTestUrl()), prefix: uniquePrefix(), ...options })
+
+/** A Redis limiter on the shared cluster with a fresh prefix. */
+export const sharedClusterLayer = (
+  options: RedisAlertLimiter.Options = {}
+): Layer.Layer<AlertLimiter.AlertLimiter> =>
+  RedisAlertLimiter.layer({ nodes: redisClusterNodeUrls(), prefix: uniquePrefix(), ...options })
 
 /** A plain client, closed with the scope. */
 export const redisClient = (url: string) =>

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, type Redacted, type Scope } from "effect"
+import { Clock, Duration, Effect, type Scope } from "effect"
 import {
   type Admission,
   type AlertLimiterService,
@@ -56,15 +56,22 @@ export const settings = (options: RedisLimiterOptions): Settings => {
 /** The limiter's scripts, registered on the connection it runs on. */
 export const scripts = {
   retryAlertsDecide: { numberOfKeys: 1, lua: Scripts.DECIDE },
-  retryAlertsAdmit: { numberOfKeys: 2, lua: Scripts.ADMIT }
+  retryAlertsAdmit: { numberOfKeys: 2, lua: Scripts.ADMIT },
+  retryAlertsReassert: { numberOfKeys: 1, lua: Scripts.REASSERT }
 } as const
 
-/** A limiter on its own connection to `url`, closed with the scope. */
+/**
+ * How often a process writes back to Redis the alerts it sent, if Redis lost them: the longest
+ * a Redis that restarted empty lets another process send one of them again.
+ */
+export const REASSERT_INTERVAL: Duration.Duration = Duration.seconds(10)
+
+/** A limiter on its own connection to `endpoint`, closed with the scope. */
 export const make = (
   settings: Settings,
-  url: Redacted.Redacted<string>
+  endpoint: Connection.Endpoint
 ): Effect.Effect<AlertLimiterService, never, Scope.Scope> =>
-  Effect.flatMap(Connection.connect(url, settings.timeout, scripts), (connection) =>
+  Effect.flatMap(Connection.connect(endpoint, settings.timeout, scripts), (connection) =>
     makeOn(settings, connection)
   )
 
@@ -72,7 +79,7 @@ export const make = (
 export const makeOn = (
   settings: Settings,
   connection: Connection.Connection
-): Effect.Effect<AlertLimiterService> =>
+): Effect.Effect<AlertLimiterService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { prefix, windowMillis, maxEntries, ceiling } = settings
     const ttlMillis = String(windowMillis + Scripts.TTL_MARGIN_MILLIS)
@@ -154,23 +161,16 @@ export const makeOn = (
      * budget's), page by page.
      */
     const forEachKeyPage = (onPage: (keys: Array<string>) => Effect.Effect<void, unknown>) =>
-      Effect.gen(function* () {
-        let cursor = "0"
-        do {
-          const [next, found] = yield* call(() =>
-            client.scan(cursor, "MATCH", Scripts.scanPattern(prefix), "COUNT", 1000)
-          )
-          const keys = found.filter((key) => Scripts.isLimiterKey(prefix, key))
-          if (keys.length > 0) yield* onPage(keys)
-          cursor = next
-        } while (cursor !== "0")
+      connection.scan(Scripts.scanPattern(prefix), (found) => {
+        const keys = found.filter((key) => Scripts.isLimiterKey(prefix, key))
+        return keys.length > 0 ? onPage(keys) : Effect.void
       })
 
     const onAdminFailure = (error: unknown) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => failed(now, error))
 
     const reset: Effect.Effect<void> = Effect.sync(() => front.clear()).pipe(
-      Effect.zipRight(forEachKeyPage((keys) => Effect.asVoid(call(() => client.unlink(...keys))))),
+      Effect.zipRight(forEachKeyPage(connection.unlink)),
       Effect.catchAll(onAdminFailure)
     )
 
@@ -185,6 +185,37 @@ export const makeOn = (
         Effect.catchAll((error) => Effect.as(onAdminFailure(error), front.size()))
       )
     })
+
+    // After Redis restarts empty, the alerts this process sent are suppressed again across
+    // processes within an interval. The loop sleeps on the Clock of the fiber that builds the
+    // layer, and stops with its scope.
+    const reassert: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.forEach(
+        front.sentHere(now),
+        ({ signature, sentAt }) => {
+          const key = Scripts.signatureKey(prefix, signature)
+          // A plain EXISTS first: the script runs only for a record Redis lost.
+          return Effect.flatMap(
+            call(() => client.exists(key)),
+            (exists) =>
+              exists === 1
+                ? Effect.void
+                : call(() =>
+                    client.retryAlertsReassert!(
+                      key,
+                      String(sentAt),
+                      String(sentAt + windowMillis - now + Scripts.TTL_MARGIN_MILLIS)
+                    )
+                  )
+          )
+        },
+        { discard: true, concurrency: 8 }
+      ).pipe(
+        // Decided nothing: a Redis that does not answer here is reported by the next decision.
+        Effect.ignore
+      )
+    )
+    yield* Effect.forkScoped(Effect.forever(Effect.delay(reassert, REASSERT_INTERVAL)))
 
     return {
       check,

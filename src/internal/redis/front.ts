@@ -17,6 +17,8 @@ export interface FrontEntry {
   suppressed: number
   /** Suppressions answered here and not yet reported to Redis. */
   pending: number
+  /** Whether this process sent the alert at `lastSentAt` (it writes it back if Redis loses it). */
+  sentHere: boolean
 }
 
 export type Claim =
@@ -49,7 +51,13 @@ export const make = (windowMillis: number, maxEntries: number) => {
     const fallback: Decision = { send: true, suppressed: pending, lastSentAt: entry?.lastSentAt }
     // Assume this ask sends; Redis corrects it. Forgetting a signature (past `maxEntries`) only
     // costs a round trip: its next ask goes to Redis.
-    const claimed: FrontEntry = { until: now + windowMillis, lastSentAt: now, suppressed: 0, pending: 0 }
+    const claimed: FrontEntry = {
+      until: now + windowMillis,
+      lastSentAt: now,
+      suppressed: 0,
+      pending: 0,
+      sentHere: true
+    }
     setNewest(entries, signature, claimed, maxEntries)
     return { _tag: "AskRedis", entry: claimed, pending, fallback }
   }
@@ -61,7 +69,17 @@ export const make = (windowMillis: number, maxEntries: number) => {
     entry.until = Math.min(lastSentAt + windowMillis, now + windowMillis)
     entry.lastSentAt = lastSentAt
     entry.suppressed = suppressed
+    entry.sentHere = false
   }
 
-  return { claim, learn, clear: () => entries.clear(), size: () => entries.size }
+  /** The alerts this process sent whose window is still running at `now`. */
+  const sentHere = (now: number): Array<{ readonly signature: string; readonly sentAt: number }> => {
+    const sent: Array<{ readonly signature: string; readonly sentAt: number }> = []
+    for (const [signature, entry] of entries) {
+      if (entry.sentHere && now < entry.until) sent.push({ signature, sentAt: entry.lastSentAt! })
+    }
+    return sent
+  }
+
+  return { claim, learn, sentHere, clear: () => entries.clear(), size: () => entries.size }
 }

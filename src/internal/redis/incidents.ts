@@ -7,7 +7,7 @@
  * @internal
  */
 import { randomBytes } from "node:crypto"
-import { Clock, Duration, Effect, Queue, type Redacted, type Scope } from "effect"
+import { Clock, Duration, Effect, Queue, type Scope } from "effect"
 import { DEFAULT_WINDOW } from "../alertLimiter.js"
 import {
   type Incident,
@@ -64,10 +64,18 @@ export const settings = (
 
 /** The store's scripts, registered on the connection it runs on. */
 export const scripts = {
-  retryAlertsOpenIncident: { numberOfKeys: 3, lua: Scripts.OPEN_INCIDENT },
-  retryAlertsResolveIncidents: { numberOfKeys: 3, lua: Scripts.RESOLVE_INCIDENTS },
-  retryAlertsForgetIncidents: { numberOfKeys: 2, lua: Scripts.FORGET_INCIDENTS }
+  retryAlertsOpenIncident: { numberOfKeys: 2, lua: Scripts.OPEN_INCIDENT },
+  retryAlertsResolveIncidents: { numberOfKeys: 2, lua: Scripts.RESOLVE_INCIDENTS },
+  retryAlertsForgetIncidents: { numberOfKeys: 1, lua: Scripts.FORGET_INCIDENTS },
+  retryAlertsIndexAdd: { numberOfKeys: 1, lua: Scripts.INDEX_ADD },
+  retryAlertsIndexPrune: { lua: Scripts.INDEX_PRUNE }
 } as const
+
+/**
+ * How long an operation stays in the index with no incident before a sync removes it: longer
+ * than the gap between its index entry and its first record, and than clocks disagree by.
+ */
+const INDEX_GRACE_MILLIS = 60_000
 
 /** An incident evicted at the bound, with what identifies it in Redis. */
 interface Forgotten {
@@ -78,23 +86,22 @@ interface Forgotten {
 
 const newId = (): string => randomBytes(9).toString("base64url")
 
-/** A store on its own connection (and subscriber) to `url`, closed with the scope. */
+/** A store on its own connection (and subscriber) to `endpoint`, closed with the scope. */
 export const make = (
   settings: Settings,
-  url: Redacted.Redacted<string>
+  endpoint: Connection.Endpoint
 ): Effect.Effect<IncidentsService, never, Scope.Scope> =>
-  Effect.flatMap(Connection.connect(url, settings.timeout, scripts), (connection) =>
-    makeOn(settings, connection, url)
+  Effect.flatMap(Connection.connect(endpoint, settings.timeout, scripts), (connection) =>
+    makeOn(settings, connection)
   )
 
 /**
  * A store whose commands go through `connection` (which must have {@link scripts} registered),
- * with a subscriber connection of its own to `url`. Everything stops with the scope.
+ * with a subscriber connection of its own to the same endpoint. Everything stops with the scope.
  */
 export const makeOn = (
   settings: Settings,
-  connection: Connection.Connection,
-  url: Redacted.Redacted<string>
+  connection: Connection.Connection
 ): Effect.Effect<IncidentsService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { prefix, maxEntries } = settings
@@ -135,19 +142,25 @@ export const makeOn = (
       reassert: boolean
     ) => {
       const operationId = Scripts.operationId(context, operation)
+      // The index first: an operation listed with no incident yet is harmless, an incident missing
+      // from the index would be missed by the other processes' syncs.
       return Effect.flatMap(
-        call(() =>
-          client.retryAlertsOpenIncident!(
-            Scripts.incidentKey(prefix, operationId),
-            Scripts.tombstoneKey(prefix, operationId),
-            indexKey,
-            field,
-            record,
-            ttl,
-            operationId,
-            reassert ? "1" : "0",
-            channel,
-            openedMessage(field, record)
+        Effect.zipRight(
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            call(() => client.retryAlertsIndexAdd!(indexKey, String(now), operationId, ttl))
+          ),
+          call(() =>
+            client.retryAlertsOpenIncident!(
+              Scripts.incidentKey(prefix, operationId),
+              Scripts.tombstoneKey(prefix, operationId),
+              field,
+              record,
+              ttl,
+              operationId,
+              reassert ? "1" : "0",
+              channel,
+              openedMessage(field, record)
+            )
           )
         ),
         (reply) => decode(Scripts.decodeOpened(reply), reply)
@@ -206,7 +219,6 @@ export const makeOn = (
             call(() =>
               client.retryAlertsForgetIncidents!(
                 Scripts.incidentKey(prefix, operationId),
-                indexKey,
                 operationId,
                 channel,
                 self,
@@ -288,7 +300,6 @@ export const makeOn = (
           client.retryAlertsResolveIncidents!(
             Scripts.incidentKey(prefix, operationId),
             Scripts.tombstoneKey(prefix, operationId),
-            indexKey,
             operationId,
             ttl,
             channel,
@@ -323,31 +334,50 @@ export const makeOn = (
         )
       })
 
-    /** The open incidents in Redis, by dedupKey. */
+    /**
+     * The open incidents in Redis, by dedupKey. Each operation's hash is read on its own (they
+     * live in other slots than the index, and than each other, on a cluster). Operations listed
+     * with no incident for longer than the grace are removed from the index, each only if no
+     * firing listed it again since it was read.
+     */
     const readAll = Effect.gen(function* () {
-      const ids = yield* call(() => client.smembers(indexKey))
+      const listed = yield* call(() => client.zrange(indexKey, 0, -1, "WITHSCORES"))
       const found = new Map<
         string,
         { readonly field: string; readonly id: string; readonly record: string }
       >()
-      if (ids.length === 0) return found
-      const replies = yield* call(() => {
-        const pipeline = client.pipeline()
-        for (const id of ids) pipeline.hgetall(Scripts.incidentKey(prefix, id))
-        return pipeline.exec()
-      })
-      for (const [error, value] of replies ?? []) {
-        if (error !== null) return yield* Effect.fail(error)
+      if (!Array.isArray(listed) || listed.some((item) => typeof item !== "string")) {
+        return yield* Effect.fail(new Connection.UnexpectedReply(listed))
+      }
+      if (listed.length === 0) return found
+      const ids = listed.filter((_, i) => i % 2 === 0)
+      const hashes = yield* Effect.forEach(
+        ids,
+        (id) => call(() => client.hgetall(Scripts.incidentKey(prefix, id))),
+        { concurrency: 32 }
+      )
+      const now = yield* Clock.currentTimeMillis
+      const empty: Array<string> = []
+      for (const value of hashes) {
         if (typeof value !== "object" || value === null) {
           return yield* Effect.fail(new Connection.UnexpectedReply(value))
         }
-        for (const [field, record] of Object.entries(value as Record<string, unknown>)) {
+      }
+      hashes.forEach((value, i) => {
+        const entries = Object.entries(value as Record<string, unknown>)
+        if (entries.length === 0 && now - Number(listed[2 * i + 1]) > INDEX_GRACE_MILLIS) {
+          empty.push(ids[i]!, listed[2 * i + 1]!)
+        }
+        for (const [field, record] of entries) {
           const decoded = Scripts.decodeIncident(record)
           // A damaged record cannot be resolved by anyone: skip it (it expires).
           if (decoded !== undefined && typeof record === "string") {
             found.set(decoded.incident.dedupKey, { field, id: decoded.id, record })
           }
         }
+      })
+      if (empty.length > 0) {
+        yield* call(() => client.retryAlertsIndexPrune!("1", indexKey, ...empty))
       }
       return found
     })
@@ -401,17 +431,7 @@ export const makeOn = (
     const forEachIncidentKey = (onPage: (keys: Array<string>) => Effect.Effect<void, unknown>) =>
       Effect.forEach(
         [`${prefix}incident:`, `${prefix}resolved:`],
-        (under) =>
-          Effect.gen(function* () {
-            let cursor = "0"
-            do {
-              const [next, keys] = yield* call(() =>
-                client.scan(cursor, "MATCH", Scripts.scanPattern(under), "COUNT", 1000)
-              )
-              if (keys.length > 0) yield* onPage(keys)
-              cursor = next
-            } while (cursor !== "0")
-          }),
+        (under) => connection.scan(Scripts.scanPattern(under), onPage),
         { discard: true }
       )
 
@@ -421,7 +441,7 @@ export const makeOn = (
       closed.clear()
     }).pipe(
       Effect.zipRight(call(() => client.unlink(indexKey))),
-      Effect.zipRight(forEachIncidentKey((keys) => Effect.asVoid(call(() => client.unlink(...keys))))),
+      Effect.zipRight(forEachIncidentKey(connection.unlink)),
       Effect.zipRight(call(() => client.publish(channel, JSON.stringify({ type: "reset", from: self })))),
       Effect.tap(() => outage.answered),
       Effect.asVoid,
@@ -430,7 +450,7 @@ export const makeOn = (
 
     // The subscriber: a connection of its own (a subscribed connection takes no other command),
     // reconnecting on the same backoff. Messages change the table as they arrive.
-    const subscriber = yield* Connection.connect(url, settings.timeout, {})
+    const subscriber = yield* connection.duplicate
     subscriber.client.on("message", (from: string, text: string) => {
       if (from === channel) knowledge.receive(text)
     })

@@ -1,12 +1,13 @@
 /**
  * The retry budget shared through Redis: each process counts locally and decides at once, a
  * background fiber sends its counts to Redis and reads back everyone's, once per flush interval
- * in one round trip.
+ * in one round trip. Between two flushes a process spends only its share of what is left (the
+ * replicas registry tells how many share it).
  *
  * @internal
  */
-import { createHash } from "node:crypto"
-import { Duration, Effect, type Redacted, Schedule, type Scope } from "effect"
+import { createHash, randomBytes } from "node:crypto"
+import { Duration, Effect, Either, Option, Schedule, type Scope } from "effect"
 import { BUCKETS, bucketId, Ring } from "../budgetWindow.js"
 import { setNewest } from "../lru.js"
 import * as Options from "../options.js"
@@ -39,7 +40,10 @@ export const DEFAULT_FLUSH_INTERVAL: Duration.Duration = Duration.millis(100)
 /** Prefix of every message this budget logs, so operators (and tests) can find them. */
 export const LOG_PREFIX = "RetryBudget(redis)"
 
-/** Most keys one script call carries: a long script blocks every other client of Redis. */
+/**
+ * Most keys one script call carries: a long script blocks every other client of Redis. With a
+ * cluster, also the most script calls (of one key each) in flight at once.
+ */
 export const MAX_KEYS_PER_CALL = 500
 
 export interface Settings {
@@ -58,11 +62,59 @@ export const settings = (options: RedisBudgetOptions): Settings => ({
 })
 
 /**
- * The Redis key of a budget key: `{prefix}budget:` then the SHA-256 of the key, which bounds its
- * length and alphabet, and cannot clash with the alert limiter's keys under the same prefix.
+ * The Redis key of a budget key: `{prefix}budget:` then the SHA-256 of the key in braces, which
+ * bounds its length and alphabet, cannot clash with the alert limiter's keys under the same
+ * prefix, and is a hash tag: with a Redis Cluster each key has its own slot, so that the keys
+ * spread over the shards. (A prefix that holds a hash tag itself wins: Redis hashes the first
+ * `{...}`, and every budget key then lives in that one slot.)
  */
 export const budgetKey = (prefix: string, key: string): string =>
-  `${prefix}budget:${createHash("sha256").update(key).digest("hex")}`
+  `${prefix}budget:{${createHash("sha256").update(key).digest("hex")}}`
+
+/**
+ * The replicas registry: a sorted set of the processes sharing the budgets under `prefix`,
+ * member a random id per process, score the Clock time of its last registration.
+ */
+export const replicasKey = (prefix: string): string => `${prefix}replicas`
+
+/**
+ * The script calls of one flush: batches of up to {@link MAX_KEYS_PER_CALL} keys, or, with a
+ * cluster, one key per call, since a script may not touch keys of two slots (CROSSSLOT) and each
+ * budget key has a slot of its own.
+ */
+export const batchesOf = <A>(entries: ReadonlyArray<A>, cluster: boolean): Array<ReadonlyArray<A>> => {
+  const size = cluster ? 1 : MAX_KEYS_PER_CALL
+  const batches: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < entries.length; i += size) batches.push(entries.slice(i, i + size))
+  return batches
+}
+
+/**
+ * The share rule. Between two flushes, `replicas` processes spend one shared remainder, `left =
+ * deposits × percent / 100 + reserve - withdrawals`; each may spend only its share, `left /
+ * replicas`, so that together they spend about `left` before they read each other's counts again
+ * (a process that spent the whole remainder, as each did before, multiplied it by the number of
+ * replicas). `withdrawals` are the shared ones plus what the others may have spent since their
+ * own last flush, unseen here yet (see `reshare`): without it, the first of the replicas to flush
+ * after a burst would count none of the others' burst. A share rarely comes out whole: a process
+ * may take one more retry with probability the share's fraction (`rounding`, drawn at each flush,
+ * uniform in [0, 1)), so that the replicas together spend `left` on average and a small remainder
+ * is still spent within a few flushes, where rounding down would strand it and rounding up would
+ * multiply it. Whatever the share, the budget's own rule (`allows`) holds on the counts this
+ * process knows. One replica (alone, or not reaching Redis) decides by `allows` alone, as the
+ * memory budget does.
+ */
+export const withinShare = (
+  settings: BudgetSettings,
+  deposits: number,
+  withdrawals: number,
+  pendingWithdrawals: number,
+  replicas: number,
+  rounding: number
+): boolean =>
+  replicas <= 1 ||
+  (pendingWithdrawals + 1 - rounding) * 100 * replicas <=
+    deposits * settings.percent + settings.reserveHundredths - withdrawals * 100
 
 /**
  * One flush, atomic in Redis. Each key is a hash with fields `d{bucket id}` (first attempts) and
@@ -144,6 +196,19 @@ export const decodeFlush = (
   return reply as ReadonlyArray<ReadonlyArray<number>>
 }
 
+/**
+ * Decodes the registry transaction's reply (`ZADD`, `ZREMRANGEBYSCORE`, `ZCARD`, `PEXPIRE`): the
+ * number of replicas, or `undefined` when the reply is not that shape.
+ */
+export const decodeRegistration = (reply: unknown): number | undefined => {
+  if (!Array.isArray(reply) || reply.length !== 4) return undefined
+  for (const step of reply as Array<unknown>) {
+    if (!Array.isArray(step) || step.length !== 2 || step[0] !== null) return undefined
+  }
+  const count: unknown = (reply as Array<[unknown, unknown]>)[2]![1]
+  return isCount(count) && count >= 1 ? count : undefined
+}
+
 /** What this process knows about one key. */
 class SharedEntry extends KeyState {
   /** Everyone's counts as Redis reported them at the last flush, this process's included. */
@@ -152,6 +217,15 @@ class SharedEntry extends KeyState {
   readonly pending: Ring
   /** Whether the key waits in the list of the next flush. */
   queued = false
+  /**
+   * Whether the last flush of this key failed: its shared counts are stale, so this process
+   * decides on its own counts alone (as the memory budget would) until a flush answers again.
+   */
+  alone = false
+  /** What the other replicas may have spent since their own last flush, unseen here yet. */
+  unseen = 0
+  /** Clock millis of the last answer of Redis for this key, if any. */
+  readAt: number | undefined = undefined
   redisKey: string | undefined = undefined
 
   constructor(key: string, head: number) {
@@ -161,11 +235,25 @@ class SharedEntry extends KeyState {
   }
 }
 
-const scripts = { retryBudgetFlush: { lua: FLUSH } } as const
+/** The scripts the budget runs, to register on its connection. */
+export const scripts = { retryBudgetFlush: { lua: FLUSH } } as const
 
+/** A budget on its own connection to `endpoint`, closed with the scope. */
 export const make = (
   settings: Settings,
-  url: Redacted.Redacted<string>
+  endpoint: Connection.Endpoint
+): Effect.Effect<RetryBudgetService, never, Scope.Scope> =>
+  Effect.flatMap(Connection.connect(endpoint, settings.timeout, scripts), (connection) =>
+    makeOn(settings, connection)
+  )
+
+/**
+ * A budget on `connection`, which must have {@link scripts} registered. On a cluster
+ * (`connection.cluster`) a flush sends each key in a script call of its own.
+ */
+export const makeOn = (
+  settings: Settings,
+  connection: Connection.Connection
 ): Effect.Effect<RetryBudgetService, never, Scope.Scope> =>
   Effect.gen(function* () {
     const { budget, prefix } = settings
@@ -173,13 +261,59 @@ export const make = (
     const ttlArg = String(windowMillis + TTL_MARGIN_MILLIS)
     const bucketsArg = String(BUCKETS)
     const clock = yield* Effect.clock
+    const random = yield* Effect.random
     const currentBucket = yield* makeBucketClock(clock, bucketMillis)
-    const { client, call, describeFailure } = yield* Connection.connect(url, settings.timeout, scripts)
+    const { client, call, cluster, describeFailure } = connection
     const outage = Connection.makeOutageLog(
       LOG_PREFIX,
       windowMillis,
       "this process decides on its own counts until Redis answers, so the processes together may retry more than the shared budget"
     )
+
+    // The registry. A process registers at each flush, and at least once a bucket while idle, so
+    // that the others count it (and it knows how many they are) within a bucket of its start; a
+    // member not heard of for a window (or 3 registrations, when those are rarer) has stopped.
+    const registry = replicasKey(prefix)
+    const replicaId = randomBytes(8).toString("hex")
+    const flushMillis = Duration.toMillis(settings.flushInterval)
+    const heartbeatMillis = Math.max(bucketMillis, flushMillis)
+    const staleMillis = Math.max(windowMillis, 3 * heartbeatMillis)
+    const registryTtlArg = String(staleMillis + TTL_MARGIN_MILLIS)
+    /** How many processes share the budgets: 1 until Redis has said, so that a process alone decides alone. */
+    let replicas = 1
+    /** This flush's rounding of the shares (see `withinShare`). */
+    let rounding = 0
+    let registeredAt = Number.NEGATIVE_INFINITY
+
+    const register = (now: number): Effect.Effect<number, unknown> =>
+      Effect.flatMap(
+        call(() =>
+          client
+            .multi()
+            .zadd(registry, now, replicaId)
+            .zremrangebyscore(registry, "-inf", `(${now - staleMillis}`)
+            .zcard(registry)
+            .pexpire(registry, registryTtlArg)
+            .exec()
+        ),
+        (reply) => {
+          const count = decodeRegistration(reply)
+          return count === undefined
+            ? Effect.fail(new Connection.UnexpectedReply(reply))
+            : Effect.succeed(count)
+        }
+      )
+
+    const registered = (now: number, result: Either.Either<number, unknown>): Effect.Effect<void> =>
+      Effect.flatMap(random.next, (next) =>
+        Effect.sync(() => {
+          registeredAt = now
+          rounding = next
+          // A failed registration keeps the count last read: the shared counts may still be fresh
+          // (a registry on another shard); a key whose flush fails decides alone anyway.
+          if (Either.isRight(result)) replicas = result.right
+        })
+      )
 
     // Plain mutable state, as in the memory budget: the contract is synchronous. The flush fiber
     // touches it only between its Redis calls, never while a decision runs.
@@ -216,8 +350,17 @@ export const make = (
       const entry = entryAt(key, id)
       const shared = entry.shared.totals
       const pending = entry.pending.totals
+      const deposits = shared[DEPOSITS]! + pending[DEPOSITS]!
       if (
-        allows(budget, shared[DEPOSITS]! + pending[DEPOSITS]!, shared[WITHDRAWALS]! + pending[WITHDRAWALS]!)
+        allows(budget, deposits, shared[WITHDRAWALS]! + pending[WITHDRAWALS]!) &&
+        withinShare(
+          budget,
+          deposits,
+          shared[WITHDRAWALS]! + entry.unseen,
+          pending[WITHDRAWALS]!,
+          entry.alone ? 1 : replicas,
+          rounding
+        )
       ) {
         entry.pending.increment(WITHDRAWALS)
         return true
@@ -227,20 +370,33 @@ export const make = (
     }
 
     const status = (key: string): BudgetStatus => {
-      const entry = entries.get(key)
-      if (entry === undefined) return { deposits: 0, withdrawals: 0, refusedLastMinute: 0 }
-      // Read again at the next flush: whoever asks how a key stands is about to ask again.
-      enqueue(entry)
       const now = clock.unsafeCurrentTimeMillis()
-      const id = bucketId(now, bucketMillis)
-      entry.pending.advance(id)
-      entry.shared.advance(id)
+      // Read at the next flush, a key this process never used included (status cannot wait for
+      // Redis): whoever asks how a key stands is about to ask again, and then gets everyone's.
+      const entry = entryAt(key, bucketId(now, bucketMillis))
       return {
         deposits: entry.shared.totals[DEPOSITS]! + entry.pending.totals[DEPOSITS]!,
         withdrawals: entry.shared.totals[WITHDRAWALS]! + entry.pending.totals[WITHDRAWALS]!,
         refusedLastMinute: entry.refusedLastMinute(now)
       }
     }
+
+    /**
+     * What is left of `entry`'s budget as this process sees it: the budget on the shared and own
+     * deposits, less the shared withdrawals and what the others may have spent unseen. After a
+     * flush, `unseen` is the larger of two estimates. Each of the others flushed less than a flush
+     * interval ago, and may have spent since then up to its own share, about the one this process
+     * had until now; and the others' withdrawals that reached Redis over the last flush interval
+     * tell how fast they spend now. Counting them as spent keeps a burst from being spent once per
+     * replica by replicas that flush at different moments; it also makes a key that only this
+     * process uses spend its remainder more slowly (over more flushes), never faster.
+     */
+    const left = (entry: SharedEntry): number =>
+      ((entry.shared.totals[DEPOSITS]! + entry.pending.totals[DEPOSITS]!) * budget.percent +
+        budget.reserveHundredths) /
+        100 -
+      entry.shared.totals[WITHDRAWALS]! -
+      entry.unseen
 
     /** Sends `batch`'s pending counts and reads back everyone's, in one round trip. */
     const flushBatch = (batch: ReadonlyArray<SharedEntry>, current: number): Effect.Effect<void, unknown> =>
@@ -262,14 +418,21 @@ export const make = (
             const decoded = decodeFlush(reply, batch.length, current)
             if (decoded === undefined) return Effect.fail(new Connection.UnexpectedReply(reply))
             return Effect.sync(() => {
+              const now = clock.unsafeCurrentTimeMillis()
               for (let i = 0; i < batch.length; i++) {
                 const entry = batch[i]!
+                entry.shared.advance(entry.pending.head)
+                // The share this process had until now, and the withdrawals it knew of.
+                const shareBefore = Math.max(0, left(entry)) / replicas
+                const withdrawalsBefore = entry.shared.totals[WITHDRAWALS]!
                 // What was sent is now in Redis's answer; what was counted during the round trip
                 // stays pending for the next flush.
                 const counts = sent[i]!
+                let sentWithdrawals = 0
                 for (let j = 0; j < counts.length; j += 3) {
                   entry.pending.add(counts[j]!, DEPOSITS, -counts[j + 1]!)
-                  entry.pending.add(counts[j]!, WITHDRAWALS, -counts[j + 2]!)
+                  if (entry.pending.add(counts[j]!, WITHDRAWALS, -counts[j + 2]!))
+                    sentWithdrawals += counts[j + 2]!
                 }
                 const shared = decoded[i]!
                 entry.shared.clear(current)
@@ -279,58 +442,109 @@ export const make = (
                 }
                 // The clock may have moved on to a later bucket during the round trip.
                 entry.shared.advance(entry.pending.head)
+                entry.alone = false
+                // The others' withdrawals that reached Redis since this process last read the key,
+                // per flush interval.
+                const othersSeen =
+                  entry.readAt === undefined
+                    ? 0
+                    : (Math.max(0, entry.shared.totals[WITHDRAWALS]! - withdrawalsBefore - sentWithdrawals) *
+                        flushMillis) /
+                      Math.max(flushMillis, now - entry.readAt)
+                entry.readAt = now
+                entry.unseen = Math.max((replicas - 1) * shareBefore, othersSeen)
               }
             })
           }
         )
       })
 
+    /** A batch Redis did not take: its keys decide alone, and their counts wait for the next flush. */
+    const keep = (batch: ReadonlyArray<SharedEntry>): void => {
+      for (const entry of batch) {
+        entry.alone = true
+        if (!entry.pending.isEmpty()) enqueue(entry)
+      }
+    }
+
     /**
-     * One flush: every key used since the last one, in batches of at most `MAX_KEYS_PER_CALL`
-     * (one round trip when fewer). When Redis gives no answer, the unsent counts stay pending, so
-     * that this process decides on its own counts, and are sent once Redis answers (those still
-     * in the window). A call that timed out may still have run in Redis: its counts are then sent
-     * twice, which only makes the budget stricter for a window.
+     * Every batch, one after the other on one server (after a failure the rest wait for the next
+     * flush rather than for Redis); with a cluster, each key in a call of its own, concurrently
+     * (a shard down fails only its keys). The first failure, if any.
+     */
+    const flushBatches = (
+      batches: ReadonlyArray<ReadonlyArray<SharedEntry>>,
+      current: number
+    ): Effect.Effect<Option.Option<unknown>> =>
+      Effect.suspend(() => {
+        let failure: Option.Option<unknown> = Option.none()
+        return Effect.forEach(
+          batches,
+          (batch) =>
+            Effect.suspend(() => {
+              if (!cluster && Option.isSome(failure)) return Effect.sync(() => keep(batch))
+              return Effect.catchAll(flushBatch(batch, current), (error) =>
+                Effect.sync(() => {
+                  if (Option.isNone(failure)) failure = Option.some(error)
+                  keep(batch)
+                })
+              )
+            }),
+          { concurrency: cluster ? MAX_KEYS_PER_CALL : 1, discard: true }
+        ).pipe(Effect.map(() => failure))
+      })
+
+    /**
+     * One flush: the registration, and every key used since the last one (one round trip when
+     * fewer than `MAX_KEYS_PER_CALL`, without a cluster), sent together. When Redis gives no
+     * answer, the unsent counts stay pending, so that this process decides on its own counts, and
+     * are sent once Redis answers (those still in the window). A call that timed out may still
+     * have run in Redis: its counts are then sent twice, which only makes the budget stricter for
+     * a window. An idle process only registers, once a bucket.
      */
     const flush: Effect.Effect<void> = Effect.suspend(() => {
-      if (queue.length === 0) return Effect.void
+      const now = clock.unsafeCurrentTimeMillis()
+      // An idle process only registers, once a bucket: during an outage too, so that it does not
+      // try to connect at every flush.
+      if (queue.length === 0 && now - registeredAt < heartbeatMillis) return Effect.void
       const taken = queue
       queue = []
-      const now = clock.unsafeCurrentTimeMillis()
       const current = bucketId(now, bucketMillis)
-      const batches: Array<Array<SharedEntry>> = []
-      for (let i = 0; i < taken.length; i += MAX_KEYS_PER_CALL) {
-        batches.push(taken.slice(i, i + MAX_KEYS_PER_CALL))
-      }
       for (const entry of taken) {
         entry.queued = false
         entry.pending.advance(current)
         entry.shared.advance(current)
       }
-      let done = 0
-      return Effect.forEach(
-        batches,
-        (batch) =>
-          Effect.map(flushBatch(batch, current), () => {
-            done++
-          }),
-        { discard: true }
-      ).pipe(
-        Effect.zipRight(outage.answered),
-        Effect.catchAll((error) =>
-          Effect.suspend(() => {
-            for (const batch of batches.slice(done)) {
-              for (const entry of batch) if (!entry.pending.isEmpty()) enqueue(entry)
-            }
-            return outage.failed(now, describeFailure(error))
-          })
-        )
+      return Effect.all([Effect.either(register(now)), flushBatches(batchesOf(taken, cluster), current)], {
+        concurrency: "unbounded"
+      }).pipe(
+        Effect.tap(([registration]) => registered(now, registration)),
+        Effect.flatMap(([registration, failure]) => {
+          const error = Either.isLeft(registration) ? Option.some(registration.left) : failure
+          return Option.isSome(error) ? outage.failed(now, describeFailure(error.value)) : outage.answered
+        })
       )
     })
 
+    // The first registration, before the first decision, so that a process knows from its first
+    // retry that it shares the budgets (bounded by the connection's timeout). Without an answer it
+    // decides alone, and says so.
+    const startedAt = clock.unsafeCurrentTimeMillis()
+    const first = yield* Effect.either(register(startedAt))
+    yield* registered(startedAt, first)
+    if (Either.isLeft(first)) yield* outage.failed(startedAt, describeFailure(first.left))
+
+    // On release, leave the registry at once (the others' shares grow back without waiting for
+    // the member to go stale); best effort, sent before the connection closes, never awaited.
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (client.status === "ready") client.zrem(registry, replicaId).catch(() => {})
+      })
+    )
+
     // The flush loop sleeps on the Clock of the fiber that builds the layer (a test moves it
-    // with `TestClock.adjust`), and ends with the layer's scope. It sleeps first: nothing was
-    // counted yet.
+    // with `TestClock.adjust`), and ends with the layer's scope. It sleeps first: the first
+    // registration was just made.
     yield* Effect.forkScoped(
       Effect.zipRight(
         Effect.sleep(settings.flushInterval),

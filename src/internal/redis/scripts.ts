@@ -1,7 +1,9 @@
 /**
  * What the Redis limiter and the Redis incident store run inside Redis: Lua scripts (atomic
- * there), the keys they use, and the decoding of their replies. With a Redis Cluster, a prefix
- * holding a hash tag (`{retry-alerts}:`) puts every key of a script in one slot.
+ * there), the keys they use, and the decoding of their replies. Every script touches the keys of
+ * one hash slot only, so it runs on a Redis Cluster: each key carries a hash tag built from what
+ * it is about (a signature's hash, an operation's id, `{ceiling}`), which spreads the keys over
+ * the shards.
  *
  * @internal
  */
@@ -42,6 +44,19 @@ return {0, suppressed, state[1]}
 `
 
 /**
+ * Writes back the record of an alert this process sent, when Redis has none (it restarted empty,
+ * or its data was flushed): other processes then keep suppressing it for the rest of its window.
+ * An existing record is left alone. KEYS[1]: the signature's hash. ARGV: when it was sent (Clock
+ * millis, as the process's string), TTL millis left. Returns 1 when it wrote the record.
+ */
+export const REASSERT = `
+if redis.call("EXISTS", KEYS[1]) == 1 then return 0 end
+redis.call("HSET", KEYS[1], "last", ARGV[1], "suppressed", 0)
+redis.call("PEXPIRE", KEYS[1], ARGV[2])
+return 1
+`
+
+/**
  * The channel ceiling, shared by every process: the same sliding period as the memory limiter's.
  * KEYS[1]: list of the last `ceiling` admission times, newest first; KEYS[2]: alerts held back
  * since the last admission. ARGV: now, ceiling, period millis, TTL millis. Returns
@@ -67,12 +82,13 @@ return {1, held}
 /**
  * An incident opens, or is found open (a re-fire), in the hash of its operation. The first firing
  * in any process wins (HSETNX); the call that writes the record also tells the other processes.
- * KEYS[1]: the operation's incident hash; KEYS[2]: its resolved incidents (tombstones); KEYS[3]:
- * the index of operations with open incidents. ARGV: the signature's field, the incident's record
- * (JSON), TTL millis, the operation's id (its member in the index), "1" to re-assert a record this
- * process holds (Redis lost it): refused when that very record was resolved meanwhile, the
- * channel, the message to publish when this call writes the record. Returns {record as first
- * written, or "" when refused; 1 when this call wrote it, else 0}.
+ * KEYS[1]: the operation's incident hash; KEYS[2]: its resolved incidents (tombstones), both
+ * tagged with the operation's id. ARGV: the signature's field, the incident's record (JSON), TTL
+ * millis, the operation's id, "1" to re-assert a record this process holds (Redis lost it):
+ * refused when that very record was resolved meanwhile, the channel, the message to publish when
+ * this call writes the record. Returns {record as first written, or "" when refused; 1 when this
+ * call wrote it, else 0}. The index ({@link INDEX_ADD}) is written before, apart: it lives in
+ * another slot.
  */
 export const OPEN_INCIDENT = `
 if ARGV[5] == "1" and redis.call("HGET", KEYS[2], ARGV[1]) == ARGV[2] then
@@ -80,10 +96,35 @@ if ARGV[5] == "1" and redis.call("HGET", KEYS[2], ARGV[1]) == ARGV[2] then
 end
 local created = redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2])
 redis.call("PEXPIRE", KEYS[1], ARGV[3])
-redis.call("SADD", KEYS[3], ARGV[4])
-redis.call("PEXPIRE", KEYS[3], ARGV[3])
 if created == 1 then redis.call("PUBLISH", ARGV[6], ARGV[7]) end
 return {redis.call("HGET", KEYS[1], ARGV[1]), created}
+`
+
+/**
+ * Adds an operation to the index of operations with open incidents, a sorted set whose scores
+ * are when each was last added (Clock millis): a sync that finds an operation with no incident
+ * removes it only if nobody added it since ({@link INDEX_PRUNE}). KEYS[1]: the index. ARGV: the
+ * score, the operation's id, TTL millis.
+ */
+export const INDEX_ADD = `
+redis.call("ZADD", KEYS[1], ARGV[1], ARGV[2])
+redis.call("PEXPIRE", KEYS[1], ARGV[3])
+return 1
+`
+
+/**
+ * Removes from the index the operations found with no incident, each only if its score is still
+ * the one read (no firing added it again since). KEYS[1]: the index. ARGV: pairs (operation's id,
+ * score read). Returns how many it removed.
+ */
+export const INDEX_PRUNE = `
+local removed = 0
+for i = 1, #ARGV, 2 do
+  if redis.call("ZSCORE", KEYS[1], ARGV[i]) == ARGV[i + 1] then
+    removed = removed + redis.call("ZREM", KEYS[1], ARGV[i])
+  end
+end
+return removed
 `
 
 /**
@@ -94,7 +135,8 @@ return {redis.call("HGET", KEYS[1], ARGV[1]), created}
  * operation, then pairs (field, record) of the incidents this process fired and still holds.
  * Returns {taken: field, record, field, record…; lost: 1 or 0 per pair, 1 when its record is
  * neither taken now nor resolved before (Redis lost it: the caller resolves it from its own
- * record, and it is written as a tombstone too)}.
+ * record, and it is written as a tombstone too)}. The operation stays in the index until a sync
+ * finds it empty.
  */
 export const RESOLVE_INCIDENTS = `
 local taken = redis.call("HGETALL", KEYS[1])
@@ -120,15 +162,14 @@ if #told > 0 then
   redis.call("PUBLISH", ARGV[3], cjson.encode({type = "resolved", from = ARGV[4], context = ARGV[5], operation = ARGV[6], incidents = told}))
 end
 redis.call("DEL", KEYS[1])
-redis.call("SREM", KEYS[3], ARGV[1])
 return {taken, lost}
 `
 
 /**
  * Incidents forgotten at a process's bound (maxEntries): removed when Redis still holds the
  * record the process knew, with no tombstone, and the other processes told. KEYS[1]: the
- * operation's incident hash; KEYS[2]: the index. ARGV: the operation's id, the channel, the
- * sender's id, the context, the operation, then pairs (field, record).
+ * operation's incident hash. ARGV: the operation's id, the channel, the sender's id, the context,
+ * the operation, then pairs (field, record).
  */
 export const FORGET_INCIDENTS = `
 local told = {}
@@ -138,7 +179,6 @@ for i = 6, #ARGV, 2 do
     told[#told + 1] = {ARGV[i], ARGV[i + 1]}
   end
 end
-if redis.call("EXISTS", KEYS[1]) == 0 then redis.call("SREM", KEYS[2], ARGV[1]) end
 if #told > 0 then
   redis.call("PUBLISH", ARGV[2], cjson.encode({type = "forgotten", from = ARGV[3], context = ARGV[4], operation = ARGV[5], incidents = told}))
 end
@@ -157,14 +197,21 @@ const sha256 = (text: string): string => createHash("sha256").update(text).diges
 export const operationId = (context: string, operation: string): string =>
   sha256(`${context}\u0000${operation}`)
 
-/** The Redis key of an operation's open incidents (a hash: signature field → record). */
-export const incidentKey = (prefix: string, operationId: string): string => `${prefix}incident:${operationId}`
+/**
+ * The Redis key of an operation's open incidents (a hash: signature field → record), tagged with
+ * the operation's id: one slot with its tombstones.
+ */
+export const incidentKey = (prefix: string, operationId: string): string =>
+  `${prefix}incident:{${operationId}}`
 
 /** The Redis key of an operation's resolved incidents, kept for a day (a hash: field → record). */
 export const tombstoneKey = (prefix: string, operationId: string): string =>
-  `${prefix}resolved:${operationId}`
+  `${prefix}resolved:{${operationId}}`
 
-/** The Redis key of the set of operations with open incidents, read by every process's sync. */
+/**
+ * The Redis key of the index of operations with open incidents (a sorted set), read by every
+ * process's sync.
+ */
 export const incidentIndexKey = (prefix: string): string => `${prefix}incidents`
 
 /** The pub/sub channel on which processes tell each other of incidents opened and resolved. */
@@ -177,25 +224,29 @@ export const incidentChannel = (prefix: string): string => `${prefix}incidents`
 export const incidentField = (signature: string): string => sha256(signature)
 
 /**
- * The Redis key of a signature: the prefix, then the SHA-256 of the signature. Signatures carry
- * arbitrary names and error messages; the hash bounds the key's length and its alphabet.
+ * The Redis key of a signature: the prefix, then the SHA-256 of the signature as its hash tag.
+ * Signatures carry arbitrary names and error messages; the hash bounds the key's length and its
+ * alphabet, and spreads signatures over a cluster's shards.
  */
 export const signatureKey = (prefix: string, signature: string): string =>
-  prefix + createHash("sha256").update(signature).digest("hex")
+  `${prefix}{${createHash("sha256").update(signature).digest("hex")}}`
 
 /**
- * The keys of the channel ceiling. They cannot clash with a signature's key, whose suffix is 64
- * hex digits.
+ * The keys of the channel ceiling, in one slot (`{ceiling}`). They cannot clash with a
+ * signature's key, whose tag is 64 hex digits.
  */
-export const ceilingKeys = (prefix: string) => ({ times: `${prefix}ceiling`, held: `${prefix}ceiling:held` })
+export const ceilingKeys = (prefix: string) => ({
+  times: `${prefix}{ceiling}`,
+  held: `${prefix}{ceiling}:held`
+})
 
-const SIGNATURE_SUFFIX = /^[0-9a-f]{64}$/
+const SIGNATURE_SUFFIX = /^\{[0-9a-f]{64}\}$/
 
 /** Whether `key` (under `prefix`) is one of the limiter's: a signature's or the ceiling's. */
 export const isLimiterKey = (prefix: string, key: string): boolean => {
   if (!key.startsWith(prefix)) return false
   const rest = key.slice(prefix.length)
-  return SIGNATURE_SUFFIX.test(rest) || rest === "ceiling" || rest === "ceiling:held"
+  return SIGNATURE_SUFFIX.test(rest) || rest === "{ceiling}" || rest === "{ceiling}:held"
 }
 
 /** A SCAN pattern matching exactly the keys that start with `prefix`. */
