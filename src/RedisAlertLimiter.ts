@@ -14,7 +14,7 @@ import { Incidents } from "./internal/incidents.js"
 import * as Internal from "./internal/redis/alertLimiter.js"
 import * as Connection from "./internal/redis/connection.js"
 import * as IncidentsInternal from "./internal/redis/incidents.js"
-import type * as RedisConnection from "./RedisConnection.js"
+import * as RedisConnection from "./RedisConnection.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}.
@@ -23,7 +23,7 @@ import type * as RedisConnection from "./RedisConnection.js"
  * @category models
  */
 export interface Options extends RedisConnection.Options {
-  /** Prepended to every key (and to the channel) the limiter and the incident store use. Default `"retry-alerts:"`. */
+  /** Prepended to every key the limiter and the incident store use. Default `"retry-alerts:"`. */
   readonly prefix?: string | undefined
   /** Minimum time between two alerts with one signature, across all processes. Default 5 minutes. */
   readonly window?: Duration.DurationInput | undefined
@@ -36,10 +36,11 @@ export interface Options extends RedisConnection.Options {
   /** Most alerts per minute across all signatures and processes; 0 turns it off. Default 20. */
   readonly ceiling?: number | undefined
   /**
-   * How often this process reads every open incident from Redis, besides what it hears on the
-   * channel: the longest a missed message leaves it unaware. Default 10 seconds. See
-   * `RedisIncidents.layer`.
+   * How often this process asks whether the incidents changed, and reads them when they did.
+   * Default 1 second. See `RedisIncidents.layer`.
    */
+  readonly pollInterval?: Duration.DurationInput | undefined
+  /** How often this process reads every open incident, changed or not. Default 10 seconds. */
   readonly syncInterval?: Duration.DurationInput | undefined
 }
 
@@ -92,9 +93,9 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
  * - `reset` deletes the limiter's keys under `prefix` (for every process); `size` counts the
  *   signatures.
  * - It provides the `Incidents` service too: `RedisIncidents.layer` with the same `url`,
- *   `prefix`, `timeout`, `maxEntries` and `syncInterval`, whose warnings come at most once per
- *   `window`. Both use one command connection; the incident store adds a subscriber connection.
- * - The connections close when the layer is released.
+ *   `prefix`, `timeout`, `maxEntries`, `pollInterval` and `syncInterval`, whose warnings come at
+ *   most once per `window`. Both use one connection.
+ * - The connection closes when the layer is released (a `client` of yours stays open).
  *
  * Throws `InvalidOptionError` when an option is invalid (the URL itself is never shown).
  *
@@ -126,18 +127,47 @@ export const layer = (options: Options = {}): Layer.Layer<AlertLimiter | Inciden
 const builder = (options: Options) => {
   const settings = Internal.settings(options)
   const incidentSettings = IncidentsInternal.settings(options, settings.windowMillis)
-  return (
-    endpoint: Connection.Endpoint
-  ): Effect.Effect<Context.Context<AlertLimiter | Incidents>, never, Scope.Scope> =>
+  const on = (connection: Connection.Connection) =>
     Effect.gen(function* () {
-      const connection = yield* Connection.connect(endpoint, settings.timeout, {
-        ...Internal.scripts,
-        ...IncidentsInternal.scripts
-      })
       const limiter = yield* Internal.makeOn(settings, connection)
       const incidents = yield* IncidentsInternal.makeOn(incidentSettings, connection)
       return Context.make(AlertLimiter, limiter).pipe(Context.add(Incidents, incidents))
     })
+  return Object.assign(
+    (
+      endpoint: Connection.Endpoint
+    ): Effect.Effect<Context.Context<AlertLimiter | Incidents>, never, Scope.Scope> =>
+      Effect.flatMap(
+        Connection.connect(endpoint, settings.timeout, { ...Internal.scripts, ...IncidentsInternal.scripts }),
+        on
+      ),
+    { on }
+  )
+}
+
+/**
+ * {@link layer} on the connection of `RedisConnection.layer`, which the incident store and the
+ * retry budget can share: one connection per process. The connection's options (`url`, `nodes`,
+ * `client`, `timeout`) are `RedisConnection.layer`'s.
+ *
+ * @example
+ * ```ts
+ * import { Layer, Redacted } from "effect"
+ * import { RedisAlertLimiter, RedisConnection } from "effect-retry-alerts/redis"
+ *
+ * const alerting = RedisAlertLimiter.layerWithoutConnection({ window: "5 minutes" }).pipe(
+ *   Layer.provide(RedisConnection.layer({ url: Redacted.make("redis://redis.internal:6379") }))
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerWithoutConnection = (
+  options: Omit<Options, "url" | "nodes" | "client" | "timeout"> = {}
+): Layer.Layer<AlertLimiter | Incidents, never, RedisConnection.RedisConnection> => {
+  const build = builder(options)
+  return Layer.scopedContext(Effect.flatMap(RedisConnection.RedisConnection, build.on))
 }
 
 /**

@@ -12,7 +12,7 @@ import { Incidents } from "./internal/incidents.js"
 import * as LimiterInternal from "./internal/redis/alertLimiter.js"
 import * as Connection from "./internal/redis/connection.js"
 import * as Internal from "./internal/redis/incidents.js"
-import type * as RedisConnection from "./RedisConnection.js"
+import * as RedisConnection from "./RedisConnection.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}.
@@ -34,8 +34,8 @@ import type * as RedisConnection from "./RedisConnection.js"
  */
 export interface Options extends RedisConnection.Options {
   /**
-   * Prepended to every key this store writes (`incident:…`, `resolved:…`, `incidents`) and to its
-   * pub/sub channel (`incidents`). Processes share incidents when they share the prefix. Default
+   * Prepended to every key this store writes (`incident:{…}`, `resolved:{…}`, `{incidents}` and
+   * its version and reset epoch). Processes share incidents when they share the prefix. Default
    * `"retry-alerts:"`.
    */
   readonly prefix?: string | undefined
@@ -49,9 +49,14 @@ export interface Options extends RedisConnection.Options {
    */
   readonly maxEntries?: number | undefined
   /**
-   * How often this process reads every open incident from Redis, besides what it hears on the
-   * channel: the longest a missed message leaves it unaware of an incident opened or resolved
-   * elsewhere. Default 10 seconds.
+   * How often this process asks Redis whether the incidents changed (one GET), and reads them all
+   * when they did: about the longest it stays unaware of an incident opened or resolved elsewhere.
+   * Default 1 second.
+   */
+  readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * How often this process reads every open incident from Redis, changed or not (incidents that
+   * expired, a change whose version bump was lost). Default 10 seconds.
    */
   readonly syncInterval?: Duration.DurationInput | undefined
 }
@@ -125,17 +130,17 @@ export const DEFAULT_SYNC_INTERVAL: Duration.Duration = Internal.DEFAULT_SYNC_IN
  *
  * - **Opening**: an alert that fires writes its incident in Redis in one atomic round trip; the
  *   first firing in any process wins (a re-fire finds it open and keeps its start and first
- *   firing times). The process that wrote it tells the others on the channel.
+ *   firing times). The write bumps a version every process polls.
  * - **Knowing what is open without a round trip**: each process keeps the incidents it knows
- *   open in memory: those it fired, and those of other processes, learned from the channel
- *   (`{prefix}incidents`, on a second connection) and from a sync that reads every open incident
- *   when the layer is built and then every `syncInterval` (and again after the subscriber
- *   reconnects). So a success asks only memory (`isOpen`), and a replica started after an
- *   incident opened knows it once its layer is built.
+ *   open in memory: those it fired, and those of other processes, learned from a sync that reads
+ *   every open incident when the layer is built, when the version it polls every `pollInterval`
+ *   changed, and every `syncInterval`. So a success asks only memory (`isOpen`), a replica learns
+ *   of another's incident within about a `pollInterval`, and one started after an incident
+ *   opened knows it once its layer is built. One connection, no subscriber.
  * - **Resolving**: a success of an operation with an open incident takes its incidents from
  *   memory first (concurrent successes in one process make one resolve, one round trip), then
- *   from Redis, atomically, so each incident is resolved once across processes; the others are
- *   told to drop it. The counts of a resolved event (failures, suppressed alerts) are the
+ *   from Redis, atomically, so each incident is resolved once across processes; the others drop
+ *   it at their next sync. The counts of a resolved event (failures, suppressed alerts) are the
  *   resolving process's own.
  * - **When Redis loses its data** (a `FLUSHALL`, a restart without persistence): an incident a
  *   process fired and still holds is resolved from its own record when Redis no longer has it and
@@ -182,6 +187,34 @@ export const layer = (options: Options = {}): Layer.Layer<Incidents> => {
   const settings = Internal.settings(options)
   const endpoint = Connection.checkEndpoint(options)
   return Layer.scoped(Incidents, Internal.make(settings, endpoint))
+}
+
+/**
+ * {@link layer} on the connection of `RedisConnection.layer`, shared with the other Redis-backed
+ * services: one connection per process. The connection's options (`url`, `nodes`, `client`,
+ * `timeout`) are `RedisConnection.layer`'s.
+ *
+ * @example
+ * ```ts
+ * import { Layer, Redacted } from "effect"
+ * import { RedisIncidents, RedisConnection } from "effect-retry-alerts/redis"
+ *
+ * const shared = RedisIncidents.layerWithoutConnection({ prefix: "billing:" }).pipe(
+ *   Layer.provide(RedisConnection.layer({ url: Redacted.make("redis://redis.internal:6379") }))
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerWithoutConnection = (
+  options: Omit<Options, "url" | "nodes" | "client" | "timeout"> = {}
+): Layer.Layer<Incidents, never, RedisConnection.RedisConnection> => {
+  const settings = Internal.settings(options)
+  return Layer.scoped(
+    Incidents,
+    Effect.flatMap(RedisConnection.RedisConnection, (connection) => Internal.makeOn(settings, connection))
+  )
 }
 
 /**

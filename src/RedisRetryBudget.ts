@@ -10,7 +10,7 @@ import { type ConfigError, type Duration, Effect, Layer } from "effect"
 import * as Connection from "./internal/redis/connection.js"
 import * as Internal from "./internal/redis/retryBudget.js"
 import { RetryBudget } from "./internal/retryBudget.js"
-import type * as RedisConnection from "./RedisConnection.js"
+import * as RedisConnection from "./RedisConnection.js"
 
 /**
  * Options of {@link layer} and {@link layerConfig}: the budget's, as in `RetryBudget.layer`, and
@@ -158,6 +158,34 @@ export const DEFAULT_TIMEOUT: Duration.Duration = Internal.DEFAULT_TIMEOUT
 export const layer = (options: Options = {}): Layer.Layer<RetryBudget> => {
   const settings = Internal.settings(options)
   return Layer.scoped(RetryBudget, Internal.make(settings, Connection.checkEndpoint(options)))
+}
+
+/**
+ * {@link layer} on the connection of `RedisConnection.layer`, shared with the other Redis-backed
+ * services: one connection per process. The connection's options (`url`, `nodes`, `client`,
+ * `timeout`) are `RedisConnection.layer`'s.
+ *
+ * @example
+ * ```ts
+ * import { Layer, Redacted } from "effect"
+ * import { RedisRetryBudget, RedisConnection } from "effect-retry-alerts/redis"
+ *
+ * const shared = RedisRetryBudget.layerWithoutConnection({ prefix: "billing:" }).pipe(
+ *   Layer.provide(RedisConnection.layer({ url: Redacted.make("redis://redis.internal:6379") }))
+ * )
+ * ```
+ *
+ * @since 0.3.0
+ * @category layers
+ */
+export const layerWithoutConnection = (
+  options: Omit<Options, "url" | "nodes" | "client" | "timeout"> = {}
+): Layer.Layer<RetryBudget, never, RedisConnection.RedisConnection> => {
+  const settings = Internal.settings(options)
+  return Layer.scoped(
+    RetryBudget,
+    Effect.flatMap(RedisConnection.RedisConnection, (connection) => Internal.makeOn(settings, connection))
+  )
 }
 
 /**

@@ -4,9 +4,10 @@
  * incidents shared by two processes.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Effect, Fiber, Layer, Redacted, Schedule, TestClock } from "effect"
+import { Cause, Clock, Context, Effect, Fiber, Layer, Redacted, Schedule, TestClock } from "effect"
 import { Alert, type AlertLimiter, Incidents, NotifierTest, Retry } from "../src/index.js"
 import { RedisAlertLimiter } from "../src/redis.js"
+import { ioTurn } from "./support/clockDriver.js"
 import { captureLogs } from "./support/logs.js"
 import { redisTestUrl, uniquePrefix } from "./support/redis.js"
 import { services } from "./support/services.js"
@@ -291,6 +292,12 @@ describe("incidents shared through Redis", () => {
       expect(
         yield* inB(Alert.sendCriticalRetryAlert({ name: "charge", attempt: 50, error, context: "billing" }))
       ).toBe(false)
+
+      // B learns of A's incident at its next poll of the incidents' version (one second).
+      yield* TestClock.adjust("1 second")
+      const storeOfB = Context.get(processB, Incidents.Incidents)
+      for (let turn = 0; turn < 1_000 && !storeOfB.isOpen("billing", "charge"); turn++) yield* ioTurn
+      expect(storeOfB.isOpen("billing", "charge")).toBe(true)
 
       // B recovers after a failure: it asks Redis and resolves the incident A fired.
       let failedOnce = false

@@ -12,6 +12,9 @@ import * as AlertLimiter from "../src/AlertLimiter.js"
 import { Incidents } from "../src/internal/incidents.js"
 import { ceilingKeys, signatureKey, TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
 import * as RedisAlertLimiter from "../src/RedisAlertLimiter.js"
+import * as RedisConnection from "../src/RedisConnection.js"
+import * as RedisRetryBudget from "../src/RedisRetryBudget.js"
+import * as RetryBudget from "../src/RetryBudget.js"
 import { configErrorOf } from "./support/exits.js"
 import {
   captureLimiterLogs,
@@ -100,7 +103,7 @@ describe("RedisAlertLimiter.layerConfig", () => {
 })
 
 describe("RedisAlertLimiter.layer services", () => {
-  it.scoped("provides the limiter and the incident store: one command connection, one subscriber", () =>
+  it.scoped("provides the limiter and the incident store on one connection, with no subscriber", () =>
     Effect.gen(function* () {
       const server = yield* ownRedisServer()
       const admin = yield* redisClient(server.url)
@@ -127,10 +130,39 @@ describe("RedisAlertLimiter.layer services", () => {
         0
       )
       expect(incidents.isOpen("billing", "charge")).toBe(true)
-      expect((yield* clients) - before).toBe(2)
+      expect((yield* clients) - before).toBe(1)
       const list = String(yield* Effect.promise(() => admin.client("LIST")))
-      expect(list.match(/ sub=1 /g)).toHaveLength(1)
+      expect(list.match(/ sub=[1-9]/g)).toBeNull()
     })
+  )
+
+  it.scoped(
+    "a replica's limiter, incidents and retry budget share one TCP connection (RedisConnection.layer)",
+    () =>
+      Effect.gen(function* () {
+        const server = yield* ownRedisServer()
+        const admin = yield* redisClient(server.url)
+        const clients = Effect.promise(
+          async () =>
+            String(await admin.client("LIST"))
+              .trim()
+              .split("\n").length
+        )
+        const before = yield* clients
+        const context = yield* Layer.build(
+          Layer.merge(
+            RedisAlertLimiter.layerWithoutConnection(),
+            RedisRetryBudget.layerWithoutConnection()
+          ).pipe(Layer.provide(RedisConnection.layer({ url: Redacted.make(server.url) })))
+        )
+        const limiter = Context.get(context, AlertLimiter.AlertLimiter)
+        const budget = Context.get(context, RetryBudget.RetryBudget)
+        expect((yield* limiter.check("sig")).send).toBe(true)
+        budget.deposit("billing")
+        expect(budget.tryWithdraw("billing")).toBe(true)
+        yield* TestClock.adjust("1 second")
+        expect((yield* clients) - before).toBe(1)
+      })
   )
 })
 

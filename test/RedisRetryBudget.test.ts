@@ -190,8 +190,8 @@ describe("RedisRetryBudget.layer sharing", () => {
           const a = yield* budgetAt(redisTestUrl(), { prefix, ...tenPerWindow })
           const b = yield* budgetAt(redisTestUrl(), { prefix, ...tenPerWindow })
           // Once each has flushed (and counted the replicas registered), each may spend at most its
-          // share of what is left between two flushes: together never more than the reserve of 10,
-          // and all of it over a few flushes.
+          // share of what is left between two flushes: together the reserve of 10, all of it over a
+          // few flushes, and at most one more (N - 1: a fractional share is rounded up at random).
           yield* exchange("billing", [a, b])
           let allowed = 0
           for (let round = 0; round < 20; round++) {
@@ -199,13 +199,13 @@ describe("RedisRetryBudget.layer sharing", () => {
             const spentB = withdrawN(b, "billing", 10)
             expect(Math.max(spentA, spentB)).toBeLessThanOrEqual(5)
             allowed += spentA + spentB
-            expect(allowed).toBeLessThanOrEqual(10)
+            expect(allowed).toBeLessThanOrEqual(11)
             yield* exchange("billing", [a, b])
           }
-          expect(allowed).toBe(10)
-          expect(a.status("billing").withdrawals).toBe(10)
-          expect(b.status("billing").withdrawals).toBe(10)
-          expect(yield* storedCount(client, prefix, "billing", "w")).toBe(10)
+          expect(allowed).toBeGreaterThanOrEqual(10)
+          expect(a.status("billing").withdrawals).toBe(allowed)
+          expect(b.status("billing").withdrawals).toBe(allowed)
+          expect(yield* storedCount(client, prefix, "billing", "w")).toBe(allowed)
 
           // Another key has a budget of its own, shared too: b spends its share; a, which never
           // used the key, reads b's counts from its first flush after asking.
@@ -280,10 +280,11 @@ describe("RedisRetryBudget.layer sharing", () => {
       let allowed = 0
       for (let round = 0; round < 20; round++) {
         allowed += withdrawN(b, "billing", 10)
-        expect(allowed).toBeLessThanOrEqual(5)
+        // At most one more than the 5 (N - 1, a share rounded up at random).
+        expect(allowed).toBeLessThanOrEqual(6)
         yield* exchange("billing", [a, b])
       }
-      expect(allowed).toBe(5)
+      expect(allowed).toBeGreaterThanOrEqual(5)
     })
   )
 

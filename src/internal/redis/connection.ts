@@ -16,6 +16,9 @@ import * as Redact from "../redact/redact.js"
 /** The server used when no URL is given. */
 export const DEFAULT_URL = "redis://127.0.0.1:6379"
 
+/** The longest a call waits for a silent Redis. */
+export const DEFAULT_TIMEOUT: Duration.Duration = Duration.millis(250)
+
 /** Why a URL was refused; the value itself is never shown. */
 export const URL_REASON = "must be a Redacted redis:// or rediss:// URL (the value is secret and not shown)"
 
@@ -186,11 +189,6 @@ export interface Connection {
   ) => Effect.Effect<void, unknown>
   /** Removes `keys`: one command, or on a cluster one per key (keys of many slots). */
   readonly unlink: (keys: ReadonlyArray<string>) => Effect.Effect<void, unknown>
-  /**
-   * A second connection to the same endpoint, closed with the scope: for a subscriber (a
-   * subscribed connection takes no other command).
-   */
-  readonly duplicate: Effect.Effect<Connection, never, Scope.Scope>
 }
 
 const loadClient = Effect.tryPromise({
@@ -405,12 +403,7 @@ export const connect = (
         : cluster
           ? Effect.forEach(keys, (key) => call(() => client.unlink(key)), { discard: true, concurrency: 16 })
           : Effect.asVoid(call(() => client.unlink(...keys)))
-    const duplicate = connect(
-      endpoint._tag === "Client" ? { _tag: "Client", client: client.duplicate() as RedisClient } : endpoint,
-      timeout,
-      {}
-    )
-    return { client, cluster, call, describeFailure, scan, unlink, duplicate } satisfies Connection
+    return { client, cluster, call, describeFailure, scan, unlink } satisfies Connection
   })
 
 /**

@@ -1,13 +1,14 @@
 /**
  * The Redis incident store: open incidents shared by every process that uses the same Redis and
  * prefix. Each process keeps the incidents it knows open in a local `Table` (its own firings, and
- * those it learned from the others through pub/sub and a periodic sync), so that a success asks
- * only that table; opening and resolving go through Redis, atomically, once across processes.
+ * those it learned from the others by a sync), so that a success asks only that table; opening
+ * and resolving go through Redis, atomically, once across processes. Every change bumps a version
+ * that each process polls (one GET a `pollInterval`) and syncs on: one connection, no subscriber.
  *
  * @internal
  */
 import { randomBytes } from "node:crypto"
-import { Clock, Duration, Effect, Queue, type Scope } from "effect"
+import { Clock, Duration, Effect, type Scope } from "effect"
 import { DEFAULT_WINDOW } from "../alertLimiter.js"
 import {
   type Incident,
@@ -21,7 +22,7 @@ import { setNewest } from "../lru.js"
 import * as Options from "../options.js"
 import { DEFAULT_PREFIX, DEFAULT_TIMEOUT } from "./alertLimiter.js"
 import * as Connection from "./connection.js"
-import { Knowledge, type Known, type Message } from "./knowledge.js"
+import { Knowledge, type Known } from "./knowledge.js"
 import * as Scripts from "./scripts.js"
 
 /** The options of the Redis incident store, besides its URL. */
@@ -30,10 +31,14 @@ export interface RedisIncidentsOptions {
   readonly timeout?: Duration.DurationInput | undefined
   readonly maxEntries?: number | undefined
   readonly syncInterval?: Duration.DurationInput | undefined
+  readonly pollInterval?: Duration.DurationInput | undefined
 }
 
-/** How often a process reads every open incident from Redis, besides what pub/sub tells it. */
+/** How often a process reads every open incident from Redis, changed or not. */
 export const DEFAULT_SYNC_INTERVAL: Duration.Duration = Duration.seconds(10)
+
+/** How often a process asks whether the incidents changed (and syncs when they did). */
+export const DEFAULT_POLL_INTERVAL: Duration.Duration = Duration.seconds(1)
 
 /** Prefix of every message this store logs, so operators (and tests) can find them. */
 export const LOG_PREFIX = "Incidents(redis)"
@@ -43,6 +48,7 @@ export interface Settings {
   readonly timeout: Duration.Duration
   readonly maxEntries: number
   readonly syncInterval: Duration.Duration
+  readonly pollInterval: Duration.Duration
   /** Least time between two warnings while Redis gives no answer (Clock millis). */
   readonly quietMillis: number
 }
@@ -59,6 +65,7 @@ export const settings = (
   timeout: Options.duration("timeout", options.timeout ?? DEFAULT_TIMEOUT),
   maxEntries: maxEntriesOf(options),
   syncInterval: Options.duration("syncInterval", options.syncInterval ?? DEFAULT_SYNC_INTERVAL),
+  pollInterval: Options.duration("pollInterval", options.pollInterval ?? DEFAULT_POLL_INTERVAL),
   quietMillis
 })
 
@@ -68,7 +75,9 @@ export const scripts = {
   retryAlertsResolveIncidents: { numberOfKeys: 2, lua: Scripts.RESOLVE_INCIDENTS },
   retryAlertsForgetIncidents: { numberOfKeys: 1, lua: Scripts.FORGET_INCIDENTS },
   retryAlertsIndexAdd: { numberOfKeys: 1, lua: Scripts.INDEX_ADD },
-  retryAlertsIndexPrune: { lua: Scripts.INDEX_PRUNE }
+  retryAlertsIndexPrune: { lua: Scripts.INDEX_PRUNE },
+  retryAlertsBump: { numberOfKeys: 1, lua: Scripts.BUMP },
+  retryAlertsResetIndex: { numberOfKeys: 3, lua: Scripts.RESET_INDEX }
 } as const
 
 /**
@@ -86,7 +95,7 @@ interface Forgotten {
 
 const newId = (): string => randomBytes(9).toString("base64url")
 
-/** A store on its own connection (and subscriber) to `endpoint`, closed with the scope. */
+/** A store on its own connection to `endpoint`, closed with the scope. */
 export const make = (
   settings: Settings,
   endpoint: Connection.Endpoint
@@ -96,8 +105,8 @@ export const make = (
   )
 
 /**
- * A store whose commands go through `connection` (which must have {@link scripts} registered),
- * with a subscriber connection of its own to the same endpoint. Everything stops with the scope.
+ * A store whose commands go through `connection` (which must have {@link scripts} registered).
+ * Everything stops with the scope.
  */
 export const makeOn = (
   settings: Settings,
@@ -107,10 +116,9 @@ export const makeOn = (
     const { prefix, maxEntries } = settings
     const { client, call, describeFailure } = connection
     const ttl = String(Scripts.INCIDENT_TTL_MILLIS)
-    const channel = Scripts.incidentChannel(prefix)
     const indexKey = Scripts.incidentIndexKey(prefix)
-    /** This store's name on the channel: it ignores its own messages. */
-    const self = newId()
+    const versionKey = Scripts.incidentVersionKey(prefix)
+    const resetKey = Scripts.incidentResetKey(prefix)
     const outage = Connection.makeOutageLog(
       LOG_PREFIX,
       settings.quietMillis,
@@ -126,12 +134,13 @@ export const makeOn = (
 
     // Plain data, changed only in synchronous code (a fiber, or a client callback, runs it to the
     // end before anything else runs), so each change is atomic. `isOpen` reads the table directly.
-    const knowledge = new Knowledge(maxEntries, self)
+    const knowledge = new Knowledge(maxEntries)
     const { table, known, closed } = knowledge
 
-    /** The `opened` message of `record`, published by the script that writes it. */
-    const openedMessage = (field: string, record: string): string =>
-      JSON.stringify({ type: "opened", from: self, field, record } satisfies Message)
+    /** Tells the other processes that the incidents changed: they sync at their next poll. */
+    const bump: Effect.Effect<void, unknown> = Effect.asVoid(
+      call(() => client.retryAlertsBump!(versionKey, ttl))
+    )
 
     /** Runs {@link Scripts.OPEN_INCIDENT}; `reassert`: writing back a record Redis lost. */
     const openScript = (
@@ -143,7 +152,8 @@ export const makeOn = (
     ) => {
       const operationId = Scripts.operationId(context, operation)
       // The index first: an operation listed with no incident yet is harmless, an incident missing
-      // from the index would be missed by the other processes' syncs.
+      // from the index would be missed by the other processes' syncs. The version last, once the
+      // record is there to be read.
       return Effect.flatMap(
         Effect.zipRight(
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
@@ -156,14 +166,14 @@ export const makeOn = (
               field,
               record,
               ttl,
-              operationId,
-              reassert ? "1" : "0",
-              channel,
-              openedMessage(field, record)
+              reassert ? "1" : "0"
             )
           )
         ),
-        (reply) => decode(Scripts.decodeOpened(reply), reply)
+        (reply) =>
+          Effect.flatMap(decode(Scripts.decodeOpened(reply), reply), (opened) =>
+            opened.created ? Effect.as(bump, opened) : Effect.succeed(opened)
+          )
       )
     }
 
@@ -215,18 +225,13 @@ export const makeOn = (
         ),
         Effect.forEach(
           byOperation,
-          ([operationId, { context, operation, pairs }]) =>
+          ([operationId, { pairs }]) =>
             call(() =>
-              client.retryAlertsForgetIncidents!(
-                Scripts.incidentKey(prefix, operationId),
-                operationId,
-                channel,
-                self,
-                context,
-                operation,
-                ...pairs
-              )
-            ).pipe(Effect.asVoid, Effect.catchAll(failed)),
+              client.retryAlertsForgetIncidents!(Scripts.incidentKey(prefix, operationId), ...pairs)
+            ).pipe(
+              Effect.flatMap((removed) => (removed === 0 ? Effect.void : bump)),
+              Effect.catchAll(failed)
+            ),
           { discard: true }
         )
       )
@@ -234,7 +239,7 @@ export const makeOn = (
 
     /**
      * Writes the incident in Redis unless it is open there (the first firing in any process
-     * wins; the write is announced in the same step), and keeps it in the table as this process's
+     * wins; a write bumps the version), and keeps it in the table as this process's
      * own. Without Redis, keeps it in the table alone: a later sync writes it.
      */
     const open = (opening: Opening, now: number): Effect.Effect<Incident> =>
@@ -300,16 +305,14 @@ export const makeOn = (
           client.retryAlertsResolveIncidents!(
             Scripts.incidentKey(prefix, operationId),
             Scripts.tombstoneKey(prefix, operationId),
-            operationId,
             ttl,
-            channel,
-            self,
-            context,
-            operation,
             ...own.flatMap(({ field, record }) => [field, record])
           )
         ).pipe(
           Effect.flatMap((reply) => decode(Scripts.decodeResolved(reply, own.length), reply)),
+          Effect.tap(({ taken: records, lost }) =>
+            records.length > 0 || lost.some(Boolean) ? bump : Effect.void
+          ),
           Effect.tap(() => outage.answered),
           Effect.map(({ taken: records, lost }) => {
             const resolved: Array<Incident> = []
@@ -425,7 +428,7 @@ export const makeOn = (
         Effect.catchAll(failed)
       )
     })
-    // One sync at a time: the build's, the periodic one, the one after the subscriber reconnects.
+    // One sync at a time: the build's, the periodic one, the one a poll asks for.
     const sync = (yield* Effect.makeSemaphore(1)).withPermits(1)(syncOnce)
 
     const forEachIncidentKey = (onPage: (keys: Array<string>) => Effect.Effect<void, unknown>) =>
@@ -435,46 +438,36 @@ export const makeOn = (
         { discard: true }
       )
 
-    const reset: Effect.Effect<void> = Effect.sync(() => {
-      table.clear()
-      known.clear()
-      closed.clear()
-    }).pipe(
-      Effect.zipRight(call(() => client.unlink(indexKey))),
+    const reset: Effect.Effect<void> = Effect.sync(() => knowledge.clear()).pipe(
+      Effect.zipRight(
+        call(() => client.retryAlertsResetIndex!(indexKey, versionKey, resetKey, newId(), ttl))
+      ),
       Effect.zipRight(forEachIncidentKey(connection.unlink)),
-      Effect.zipRight(call(() => client.publish(channel, JSON.stringify({ type: "reset", from: self })))),
       Effect.tap(() => outage.answered),
       Effect.asVoid,
       Effect.catchAll(failed)
     )
 
-    // The subscriber: a connection of its own (a subscribed connection takes no other command),
-    // reconnecting on the same backoff. Messages change the table as they arrive.
-    const subscriber = yield* connection.duplicate
-    subscriber.client.on("message", (from: string, text: string) => {
-      if (from === channel) knowledge.receive(text)
-    })
-    // Subscribed first, then synced: nothing opened in between is missed.
-    yield* Effect.catchAll(
-      subscriber.call(() => subscriber.client.subscribe(channel)),
-      failed
+    // What the last poll read: the version (bumped at each change) and the reset epoch.
+    let seen: { readonly version: string | null; readonly reset: string | null } | undefined
+    /** One GET of both keys (one slot); a change means a sync, a new reset epoch a cleared table. */
+    const poll: Effect.Effect<void> = call(() => client.mget(versionKey, resetKey)).pipe(
+      Effect.flatMap(([version = null, resetEpoch = null]) => {
+        const before = seen
+        seen = { version, reset: resetEpoch }
+        if (before === undefined) return Effect.void
+        if (resetEpoch !== before.reset) knowledge.clear()
+        return version !== before.version || resetEpoch !== before.reset ? sync : Effect.void
+      }),
+      Effect.catchAll(failed)
     )
+    yield* poll
     yield* sync
-    // After the subscriber reconnects, messages may have been missed: subscribe again, then sync.
-    const resync = yield* Queue.sliding<void>(1)
-    subscriber.client.on("ready", () => {
-      subscriber.client.subscribe(channel).then(
-        () => Queue.unsafeOffer(resync, undefined),
-        () => {}
-      )
-    })
-    // The periodic sync sleeps on the Clock of the fiber that builds the layer (a test moves it
-    // with `TestClock.adjust`), and stops with the layer's scope.
-    yield* Effect.forkScoped(
-      Effect.forever(
-        Effect.zipRight(Effect.raceFirst(Effect.sleep(settings.syncInterval), Queue.take(resync)), sync)
-      )
-    )
+    // Both loops sleep on the Clock of the fiber that builds the layer (a test moves it with
+    // `TestClock.adjust`), and stop with the layer's scope. The full sync also catches what a
+    // version bump that never happened (Redis failed in between) would have told.
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(settings.pollInterval), poll)))
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(settings.syncInterval), sync)))
 
     return {
       open,

@@ -1,7 +1,7 @@
 /**
  * What one process knows of the open incidents of a Redis store: the incidents of its `Table`
  * (its own firings, and those learned from the others), the record behind each, and the ids of
- * incidents resolved, which a sync or a late message must not bring back. Plain data, changed
+ * incidents resolved, which a later sync must not bring back. Plain data, changed
  * only in synchronous code, so each change is atomic; the store does the Redis side.
  *
  * @internal
@@ -9,61 +9,6 @@
 import { type Incident, Table } from "../incidents.js"
 import { setNewest } from "../lru.js"
 import * as Scripts from "./scripts.js"
-
-/**
- * What the processes tell each other on the channel (`{prefix}incidents`). The scripts publish
- * `opened`, `resolved` and `forgotten` in the same atomic step as the change they announce.
- * Records carry the redacted signature only; fields are hashes.
- *
- * - `opened`: a record was written (a firing, or a record written back after Redis lost it).
- * - `resolved`: these incidents were taken from Redis and their resolved events sent: drop them.
- * - `forgotten`: a process evicted these at its bound: drop them unless you fired them.
- * - `reset`: every incident was forgotten.
- */
-export type Message =
-  | { readonly type: "opened"; readonly from: string; readonly field: string; readonly record: string }
-  | {
-      readonly type: "resolved" | "forgotten"
-      readonly from: string
-      readonly context: string
-      readonly operation: string
-      /** Pairs [field, record]. */
-      readonly incidents: ReadonlyArray<readonly [string, string]>
-    }
-  | { readonly type: "reset"; readonly from: string }
-
-const isPair = (pair: unknown): pair is readonly [string, string] =>
-  Array.isArray(pair) && pair.length === 2 && typeof pair[0] === "string" && typeof pair[1] === "string"
-
-export const decodeMessage = (text: string): Message | undefined => {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return undefined
-  }
-  if (typeof value !== "object" || value === null) return undefined
-  const message = value as Record<string, unknown>
-  if (typeof message.from !== "string") return undefined
-  switch (message.type) {
-    case "opened":
-      return typeof message.field === "string" && typeof message.record === "string"
-        ? (message as Message)
-        : undefined
-    case "resolved":
-    case "forgotten":
-      return typeof message.context === "string" &&
-        typeof message.operation === "string" &&
-        Array.isArray(message.incidents) &&
-        message.incidents.every(isPair)
-        ? (message as Message)
-        : undefined
-    case "reset":
-      return message as Message
-    default:
-      return undefined
-  }
-}
 
 /** What this process knows of one incident of its table, besides the table's entry. */
 export interface Known {
@@ -94,11 +39,7 @@ export class Knowledge {
   private lastSignature: string | undefined
   private lastField = ""
 
-  constructor(
-    readonly maxEntries: number,
-    /** This store's name on the channel: it ignores its own messages. */
-    readonly self: string
-  ) {
+  constructor(readonly maxEntries: number) {
     this.table = new Table(maxEntries)
   }
 
@@ -151,26 +92,6 @@ export class Knowledge {
     this.table.delete(context, operation, field)
     // A forgotten incident may come back: the process that fired it may write it again.
     this.close(entry.incident, resolved)
-  }
-
-  /** A message on the channel, from another process. */
-  receive(text: string): void {
-    const message = decodeMessage(text)
-    if (message === undefined || message.from === this.self) return
-    switch (message.type) {
-      case "opened":
-        this.learn(message.field, message.record)
-        return
-      case "resolved":
-      case "forgotten":
-        for (const [field, record] of message.incidents) {
-          this.drop(message.context, message.operation, field, record, message.type === "resolved")
-        }
-        return
-      case "reset":
-        this.clear()
-        return
-    }
   }
 
   /** Forgets everything. */

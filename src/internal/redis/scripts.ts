@@ -81,22 +81,19 @@ return {1, held}
 
 /**
  * An incident opens, or is found open (a re-fire), in the hash of its operation. The first firing
- * in any process wins (HSETNX); the call that writes the record also tells the other processes.
- * KEYS[1]: the operation's incident hash; KEYS[2]: its resolved incidents (tombstones), both
- * tagged with the operation's id. ARGV: the signature's field, the incident's record (JSON), TTL
- * millis, the operation's id, "1" to re-assert a record this process holds (Redis lost it):
- * refused when that very record was resolved meanwhile, the channel, the message to publish when
- * this call writes the record. Returns {record as first written, or "" when refused; 1 when this
- * call wrote it, else 0}. The index ({@link INDEX_ADD}) is written before, apart: it lives in
- * another slot.
+ * in any process wins (HSETNX). KEYS[1]: the operation's incident hash; KEYS[2]: its resolved
+ * incidents (tombstones), both tagged with the operation's id. ARGV: the signature's field, the
+ * incident's record (JSON), TTL millis, "1" to re-assert a record this process holds (Redis lost
+ * it): refused when that very record was resolved meanwhile. Returns {record as first written, or
+ * "" when refused; 1 when this call wrote it, else 0}. The index ({@link INDEX_ADD}) is written
+ * before and the version ({@link BUMP}) after, apart: they live in another slot.
  */
 export const OPEN_INCIDENT = `
-if ARGV[5] == "1" and redis.call("HGET", KEYS[2], ARGV[1]) == ARGV[2] then
+if ARGV[4] == "1" and redis.call("HGET", KEYS[2], ARGV[1]) == ARGV[2] then
   return {"", 0}
 end
 local created = redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2])
 redis.call("PEXPIRE", KEYS[1], ARGV[3])
-if created == 1 then redis.call("PUBLISH", ARGV[6], ARGV[7]) end
 return {redis.call("HGET", KEYS[1], ARGV[1]), created}
 `
 
@@ -128,61 +125,74 @@ return removed
 `
 
 /**
- * An operation succeeded: takes its open incidents, once across processes, leaves their records
- * as tombstones (so a process that fired one can tell "resolved by another" from "Redis lost
- * it"), and tells the other processes which it resolved. KEYS as {@link OPEN_INCIDENT}. ARGV: the
- * operation's id, the tombstones' TTL millis, the channel, the sender's id, the context, the
- * operation, then pairs (field, record) of the incidents this process fired and still holds.
- * Returns {taken: field, record, field, record…; lost: 1 or 0 per pair, 1 when its record is
- * neither taken now nor resolved before (Redis lost it: the caller resolves it from its own
- * record, and it is written as a tombstone too)}. The operation stays in the index until a sync
- * finds it empty.
+ * The incidents changed (one opened, resolved or forgotten): a new version, which every process
+ * polls, and syncs when it changes. KEYS[1]: the version. ARGV: TTL millis.
+ */
+export const BUMP = `
+local version = redis.call("INCR", KEYS[1])
+redis.call("PEXPIRE", KEYS[1], ARGV[1])
+return version
+`
+
+/**
+ * Every incident was forgotten (`Incidents.reset`): the index goes, and a new reset epoch tells
+ * every process to clear its table. KEYS: the index, the version, the reset epoch (one slot).
+ * ARGV: the epoch, TTL millis.
+ */
+export const RESET_INDEX = `
+redis.call("DEL", KEYS[1])
+redis.call("SET", KEYS[3], ARGV[1], "PX", ARGV[2])
+redis.call("INCR", KEYS[2])
+redis.call("PEXPIRE", KEYS[2], ARGV[2])
+return 1
+`
+
+/**
+ * An operation succeeded: takes its open incidents, once across processes, and leaves their
+ * records as tombstones (so a process that fired one can tell "resolved by another" from "Redis
+ * lost it"). KEYS as {@link OPEN_INCIDENT}. ARGV: the tombstones' TTL millis, then pairs (field,
+ * record) of the incidents this process fired and still holds. Returns {taken: field, record,
+ * field, record…; lost: 1 or 0 per pair, 1 when its record is neither taken now nor resolved
+ * before (Redis lost it: the caller resolves it from its own record, and it is written as a
+ * tombstone too)}. The operation stays in the index until a sync finds it empty.
  */
 export const RESOLVE_INCIDENTS = `
 local taken = redis.call("HGETALL", KEYS[1])
-local told = {}
 local takenFields = {}
+local written = #taken > 0
 for i = 1, #taken, 2 do
   takenFields[taken[i]] = true
-  told[#told + 1] = {taken[i], taken[i + 1]}
   redis.call("HSET", KEYS[2], taken[i], taken[i + 1])
 end
 local lost = {}
-for i = 7, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   if takenFields[ARGV[i]] or redis.call("HGET", KEYS[2], ARGV[i]) == ARGV[i + 1] then
     lost[#lost + 1] = 0
   else
     lost[#lost + 1] = 1
-    told[#told + 1] = {ARGV[i], ARGV[i + 1]}
+    written = true
     redis.call("HSET", KEYS[2], ARGV[i], ARGV[i + 1])
   end
 end
-if #told > 0 then
-  redis.call("PEXPIRE", KEYS[2], ARGV[2])
-  redis.call("PUBLISH", ARGV[3], cjson.encode({type = "resolved", from = ARGV[4], context = ARGV[5], operation = ARGV[6], incidents = told}))
-end
+if written then redis.call("PEXPIRE", KEYS[2], ARGV[1]) end
 redis.call("DEL", KEYS[1])
 return {taken, lost}
 `
 
 /**
  * Incidents forgotten at a process's bound (maxEntries): removed when Redis still holds the
- * record the process knew, with no tombstone, and the other processes told. KEYS[1]: the
- * operation's incident hash. ARGV: the operation's id, the channel, the sender's id, the context,
- * the operation, then pairs (field, record).
+ * record the process knew, with no tombstone. KEYS[1]: the operation's incident hash. ARGV: pairs
+ * (field, record). Returns how many it removed.
  */
 export const FORGET_INCIDENTS = `
-local told = {}
-for i = 6, #ARGV, 2 do
+local removed = 0
+for i = 1, #ARGV, 2 do
   if redis.call("HGET", KEYS[1], ARGV[i]) == ARGV[i + 1] then
     redis.call("HDEL", KEYS[1], ARGV[i])
-    told[#told + 1] = {ARGV[i], ARGV[i + 1]}
+    removed = removed + 1
   end
 end
-if #told > 0 then
-  redis.call("PUBLISH", ARGV[2], cjson.encode({type = "forgotten", from = ARGV[3], context = ARGV[4], operation = ARGV[5], incidents = told}))
-end
-return #told
+return removed
 `
 
 /** How long an incident nobody resolves stays in Redis: a day, renewed at each firing. */
@@ -210,12 +220,15 @@ export const tombstoneKey = (prefix: string, operationId: string): string =>
 
 /**
  * The Redis key of the index of operations with open incidents (a sorted set), read by every
- * process's sync.
+ * process's sync. Tagged `{incidents}`: one slot with the version and the reset epoch.
  */
-export const incidentIndexKey = (prefix: string): string => `${prefix}incidents`
+export const incidentIndexKey = (prefix: string): string => `${prefix}{incidents}`
 
-/** The pub/sub channel on which processes tell each other of incidents opened and resolved. */
-export const incidentChannel = (prefix: string): string => `${prefix}incidents`
+/** The Redis key of the incidents' version, bumped at each change and polled by every process. */
+export const incidentVersionKey = (prefix: string): string => `${prefix}{incidents}:version`
+
+/** The Redis key of the incidents' reset epoch, changed by `Incidents.reset`. */
+export const incidentResetKey = (prefix: string): string => `${prefix}{incidents}:reset`
 
 /**
  * The field of a signature in its operation's incident hash: the SHA-256 of the raw signature,
