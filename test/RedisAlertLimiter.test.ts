@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, ConfigProvider, Context, Effect, Fiber, Layer, Option, Redacted, TestClock } from "effect"
+import type { Redis } from "ioredis"
 import * as AlertLimiter from "../src/AlertLimiter.js"
 import { Incidents } from "../src/internal/incidents.js"
 import { ceilingKeys, signatureKey, TTL_MARGIN_MILLIS } from "../src/internal/redis/scripts.js"
@@ -102,17 +103,21 @@ describe("RedisAlertLimiter.layerConfig", () => {
   )
 })
 
+/** How many clients the server has (`CLIENT LIST`), this one included. */
+const clientCount = (admin: Redis) =>
+  Effect.promise(
+    async () =>
+      String(await admin.client("LIST"))
+        .trim()
+        .split("\n").length
+  )
+
 describe("RedisAlertLimiter.layer services", () => {
   it.scoped("provides the limiter and the incident store on one connection, with no subscriber", () =>
     Effect.gen(function* () {
       const server = yield* ownRedisServer()
       const admin = yield* redisClient(server.url)
-      const clients = Effect.promise(
-        async () =>
-          String(await admin.client("LIST"))
-            .trim()
-            .split("\n").length
-      )
+      const clients = clientCount(admin)
       const before = yield* clients
       const context = yield* Layer.build(RedisAlertLimiter.layer({ url: Redacted.make(server.url) }))
       const limiter = Context.get(context, AlertLimiter.AlertLimiter)
@@ -142,12 +147,7 @@ describe("RedisAlertLimiter.layer services", () => {
       Effect.gen(function* () {
         const server = yield* ownRedisServer()
         const admin = yield* redisClient(server.url)
-        const clients = Effect.promise(
-          async () =>
-            String(await admin.client("LIST"))
-              .trim()
-              .split("\n").length
-        )
+        const clients = clientCount(admin)
         const before = yield* clients
         const context = yield* Layer.build(
           Layer.merge(
