@@ -381,6 +381,21 @@ export const budgetSuite = (name: string, makeLayer: MakeBudgetLayer, backend: B
         )
       )
 
+      it.scoped("a clock that steps back keeps the counts made before it: nothing is allowed twice", () =>
+        withBudgets(
+          Effect.gen(function* () {
+            const budget = yield* build({ percent: 0, minPerSecond: 1, window: "10 seconds" })
+            yield* TestClock.adjust("5 seconds")
+            expect(withdrawN(budget, "db", 20)).toBe(10)
+            yield* budget.sync
+            // The host's clock is set back two seconds (NTP): the retries made "later" still count.
+            yield* TestClock.setTime(3_000)
+            expect(yield* statusSynced(budget, "db")).toMatchObject({ withdrawals: 10 })
+            expect(withdrawN(budget, "db", 5)).toBe(0)
+          })
+        )
+      )
+
       it.scoped("a steady rate stays within the budget: 5% failures are never refused", () =>
         withBudgets(
           Effect.gen(function* () {

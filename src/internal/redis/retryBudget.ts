@@ -509,7 +509,10 @@ export const makeOn = (
       if (queue.length === 0 && now - registeredAt < heartbeatMillis) return Effect.void
       const taken = queue
       queue = []
-      const current = bucketId(now, bucketMillis)
+      // The newest bucket any count belongs to: after the clock stepped back, counts made before
+      // sit in buckets ahead of it, and the reply must cover them or they would be lost here.
+      let current = bucketId(now, bucketMillis)
+      for (const entry of taken) current = Math.max(current, entry.pending.head)
       for (const entry of taken) {
         entry.queued = false
         entry.pending.advance(current)
