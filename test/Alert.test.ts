@@ -7,25 +7,15 @@ import { services } from "./support/services.js"
 describe("Alert.sendRateLimited", () => {
   it.effect("delivers the first alert, suppresses the duplicate", () =>
     Effect.gen(function* () {
-      const error = new Error("HTTP 500")
-      expect(
-        yield* Alert.sendRateLimited({
-          name: "charge",
-          error,
-          context: "billing",
-          message: "Charging fails",
-          channel: "ops"
-        })
-      ).toBe(true)
-      expect(
-        yield* Alert.sendRateLimited({
-          name: "charge",
-          error,
-          context: "billing",
-          message: "Charging fails",
-          channel: "ops"
-        })
-      ).toBe(false)
+      const alert = {
+        name: "charge",
+        error: new Error("HTTP 500"),
+        context: "billing",
+        message: "Charging fails",
+        channel: "ops"
+      }
+      expect(yield* Alert.sendRateLimited(alert)).toBe(true)
+      expect(yield* Alert.sendRateLimited(alert)).toBe(false)
       const sent = yield* NotifierTest.sent
       expect(sent).toHaveLength(1)
       expect(sent[0]).toMatchObject({

@@ -26,7 +26,7 @@ export interface RedisLimiterOptions extends LimiterOptions {
 }
 
 export const DEFAULT_PREFIX = "retry-alerts:"
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.millis(250)
+export const DEFAULT_TIMEOUT: Duration.Duration = Connection.DEFAULT_TIMEOUT
 
 /** Prefix of every message this limiter logs, so operators (and tests) can find them. */
 export const LOG_PREFIX = "AlertLimiter(redis)"

@@ -34,7 +34,7 @@ export interface RedisBudgetOptions extends BudgetOptions {
 }
 
 export const DEFAULT_PREFIX = "retry-alerts:"
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.millis(250)
+export const DEFAULT_TIMEOUT: Duration.Duration = Connection.DEFAULT_TIMEOUT
 export const DEFAULT_FLUSH_INTERVAL: Duration.Duration = Duration.millis(100)
 
 /** Prefix of every message this budget logs, so operators (and tests) can find them. */
