@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type { Metric } from "effect"
+import * as CircuitTelemetry from "./internal/circuit/telemetry.js"
 import * as Internal from "./internal/metrics.js"
 
 /**
@@ -116,3 +117,38 @@ export const alertsDropped: Metric.Metric.Counter<number> = Internal.alertsDropp
  * @category metrics
  */
 export const incidentsEvicted: Metric.Metric.Counter<number> = Internal.incidentsEvicted
+
+/**
+ * The state of each circuit of a `CircuitBreaker`, tagged `key`: 0 closed, 1 half-open, 2 open,
+ * 3 isolated. Set at each transition.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Metrics } from "effect-retry-alerts"
+ *
+ * const paymentsCircuit = Metric.value(Metrics.circuitState.pipe(Metric.tagged("key", "payments")))
+ * ```
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const circuitState: Metric.Metric.Gauge<number> = CircuitTelemetry.circuitState
+
+/**
+ * Circuit transitions, tagged `key` and `to` (the state entered), those this process made and
+ * those it followed from another replica.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const circuitTransitions: Metric.Metric.Counter<number> = CircuitTelemetry.circuitTransitions
+
+/**
+ * Calls a circuit rejected without running them (open, isolated, or half-open with its probes
+ * taken), tagged `key`. Retries a retry budget refused are counted apart, by {@link retriesRefused}.
+ *
+ * @since 0.3.0
+ * @category metrics
+ */
+export const circuitRejected: Metric.Metric.Counter<number> = CircuitTelemetry.callsRejected

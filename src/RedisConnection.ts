@@ -10,6 +10,7 @@ import { type ConfigError, Context, type Duration, Effect, Layer, type Redacted 
 import type { Cluster, Redis } from "ioredis"
 import * as OptionChecks from "./internal/options.js"
 import * as LimiterInternal from "./internal/redis/alertLimiter.js"
+import * as CircuitInternal from "./internal/redis/circuitBreaker.js"
 import * as Connection from "./internal/redis/connection.js"
 import * as IncidentsInternal from "./internal/redis/incidents.js"
 import * as BudgetInternal from "./internal/redis/retryBudget.js"
@@ -81,7 +82,12 @@ export interface LayerOptions extends Options {
 }
 
 /** Every script of the Redis-backed services, registered once on the shared connection. */
-const scripts = { ...LimiterInternal.scripts, ...IncidentsInternal.scripts, ...BudgetInternal.scripts }
+const scripts = {
+  ...LimiterInternal.scripts,
+  ...IncidentsInternal.scripts,
+  ...BudgetInternal.scripts,
+  ...CircuitInternal.scripts
+}
 
 /**
  * One connection to Redis for every Redis-backed service of the process, closed with the layer

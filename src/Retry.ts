@@ -6,6 +6,7 @@
  */
 import type { Duration, Effect, Schedule } from "effect"
 import type { AlertServices } from "./internal/alert.js"
+import type { CircuitBreaker, CircuitOpen } from "./internal/circuitBreaker.js"
 import * as Http from "./internal/http.js"
 import * as Combinators from "./internal/retry/combinators.js"
 import * as Plan from "./internal/retry/plan.js"
@@ -82,6 +83,41 @@ export interface Options<E = unknown, R = never> {
   /** The retry budget's key (a dependency). Default: `context`, else `name`. */
   readonly budgetKey?: string | undefined
 }
+
+/**
+ * The `breaker` option's object form.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Breaker {
+  /** The circuit's key. Default: `connRetry`'s resource, else `context`, else `name`. */
+  readonly key?: string | undefined
+}
+
+/**
+ * The `breaker` option of {@link retry} and {@link connRetry}, which joins their other options.
+ * With it, the loop needs a `CircuitBreaker` and may fail with its `CircuitOpen` rejection.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface WithBreaker {
+  /**
+   * Runs every attempt through a circuit of the provided `CircuitBreaker` (required then): `true`
+   * for the circuit named like the budget (`connRetry`'s resource, else `context`, else `name`), or
+   * `{ key }`. An attempt the circuit rejects fails with `CircuitOpen`, which joins the error type;
+   * it is retried no sooner than its `retryAfter` (without asking `while`, and without a
+   * withdrawal from the retry budget: nothing reached the dependency), and when that wait would pass
+   * `maxElapsed` the loop gives up at once with the rejection. The circuit counts as failures the
+   * errors `while` retries (every error without `while`), unless the breaker has its own
+   * `isFailure`. Default: no breaker.
+   */
+  readonly breaker: true | Breaker
+}
+
+/** Options without a breaker. */
+type WithoutBreaker = { readonly breaker?: false | undefined }
 
 /**
  * {@link Options}, under its 0.2 name.
@@ -208,17 +244,39 @@ export const retry: {
     options: Options<unknown, R2> & {
       readonly while?: undefined
       readonly retryAfter?: undefined
-    }
+    } & WithBreaker
+  ): <A, E, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | CircuitOpen, R | R2 | Requirements | CircuitBreaker>
+  <E, R2 = never>(
+    options: Options<NoInfer<E>, R2> & WithBreaker
+  ): <A, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | CircuitOpen, R | R2 | Requirements | CircuitBreaker>
+  <E, R2 = never>(
+    options: Options<E, R2> & WithBreaker
+  ): <A, E2 extends E, R>(
+    self: Effect.Effect<A, E2, R>
+  ) => Effect.Effect<A, E2 | CircuitOpen, R | R2 | Requirements | CircuitBreaker>
+  <A, E, R, R2 = never>(
+    self: Effect.Effect<A, E, R>,
+    options: Options<NoInfer<E>, R2> & WithBreaker
+  ): Effect.Effect<A, E | CircuitOpen, R | R2 | Requirements | CircuitBreaker>
+  <R2 = never>(
+    options: Options<unknown, R2> & {
+      readonly while?: undefined
+      readonly retryAfter?: undefined
+    } & WithoutBreaker
   ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
   <E, R2 = never>(
-    options: Options<NoInfer<E>, R2>
+    options: Options<NoInfer<E>, R2> & WithoutBreaker
   ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
   <E, R2 = never>(
-    options: Options<E, R2>
+    options: Options<E, R2> & WithoutBreaker
   ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | R2 | Requirements>
   <A, E, R, R2 = never>(
     self: Effect.Effect<A, E, R>,
-    options: Options<NoInfer<E>, R2>
+    options: Options<NoInfer<E>, R2> & WithoutBreaker
   ): Effect.Effect<A, E, R | R2 | Requirements>
 } = ((first: any, options?: Options<any, any>) =>
   // Data-first when the options come second: no type test on the hot path.
@@ -302,17 +360,38 @@ export const connRetry: {
   <R2 = never>(
     resourceName: string,
     actionName: string,
-    options?: ConnRetryOptions<unknown, R2> & { readonly retryAfter?: undefined }
+    options: ConnRetryOptions<unknown, R2> & { readonly retryAfter?: undefined } & WithBreaker
+  ): <A, E, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | CircuitOpen, R | R2 | Requirements | CircuitBreaker>
+  <E, R2 = never>(
+    resourceName: string,
+    actionName: string,
+    options: ConnRetryOptions<NoInfer<E>, R2> & WithBreaker
+  ): <A, R>(
+    self: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | CircuitOpen, R | R2 | Requirements | CircuitBreaker>
+  <E, R2 = never>(
+    resourceName: string,
+    actionName: string,
+    options: ConnRetryOptions<E, R2> & WithBreaker
+  ): <A, E2 extends E, R>(
+    self: Effect.Effect<A, E2, R>
+  ) => Effect.Effect<A, E2 | CircuitOpen, R | R2 | Requirements | CircuitBreaker>
+  <R2 = never>(
+    resourceName: string,
+    actionName: string,
+    options?: ConnRetryOptions<unknown, R2> & { readonly retryAfter?: undefined } & WithoutBreaker
   ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
   <E, R2 = never>(
     resourceName: string,
     actionName: string,
-    options: ConnRetryOptions<NoInfer<E>, R2>
+    options: ConnRetryOptions<NoInfer<E>, R2> & WithoutBreaker
   ): <A, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | R2 | Requirements>
   <E, R2 = never>(
     resourceName: string,
     actionName: string,
-    options: ConnRetryOptions<E, R2>
+    options: ConnRetryOptions<E, R2> & WithoutBreaker
   ): <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R | R2 | Requirements>
 } = Combinators.connRetry as any
 

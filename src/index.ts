@@ -26,6 +26,13 @@ export * as AlertLimiter from "./AlertLimiter.js"
  */
 export * as Backoff from "./Backoff.js"
 /**
+ * A circuit breaker: keyed circuits that reject calls to a dependency that keeps failing, probe
+ * it after an open time, and open an incident while open.
+ *
+ * @since 0.3.0
+ */
+export * as CircuitBreaker from "./CircuitBreaker.js"
+/**
  * How an alert's signature is built: which failures count as "the same alert".
  *
  * @since 0.1.0

@@ -13,6 +13,13 @@
  */
 export * as RedisAlertLimiter from "./RedisAlertLimiter.js"
 /**
+ * A circuit breaker shared by many processes through Redis: one replica opening a circuit makes
+ * the others reject, and at most the configured probes are in flight across them.
+ *
+ * @since 0.3.0
+ */
+export * as RedisCircuitBreaker from "./RedisCircuitBreaker.js"
+/**
  * Where Redis is, for every Redis-backed layer: one server (`url`), a Redis Cluster (`nodes`),
  * or a client you already have (`client`).
  *

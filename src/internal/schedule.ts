@@ -21,6 +21,8 @@ export type Stop =
   | "schedule"
   /** `admit` refused the retry (a retry budget). */
   | "refused"
+  /** The failure is a rejection that asks for an endless wait (an isolated circuit). */
+  | "rejected"
 
 /** What a limited schedule outputs at each failure. */
 export interface Step<In> {
@@ -55,6 +57,13 @@ export interface Limits<In, R = never> {
   readonly alertAttempts?: number | undefined
   /** ...or that comes this long after the first failure, whichever is first. */
   readonly alertAfterMillis?: number | undefined
+  /**
+   * A wait the failure demands, in millis (a circuit's rejection: its `retryAfter`), or
+   * `undefined`. Such a failure is retried after that wait, not the backoff's (which is not
+   * stepped: nothing reached the dependency), within the attempts and the deadline, without
+   * alerting and without `admit`; an infinite wait stops the loop.
+   */
+  readonly rejection?: ((input: In) => number | undefined) | undefined
   /** Asked last, before a retry that every other limit allows: `false` stops the loop. */
   readonly admit?: ((step: Step<In>) => Effect.Effect<boolean, never, R>) | undefined
 }
@@ -83,6 +92,7 @@ export const limit = <Out, In, R, R2 = never>(
     maxElapsedMillis,
     alertAttempts,
     alertAfterMillis,
+    rejection,
     admit
   } = limits
   const initial: State = { base: base.initial, attempt: 0, startedAt: limits.startedAt, alerted: false }
@@ -98,6 +108,21 @@ export const limit = <Out, In, R, R2 = never>(
     if (attempt >= maxAttempts) return Effect.succeed(stopped("attempts", Duration.zero, state.base))
     if (shouldRetry !== undefined && !shouldRetry(input)) {
       return Effect.succeed(stopped("not-retryable", Duration.zero, state.base))
+    }
+    const rejectedFor = rejection?.(input)
+    if (rejectedFor !== undefined) {
+      if (rejectedFor === Number.POSITIVE_INFINITY) {
+        return Effect.succeed(stopped("rejected", Duration.infinity, state.base))
+      }
+      const wait = Duration.millis(rejectedFor)
+      if (maxElapsedMillis !== undefined && now + rejectedFor > startedAt + maxElapsedMillis) {
+        return Effect.succeed(stopped("deadline", wait, state.base))
+      }
+      return Effect.succeed<Result<In>>([
+        { base: state.base, attempt, startedAt, alerted: state.alerted },
+        { attempt, input, delay: wait, stop: undefined, alert: false, startedAt, now },
+        ScheduleDecision.continueWith(ScheduleInterval.after(now + rejectedFor))
+      ])
     }
     return Effect.flatMap(base.step(now, input, state.base), ([baseState, _, decision]) => {
       if (ScheduleDecision.isDone(decision))

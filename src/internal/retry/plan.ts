@@ -72,6 +72,8 @@ export interface Plan<E, R = never> extends Identity {
   readonly retryAfter: ((error: E, now: number) => Duration.DurationInput | undefined) | undefined
   readonly maxRetryAfterMillis: number
   readonly budget: BudgetMode
+  /** The circuit each attempt runs through, when the loop has a breaker. */
+  readonly breakerKey: string | undefined
 }
 
 const isObject = (value: unknown): value is object => value !== null && typeof value === "object"
@@ -132,6 +134,28 @@ const budgetKeyOf = (
         ? context
         : name
 
+/**
+ * The circuit of a loop with the `breaker` option: its `key`, else the budget's rule (a
+ * connection's resource, else the context, else the name); `undefined` without a breaker.
+ */
+const breakerKeyOf = (
+  breaker: unknown,
+  subject: Subject,
+  context: string,
+  name: string
+): string | undefined => {
+  if (breaker === undefined || breaker === false) return undefined
+  if (breaker === true) return budgetKeyOf(undefined, subject, context, name)
+  if (!isObject(breaker)) {
+    throw new Options.InvalidOptionError({
+      option: "breaker",
+      reason: "must be true, false or an object with a key"
+    })
+  }
+  const { key } = breaker as { readonly key?: unknown }
+  return key === undefined ? budgetKeyOf(undefined, subject, context, name) : Options.name("breaker.key", key)
+}
+
 /** Validates `options` into a plan, throwing `InvalidOptionError` naming the first bad one. */
 const resolve = <E, R>(options: PolicyOptions<E, R>, defaults: Defaults): Plan<E, R> => {
   if (!isObject(options)) {
@@ -154,6 +178,7 @@ const resolve = <E, R>(options: PolicyOptions<E, R>, defaults: Defaults): Plan<E
     budgetKey: budgetKeyOf(options.budgetKey, subject, context, name),
     alerts: defaults.alerts,
     budget: defaults.budget,
+    breakerKey: breakerKeyOf((options as { readonly breaker?: unknown }).breaker, subject, context, name),
     maxAttempts:
       options.maxAttempts === undefined
         ? defaults.maxAttempts
@@ -186,7 +211,9 @@ export const isPlain = (options: PolicyOptions<any, any>): boolean =>
   options.maxElapsed === undefined &&
   options.retryAfter === undefined &&
   options.maxRetryAfter === undefined &&
-  options.budgetKey === undefined
+  options.budgetKey === undefined &&
+  ((options as { readonly breaker?: unknown }).breaker === undefined ||
+    (options as { readonly breaker?: unknown }).breaker === false)
 
 /**
  * A combinator's options, checked once. Plain options ({@link isPlain}: a name and a context) are
@@ -198,6 +225,7 @@ export class Planned<E, R> implements Identity {
   readonly context: string
   readonly budgetKey: string
   readonly alerts: boolean
+  readonly breakerKey: string | undefined
   private built: Plan<E, R> | undefined
 
   constructor(
@@ -209,12 +237,14 @@ export class Planned<E, R> implements Identity {
       this.name = Options.name("name", options.name)
       this.context = contextOf(options.context, defaults.subject)
       this.budgetKey = budgetKeyOf(undefined, defaults.subject, this.context, this.name)
+      this.breakerKey = undefined
     } else {
       const plan = resolve(options, defaults)
       this.built = plan
       this.name = plan.name
       this.context = plan.context
       this.budgetKey = plan.budgetKey
+      this.breakerKey = plan.breakerKey
     }
     this.alerts = defaults.alerts
   }
@@ -272,8 +302,9 @@ export const connection = <E, R>(
       maxElapsed: options.maxElapsed,
       retryAfter: options.retryAfter,
       maxRetryAfter: options.maxRetryAfter,
-      budgetKey: options.budgetKey
-    },
+      budgetKey: options.budgetKey,
+      breaker: (options as { readonly breaker?: unknown }).breaker
+    } as PolicyOptions<E, R>,
     {
       maxAttempts: maxRetry + 1,
       alertAttempts: Alert.EXCESSIVE_RETRY_THRESHOLD,

@@ -8,6 +8,7 @@
 import { Duration, Effect, Schedule } from "effect"
 import type { AlertServices } from "../alert.js"
 import * as Backoff from "../backoff.js"
+import { isCircuitOpen } from "../circuitBreaker.js"
 import * as RetrySchedule from "../schedule.js"
 import * as Budget from "./budget.js"
 import type { Plan } from "./plan.js"
@@ -33,6 +34,23 @@ const requestedDelay =
   }
 
 /**
+ * A circuit's rejection asks for its `retryAfter`, whatever the backoff says, in whole millis
+ * rounded up: a wait cut short by a fraction would find the circuit still open.
+ */
+const rejection = (input: unknown): number | undefined =>
+  isCircuitOpen(input) ? Math.ceil(Duration.toMillis(input.retryAfter)) : undefined
+
+/**
+ * Which failures `plan` retries: those `while` says; with a breaker, its rejections too, which
+ * `while` (typed on the effect's own error) never sees.
+ */
+const shouldRetryOf = <E, R>(plan: Plan<E, R>): ((error: E) => boolean) | undefined => {
+  const { shouldRetry } = plan
+  if (shouldRetry === undefined || plan.breakerKey === undefined) return shouldRetry
+  return (error) => isCircuitOpen(error) || shouldRetry(error)
+}
+
+/**
  * The policy of `plan`. Every limit is decided in one `Schedule` step (`RetrySchedule.limit`),
  * the user's schedule included, before anything is said: the warning comes only before a retry
  * that will happen, the give-up line and metric when the loop ends, the alert only when another
@@ -44,11 +62,12 @@ export const make = <E, R>(
   const report = reporter(plan)
   const limited = RetrySchedule.limit(plan.schedule ?? Backoff.exponential({ maxWait: plan.maxWait }), {
     maxAttempts: plan.maxAttempts,
-    shouldRetry: plan.shouldRetry,
+    shouldRetry: shouldRetryOf(plan),
     requestedDelay: plan.retryAfter === undefined ? undefined : requestedDelay(plan),
     maxElapsedMillis: plan.maxElapsedMillis,
     alertAttempts: plan.alertAttempts,
     alertAfterMillis: plan.alertAfterMillis,
+    rejection,
     admit: plan.budget === "give-up" ? Budget.admit(plan) : undefined
   })
   if (plan.budget === "give-up") return Schedule.tapOutput(limited, report)

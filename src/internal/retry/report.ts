@@ -7,6 +7,7 @@
  */
 import { Cause, Duration, Effect, type Fiber, FiberRef, LogLevel, Metric } from "effect"
 import * as Alert from "../alert.js"
+import { isCircuitOpen } from "../circuitBreaker.js"
 import * as Describe from "../describe.js"
 import * as Metrics from "../metrics.js"
 import type { Step } from "../schedule.js"
@@ -47,6 +48,15 @@ const retrying = <E, R>(
     )
   }
   if (!logsAt(fiber, LogLevel.Warning)) return Effect.void
+  if (isCircuitOpen(step.input)) {
+    // Told apart from a failure: the attempt never ran.
+    return Effect.annotateLogs(
+      Effect.logWarning(
+        `${plan.name}: attempt ${Alert.attemptOf(step.attempt, plan.maxAttempts)} rejected by circuit ${step.input.key} (${step.input.state}); retrying in ${delay}`
+      ),
+      { operation: plan.name, attempt: step.attempt, circuit: step.input.key }
+    )
+  }
   return Effect.annotateLogs(
     Effect.logWarning(
       `${plan.name} failed on attempt ${Alert.attemptOf(step.attempt, plan.maxAttempts)}; retrying in ${delay}: ${Describe.summary(step.input)}`

@@ -6,8 +6,9 @@
  *
  * @internal
  */
-import { Cause, type Context, Effect, type Fiber, Option, type Schedule } from "effect"
+import { Cause, Context, Effect, type Fiber, Option, type Schedule } from "effect"
 import type { AlertServices } from "../alert.js"
+import { CircuitBreaker } from "../circuitBreaker.js"
 import type { Step } from "../schedule.js"
 import { afterFailure, resolveIfOpen } from "./loop.js"
 import type { Identity, Plan, Planned } from "./plan.js"
@@ -34,6 +35,8 @@ export class Pipeline<E, R> implements Identity {
   readonly context: string
   readonly budgetKey: string
   readonly alerts: boolean
+  /** The circuit every attempt runs through, when the loop has a breaker. */
+  readonly breakerKey: string | undefined
   private schedule: Schedule.Schedule<Step<E>, E, R | AlertServices> | undefined = undefined
   /** The context its last run read its optional services in, and those services. */
   private seen: Context.Context<never> | undefined = undefined
@@ -47,6 +50,7 @@ export class Pipeline<E, R> implements Identity {
     this.context = planned.context
     this.budgetKey = planned.budgetKey
     this.alerts = planned.alerts
+    this.breakerKey = planned.breakerKey
   }
 
   get plan(): Plan<E, R> {
@@ -129,11 +133,31 @@ export type Around = <A, E, R, R2>(
   fiber: Fiber.RuntimeFiber<unknown, unknown>
 ) => Effect.Effect<A, E, R | R2 | AlertServices>
 
+/**
+ * `self` through the circuit of `pipeline`, in the `CircuitBreaker` its type requires: the
+ * circuit counts the failures the loop retries.
+ */
+const throughCircuit = <A, E, R>(
+  pipeline: Pipeline<E, any>,
+  self: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime(
+    (fiber) =>
+      // The rejection joins the error type in `Retry`'s signatures; the loop itself sees it as an `E`.
+      Context.unsafeGet(fiber.currentContext, CircuitBreaker).protect(
+        pipeline.breakerKey!,
+        self,
+        pipeline.plan.shouldRetry
+      ) as Effect.Effect<A, E, R>
+  )
+
 /** The retry combinator of `pipeline`, whose runs are {@link run}s unless `around` says. */
 export const combinator =
   <E, R2>(pipeline: Pipeline<E, R2>, around?: Around) =>
-  <A, E2 extends E, R>(self: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | R2 | AlertServices> => {
+  <A, E2 extends E, R>(effect: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | R2 | AlertServices> => {
     const own = pipeline as unknown as Pipeline<E2, R2>
+    // With a breaker, every attempt (the first and each retry) runs through its circuit.
+    const self = own.breakerKey === undefined ? effect : throughCircuit(own, effect)
     // The first attempt, built once per application, so that a combinator built once allocates
     // nothing per run. Written out, not `firstAttempt`: the two closures of a combinator applied
     // per call then share one scope.
