@@ -10,6 +10,7 @@ import { scenario as budget } from "./budget.js"
 import { scenario as delivery } from "./delivery.js"
 import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
+import { scenario as operations } from "./operations.js"
 import { scenario as redact } from "./redact.js"
 import { scenario as redisLimiter } from "./redisLimiter.js"
 import { scenario as replicas } from "./replicas.js"
@@ -26,6 +27,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   redisLimiter,
   replicas,
   memory,
+  operations,
   storm,
   budget,
   sharedBudget,

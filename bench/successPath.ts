@@ -1,7 +1,7 @@
 /**
  * Scenario 1: the cost of the retry wrappers when the wrapped effect succeeds the first time.
  */
-import { type Context, Effect, Layer, Schedule } from "effect"
+import { Context, DefaultServices, Effect, Layer, Schedule, Tracer } from "effect"
 import { AlertLimiter, Backoff, Notifier, Retry, RetryBudget } from "../src/index.js"
 import { buildOnce, repeatInFiber, repeatInGenerator } from "./fiber.js"
 import { type Case, compare, comparedRow, type Row, type Scenario, type Target } from "./report.js"
@@ -38,13 +38,21 @@ export const scenario: Scenario = {
     const retryPerCall = (i: number) => Effect.succeed(i).pipe(Retry.retry({ name: "getUser" }))
     const connRetryPerCall = (i: number) => Effect.succeed(i).pipe(Retry.connRetry("db", "connect"))
 
+    // A tracer other than Effect's built-in one, as a tracing layer installs: it makes the same
+    // spans (exported nowhere), so a row under it shows what a span per call costs the wrapper.
+    const builtIn = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+    const tracer = Tracer.make({ span: (...args) => builtIn.span(...args), context: (f) => f() })
+    const inSpan = bare.pipe(Effect.withSpan("op", { captureStackTrace: false }))
+
     const inFiber = (
       name: string,
       make: (i: number) => Effect.Effect<number, never, Retry.Requirements>,
-      context: Context.Context<Retry.Requirements> = services.context
+      context: Context.Context<Retry.Requirements> = services.context,
+      traced = false
     ): Case => {
       // The default logger and minimum level (Info) stay in place: nothing is silenced.
-      const program = Effect.provide(repeatInFiber(n, make), context)
+      const loop = Effect.provide(repeatInFiber(n, make), context)
+      const program = traced ? Effect.withTracer(loop, tracer) : loop
       return { name, ops: n, run: () => Effect.runPromise(program) }
     }
     const inGenerator = (name: string, self: Effect.Effect<number, never, Retry.Requirements>): Case => {
@@ -71,7 +79,10 @@ export const scenario: Scenario = {
         inFiber("retryBudget", () => retried, withBudget.context),
         inFiber("retryPerCallBudget", retryPerCall, withBudget.context),
         inGenerator("genBare", bare),
-        inGenerator("genRetry", retried)
+        inGenerator("genRetry", retried),
+        inFiber("tracedSpan", () => inSpan, services.context, true),
+        inFiber("tracedRetry", () => retried, services.context, true),
+        inFiber("tracedRetryPerCall", retryPerCall, services.context, true)
       ],
       settings
     )
@@ -101,7 +112,18 @@ export const scenario: Scenario = {
         unit: "ns/op",
         of: "genRetry",
         baseline: { name: "bare, yield* in Effect.gen", of: "genBare" }
-      })
+      }),
+      row("success under a tracer: bare Effect.succeed(1) in Effect.withSpan", "tracedSpan"),
+      row("success under a tracer: Retry.retry built once (its span per call)", "tracedRetry", undefined, {
+        name: "bare Effect.succeed(1) in Effect.withSpan",
+        of: "tracedSpan"
+      }),
+      row(
+        "success under a tracer: Retry.retry built per call (its span per call)",
+        "tracedRetryPerCall",
+        undefined,
+        { name: "bare Effect.succeed(1) in Effect.withSpan", of: "tracedSpan" }
+      )
     ]
     return {
       rows,
@@ -111,6 +133,7 @@ export const scenario: Scenario = {
         "`Retry.connRetry` is measured as is, under the default Info minimum: it checks the log level on every call (debug logs on would add its started/completed lines and annotations); the config read and annotations come only after a failure.",
         "Naive `Effect.retry`: `Backoff.exponential({ maxWait: '30 seconds' })` intersected with `Schedule.recurs(4)`, the same policy without alerting.",
         'Built per call: `(i) => Effect.succeed(i).pipe(Retry.retry({ name: "getUser" }))` (and the same with `Retry.connRetry("db", "connect")`), the combinator built at every call as an Effect user writes it; its baseline `(i) => Effect.succeed(i)` makes its effect per call too.',
+        "Under a tracer: the same loops under a tracer other than Effect's built-in one (`Tracer.make` over the built-in tracer's spans, exported nowhere), as a tracing layer such as `@effect/opentelemetry`'s installs; the wrapper then opens its span `retry {name}` on every call, and the rows compare it with the bare effect in one `Effect.withSpan` under the same tracer. Without a tracing layer (every other row) the wrapper opens no span.",
         "Rows without a target are information: one `Effect.catchAll` (the design's floor as the design names it; the combinators use `Effect.catchAllCause`, which adds no run-loop step to a success, as `catchAll` does, so they can come close to it or under it), and the same wrapper in an `Effect.gen` loop, where `yield*` of a completed effect skips the run loop, so the bare baseline there is only a generator step."
       ]
     }

@@ -3,6 +3,11 @@
  * Export them with your metrics setup (for example `@effect/opentelemetry`'s metrics exporter)
  * or read them with `Metric.value`.
  *
+ * The `operation` label is bounded: Effect's metric registry never frees a series, so the first
+ * {@link MAX_OPERATIONS} distinct operation names of a process get their own series, and later
+ * new names share `operation="_other"` ({@link OTHER_OPERATION}); the first such name logs one
+ * warning.
+ *
  * @since 0.1.0
  */
 import type { Metric } from "effect"
@@ -152,3 +157,33 @@ export const circuitTransitions: Metric.Metric.Counter<number> = CircuitTelemetr
  * @category metrics
  */
 export const circuitRejected: Metric.Metric.Counter<number> = CircuitTelemetry.callsRejected
+
+/**
+ * The most distinct operation names that get their own `operation` label, per process: 1,000.
+ * Each name keeps its label for good; a new name past the bound is counted under
+ * {@link OTHER_OPERATION}, and the first one logs a warning (once per process). Give operations
+ * stable names (`"getUser"`, not `"getUser 42"`): an id belongs in `context`, which no metric
+ * carries.
+ *
+ * @example
+ * ```ts
+ * import { Metric } from "effect"
+ * import { Metrics } from "effect-retry-alerts"
+ *
+ * // The retries of every operation named past the bound, together.
+ * const overflowRetries = Metric.value(Metrics.retries.pipe(Metric.tagged("operation", Metrics.OTHER_OPERATION)))
+ * console.log(Metrics.MAX_OPERATIONS) // 1000
+ * ```
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const MAX_OPERATIONS: number = Internal.MAX_OPERATIONS
+
+/**
+ * The `operation` label shared by every operation name past {@link MAX_OPERATIONS}: `"_other"`.
+ *
+ * @since 0.3.0
+ * @category constants
+ */
+export const OTHER_OPERATION: string = Internal.OTHER_OPERATION

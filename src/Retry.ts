@@ -161,8 +161,9 @@ export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Plan.DEFAULT_MAX_RETRY
  * and goes on silently.
  *
  * What only {@link retry} does: a success resolves the operation's open incidents, first attempts
- * deposit into the retry budget, the original error object comes back unwrapped from the loop's
- * span, and nothing is built until the first failure.
+ * deposit into the retry budget, every attempt runs in the span `retry {name}` when a tracer is
+ * installed (with an event per failed attempt; the original error object comes back unwrapped
+ * from it), and nothing is built until the first failure.
  *
  * Throws {@link InvalidOptionError} when an option is invalid.
  *

@@ -74,6 +74,13 @@ describe("secrets on the alert path", () => {
         "Error: connect failed: mongodb+srv://[REDACTED]@cluster0.example.net/orders; Authorization: token [REDACTED:github-token]"
       )
       expectNoSecret(Exit.isFailure(ended) ? Cause.pretty(ended.cause) : "")
+      // An event per failed attempt, its message scrubbed the same way.
+      const failed = recorder.events(span).filter((event) => event.name === "retry.attempt_failed")
+      expect(failed.map((event) => event.attributes["error.message"])).toEqual([
+        "connect failed: mongodb+srv://[REDACTED]@cluster0.example.net/orders; Authorization: token [REDACTED:github-token]",
+        "connect failed: mongodb+srv://[REDACTED]@cluster0.example.net/orders; Authorization: token [REDACTED:github-token]"
+      ])
+      // The dump holds the events too.
       expectNoSecret(recorder.dump())
       for (const text of stringsOf(Object.fromEntries(span.attributes))) expectNoSecret(text)
     }).pipe(Effect.provide(services()))

@@ -63,7 +63,10 @@ describe("npm run bench:quick", () => {
         "delivery: heap growth, 2,000 alerts pending on a hanging webhook",
         "delivery: sockets open to a hanging webhook",
         "delivery: retry loop, 4 attempts 10 ms apart, alerting to a hanging webhook",
-        "delivery: success resolving 40 incidents"
+        "delivery: success resolving 40 incidents",
+        "success under a tracer: Retry.retry built once",
+        "operations: metric series added by",
+        "operations: heap retained"
       ]) {
         expect(stdout).toContain(`| ${name}`)
       }
@@ -71,6 +74,10 @@ describe("npm run bench:quick", () => {
       // Behaviour, not speed: a hanging webhook holds one socket per delivery fiber, not one per alert.
       expect(stdout).toMatch(
         /\| delivery: sockets open to a hanging webhook[^|\n]*\| 4 sockets +\|[^\n]*\| PASS +\|/
+      )
+      // Behaviour, not speed: past the bound, new operation names add no metric series.
+      expect(stdout).toMatch(
+        /\| operations: metric series added by [^|\n]*\| 2,002 series +\|[^\n]*\| PASS +\|/
       )
       // Behaviour, not speed: a healthy dependency has no retry refused.
       expect(stdout).toMatch(

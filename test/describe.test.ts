@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { summary } from "../src/internal/describe.js"
+import { scrubbedMessage, summary } from "../src/internal/describe.js"
 
 // Made-up values in the shape of each format: none of them is a live credential.
 const secrets = [
@@ -62,6 +62,21 @@ describe("Describe.summary", () => {
       const text = summary(new Error(message), max)
       expect(text).not.toMatch(/hunter|hunt|hun\b/)
       expect(text).not.toContain("AAAA")
+    }
+  })
+})
+
+describe("Describe.scrubbedMessage", () => {
+  it("is the message without the type, scrubbed and cut as the summary is", () => {
+    expect(scrubbedMessage(new Error("HTTP 503 from billing"))).toBe("HTTP 503 from billing")
+    expect(scrubbedMessage({ _tag: "HttpError", status: 503 })).toBe("status=503")
+    const max = 120
+    for (const secret of secrets) {
+      for (let offset = max - secret.length - 5; offset <= max + 5; offset++) {
+        const text = scrubbedMessage(new Error(`${"x".repeat(offset - 1)} ${secret} then more text`), max)
+        expect(text.length).toBeLessThanOrEqual(max)
+        expect(shows(text, secret), `${secret} at ${offset}: ${text}`).toBe(false)
+      }
     }
   })
 })

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Clock, Effect, Metric } from "effect"
+import { Clock, Effect } from "effect"
 import { type Admission, AlertLimiter, type Decision } from "./alertLimiter.js"
 import { handOver } from "./delivery.js"
 import * as Describe from "./describe.js"
@@ -39,8 +39,7 @@ const notes = (decision: Decision, admission: Admission): string => {
   return text
 }
 
-const count = (metric: typeof Metrics.alertsSent, name: string) =>
-  Metric.increment(Metric.tagged(metric, "operation", name))
+const count = Metrics.countOperation
 
 /** The failure as an event carries it: its type and message, scrubbed and cut. */
 export const errorOf = (error: unknown): { readonly type: string; readonly message: string } => ({

@@ -14,7 +14,6 @@ import {
   type HashSet,
   type Logger,
   type LogLevel,
-  Metric,
   Queue,
   type Scope
 } from "effect"
@@ -72,8 +71,7 @@ export const settings = (
   )
 })
 
-const countFailed = (event: AlertEvent) =>
-  Metric.increment(Metric.tagged(Metrics.alertsFailed, "operation", event.operation))
+const countFailed = (event: AlertEvent) => Metrics.countOperation(Metrics.alertsFailed, event.operation)
 
 /**
  * Logs that `event` could not be delivered, with its (already scrubbed) text and the cause
@@ -175,7 +173,7 @@ export const queued = (
       Effect.suspend(() => {
         dropped++
         const now = clock.unsafeCurrentTimeMillis()
-        const count = Metric.increment(Metric.tagged(Metrics.alertsDropped, "operation", event.operation))
+        const count = Metrics.countOperation(Metrics.alertsDropped, event.operation)
         if (lastDropLogAt !== undefined && now - lastDropLogAt < DROP_LOG_PERIOD_MILLIS) return count
         lastDropLogAt = now
         const n = dropped

@@ -108,6 +108,13 @@ const head = (text: string, length: number): string => {
 export const summary = (error: unknown, max = 500): string =>
   truncate(redact(`${typeName(error)}: ${head(message(error), 4 * max)}`), max)
 
+/**
+ * The message of a failure alone, scrubbed and cut as {@link summary} does: for a span event,
+ * whose `error.type` says the type.
+ */
+export const scrubbedMessage = (error: unknown, max = 500): string =>
+  truncate(redact(head(message(error), 4 * max)), max)
+
 /** A duration for humans, rounded to the millisecond: `"1s 500ms"`. */
 export const duration = (value: Duration.Duration): string =>
   Duration.format(Duration.millis(Math.round(Duration.toMillis(value))))

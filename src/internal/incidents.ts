@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Context, Effect, Metric, Ref } from "effect"
+import { Context, Effect, Ref } from "effect"
 import { dedupKey } from "./incidentKey.js"
 import * as Metrics from "./metrics.js"
 import type { Severity } from "./notifier.js"
@@ -260,9 +260,7 @@ export const reportEvicted = (evicted: ReadonlyArray<Incident>, maxEntries: numb
             `Incident ${incident.dedupKey} forgotten: more than ${maxEntries} incidents open (maxEntries); it will send no resolved event`
           ).pipe(
             Effect.annotateLogs({ alert: incident.operation, dedupKey: incident.dedupKey }),
-            Effect.zipRight(
-              Metric.increment(Metric.tagged(Metrics.incidentsEvicted, "operation", incident.operation))
-            )
+            Effect.zipRight(Metrics.countOperation(Metrics.incidentsEvicted, incident.operation))
           ),
         { discard: true }
       )

@@ -62,21 +62,21 @@ const annotated = <A, E, R>(connection: Connection<any, any>, effect: Effect.Eff
   })
 
 /** The loop after a first failure, its lines annotated: the failure path of a quiet run. */
-const annotatedAfter: After = (pipeline, self, first) =>
-  annotated(pipeline as Connection<any, any>, afterFailure(pipeline, self, first))
+const annotatedAfter: After = (pipeline, self, first, span) =>
+  annotated(pipeline as Connection<any, any>, afterFailure(pipeline, self, first, span))
 
 /**
  * A run of a connection: with debug logs off (the default) a call that succeeds at once logs
  * nothing, so it costs one `catchAllCause`; the config read and the annotations are paid after a
  * failure only. With debug logs on, "started" and "completed" around the whole run, annotated.
  */
-const logged: Around = (pipeline, self, once, fiber) => {
+const logged: Around = (pipeline, self, once, fiber, span) => {
   if (!logsAt(fiber, LogLevel.Debug)) return run(pipeline, once, fiber.currentContext)
   const connection = pipeline as Connection<any, any>
   return annotated(
     connection,
     Effect.logDebug(`${label(connection)} started`).pipe(
-      Effect.zipRight(run(pipeline, firstAttempt(pipeline, self, afterFailure), fiber.currentContext)),
+      Effect.zipRight(run(pipeline, firstAttempt(pipeline, self, afterFailure, span), fiber.currentContext)),
       Effect.tap(() => Effect.logDebug(`${label(connection)} completed successfully`))
     )
   )

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, type Fiber, FiberRef, LogLevel, Metric } from "effect"
+import { Cause, Duration, Effect, type Fiber, FiberRef, LogLevel } from "effect"
 import * as Alert from "../alert.js"
 import { isCircuitOpen } from "../circuitBreaker.js"
 import * as Describe from "../describe.js"
@@ -101,8 +101,8 @@ const alertFor = <E, R>(
 
 /** What the loop of `plan` says and does at each decision of its policy. */
 export const reporter = <E, R>(plan: Plan<E, R>) => {
-  const retries = Metric.increment(Metric.tagged(Metrics.retries, "operation", plan.name))
-  const giveUps = Metric.increment(Metric.tagged(Metrics.giveUps, "operation", plan.name))
+  const retries = Metrics.operationCounter(Metrics.retries, plan.name)
+  const giveUps = Metrics.operationCounter(Metrics.giveUps, plan.name)
   return (step: Step<E>): Effect.Effect<void, never, Alert.AlertServices> =>
     Effect.withFiberRuntime((fiber) => {
       const incidents = incidentsOf(fiber.currentContext)

@@ -1,8 +1,9 @@
 /**
  * One run of a retry combinator: the first attempt's hooks (a deposit into the retry budget, and
  * whether an incident of the operation is open, which its success then resolves), the first
- * attempt under one `catchAllCause`, and the loop after a first failure. The success path is that
- * `catchAllCause`, two map lookups and a counter, inside one `withFiberRuntime`.
+ * attempt under one `catchAllCause`, and the loop after a first failure, all in the span
+ * `retry {name}` when spans go somewhere. The success path is that `catchAllCause`, two map
+ * lookups, a counter and a tracer check, inside one `withFiberRuntime`.
  *
  * @internal
  */
@@ -14,15 +15,17 @@ import { afterFailure, resolveIfOpen } from "./loop.js"
 import type { Identity, Plan, Planned } from "./plan.js"
 import * as Policy from "./policy.js"
 import { type OptionalServices, optionalServices } from "./services.js"
+import { inLoopSpan, isTraced, type LoopSpan } from "./span.js"
 
 /**
  * What the loop does after a first failure: {@link afterFailure}, or a wrapper of it (`connRetry`
- * annotates its logs).
+ * annotates its logs); inside the run's span when the first attempt ran in one.
  */
 export type After = <A, E, R, R2>(
   pipeline: Pipeline<E, R2>,
   self: Effect.Effect<A, E, R>,
-  first: E
+  first: E,
+  span?: LoopSpan
 ) => Effect.Effect<A, E, R | R2 | AlertServices>
 
 /**
@@ -96,21 +99,26 @@ const takeOver = <A, E, R, R2>(
   pipeline: Pipeline<E, R2>,
   self: Effect.Effect<A, E, R>,
   after: After,
-  cause: Cause.Cause<E>
+  cause: Cause.Cause<E>,
+  span?: LoopSpan
 ): Effect.Effect<A, E, R | R2 | AlertServices> => {
-  if (cause._tag === "Fail") return after(pipeline, self, cause.error)
+  if (cause._tag === "Fail") return after(pipeline, self, cause.error, span)
   if (Cause.isDie(cause)) return Effect.failCause(cause)
   const failure = Cause.failureOption(cause)
-  return Option.isSome(failure) ? after(pipeline, self, failure.value) : Effect.failCause(cause)
+  return Option.isSome(failure) ? after(pipeline, self, failure.value, span) : Effect.failCause(cause)
 }
 
-/** `self` with the loop after its first failure, `after` (`pipeline.after` unless it says). */
+/**
+ * `self` with the loop after its first failure, `after` (`pipeline.after` unless it says), inside
+ * the run's span `span` when there is one.
+ */
 export const firstAttempt = <A, E, R, R2>(
   pipeline: Pipeline<E, R2>,
   self: Effect.Effect<A, E, R>,
-  after: After = pipeline.after
+  after: After = pipeline.after,
+  span?: LoopSpan
 ): Effect.Effect<A, E, R | R2 | AlertServices> =>
-  Effect.catchAllCause(self, (cause) => takeOver(pipeline, self, after, cause))
+  Effect.catchAllCause(self, (cause) => takeOver(pipeline, self, after, cause, span))
 
 /** One run of `attempt` of `pipeline` in `context`: the first attempt's hooks, then the attempt. */
 export const run = <A, E, R>(
@@ -124,13 +132,15 @@ export const run = <A, E, R>(
 
 /**
  * A run of a combinator that does more than {@link run} (`connRetry` logs around it when debug
- * logs are on): given the effect and its first attempt (`once`), in `fiber`.
+ * logs are on): given the effect and its first attempt (`once`), in `fiber`, inside the run's span
+ * `span` when there is one.
  */
 export type Around = <A, E, R, R2>(
   pipeline: Pipeline<E, R2>,
   self: Effect.Effect<A, E, R>,
   once: Effect.Effect<A, E, R | R2 | AlertServices>,
-  fiber: Fiber.RuntimeFiber<unknown, unknown>
+  fiber: Fiber.RuntimeFiber<unknown, unknown>,
+  span?: LoopSpan
 ) => Effect.Effect<A, E, R | R2 | AlertServices>
 
 /**
@@ -151,6 +161,23 @@ const throughCircuit = <A, E, R>(
       ) as Effect.Effect<A, E, R>
   )
 
+/**
+ * A run in the span `retry {name}`, which every attempt runs in, the first included: built per
+ * run, as the span is.
+ */
+const traced = <A, E, R, R2>(
+  pipeline: Pipeline<E, R2>,
+  self: Effect.Effect<A, E, R>,
+  around: Around | undefined,
+  fiber: Fiber.RuntimeFiber<unknown, unknown>
+): Effect.Effect<A, E, R | R2 | AlertServices> =>
+  inLoopSpan(pipeline, 1, (span) => {
+    const once = firstAttempt(pipeline, self, pipeline.after, span)
+    return around === undefined
+      ? run(pipeline, once, fiber.currentContext)
+      : around(pipeline, self, once, fiber, span)
+  })
+
 /** The retry combinator of `pipeline`, whose runs are {@link run}s unless `around` says. */
 export const combinator =
   <E, R2>(pipeline: Pipeline<E, R2>, around?: Around) =>
@@ -162,7 +189,9 @@ export const combinator =
     // nothing per run. Written out, not `firstAttempt`: the two closures of a combinator applied
     // per call then share one scope.
     const once = Effect.catchAllCause(self, (cause: Cause.Cause<E2>) => takeOver(own, self, own.after, cause))
-    return Effect.withFiberRuntime((fiber) =>
-      around === undefined ? run(own, once, fiber.currentContext) : around(own, self, once, fiber)
-    )
+    return Effect.withFiberRuntime((fiber) => {
+      // Under Effect's built-in tracer no span goes anywhere: the run opens none.
+      if (isTraced(fiber)) return traced(own, self, around, fiber)
+      return around === undefined ? run(own, once, fiber.currentContext) : around(own, self, once, fiber)
+    })
   }
