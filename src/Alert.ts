@@ -42,8 +42,8 @@ export {
    * - `title` (one line) and `text` (the whole plain-text body).
    * - `operation`, `context`, `signature` (what the limiter keys on), `channel` (when one was asked).
    * - `dedupKey`: stable for the incident, the same in its firing and resolved events (PagerDuty's
-   *   `dedup_key`, Alertmanager's labels); at most 255 characters; the context, the operation and a
-   *   hash of the raw signature.
+   *   `dedup_key`, Alertmanager's labels); at most 255 characters; `context/operation/hash` of
+   *   the raw signature (`operation/hash` without a context).
    * - `suppressed`: firing, identical alerts suppressed since the previous one went out; resolved,
    *   since it first fired.
    * - `startedAt`: Clock millis of the incident's first failure (or first firing); `at`: of this
