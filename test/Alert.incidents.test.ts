@@ -80,7 +80,12 @@ describe("incidents", () => {
   it.effect("without a context, the dedupKey is the operation and the hash: no empty part", () =>
     Effect.gen(function* () {
       const charge = downUntil(minutes(3)).pipe(
-        Retry.retry({ name: "charge", maxAttempts: 10, schedule: Schedule.spaced("1 minute"), alertAt: { attempts: 2 } })
+        Retry.retry({
+          name: "charge",
+          maxAttempts: 10,
+          schedule: Schedule.spaced("1 minute"),
+          alertAt: { attempts: 2 }
+        })
       )
       const fiber = yield* Effect.fork(charge)
       yield* TestClock.adjust(minutes(5))

@@ -34,6 +34,10 @@ export const hash = (text: string): string => {
  */
 export const dedupKey = (name: string, context: string, signature: string): string => {
   const tail = `/${hash(signature)}`
-  const head = Describe.truncate(context === "" ? name : `${context}/${name}`, DEDUP_KEY_LENGTH - tail.length, "")
+  const head = Describe.truncate(
+    context === "" ? name : `${context}/${name}`,
+    DEDUP_KEY_LENGTH - tail.length,
+    ""
+  )
   return `${Redact.redact(head)}${tail}`.slice(0, DEDUP_KEY_LENGTH)
 }
