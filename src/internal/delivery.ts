@@ -12,6 +12,7 @@ import {
   Effect,
   FiberRef,
   type HashSet,
+  Layer,
   type Logger,
   type LogLevel,
   Metric,
@@ -20,7 +21,7 @@ import {
 } from "effect"
 import * as Describe from "./describe.js"
 import * as Metrics from "./metrics.js"
-import { type AlertEvent, NotifierError, type NotifierService } from "./notifier.js"
+import { type AlertEvent, Notifier, NotifierError, type NotifierService } from "./notifier.js"
 import * as Options from "./options.js"
 import * as Redact from "./redact/redact.js"
 
@@ -30,8 +31,11 @@ export const DEFAULT_CONCURRENCY = 4
 /** Events one destination holds waiting; past it, new events are dropped. */
 export const DEFAULT_CAPACITY = 1_000
 
+/** Default deadline of one delivery, counted from the hand-over: queueing, tries and waits included. */
+export const DEFAULT_TIMEOUT: Duration.Duration = /*#__PURE__*/ Duration.seconds(10)
+
 /** How long closing the layer waits for queued events to be delivered. */
-export const DEFAULT_DRAIN_TIMEOUT: Duration.Duration = Duration.seconds(5)
+export const DEFAULT_DRAIN_TIMEOUT: Duration.Duration = /*#__PURE__*/ Duration.seconds(5)
 
 /** Drops are logged at most once per this period, with their count. */
 export const DROP_LOG_PERIOD_MILLIS = 60_000
@@ -71,6 +75,16 @@ export const settings = (
     Options.duration("drainTimeout", options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT)
   )
 })
+
+/**
+ * The queue settings of a destination layer, its delivery deadline included (default
+ * {@link DEFAULT_TIMEOUT}), validated where the layer is written.
+ */
+export const queueOf = (
+  destination: string,
+  options: QueueOptions & { readonly timeout?: Duration.DurationInput | undefined }
+): QueueSettings =>
+  settings(destination, options, Options.duration("timeout", options.timeout ?? DEFAULT_TIMEOUT))
 
 const countFailed = (event: AlertEvent) =>
   Metric.increment(Metric.tagged(Metrics.alertsFailed, "operation", event.operation))
@@ -244,3 +258,13 @@ export const queued = (
       flush: idle.await
     }
   })
+
+/** The notifier `make` builds, behind the queue of `settings`, as a layer. */
+export const layer = <E, R>(
+  make: Effect.Effect<NotifierService, E, R>,
+  settings: QueueSettings
+): Layer.Layer<Notifier, E, Exclude<R, Scope.Scope>> =>
+  Layer.scoped(
+    Notifier,
+    Effect.flatMap(make, (destination) => queued(destination, settings))
+  )
