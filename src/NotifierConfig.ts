@@ -78,8 +78,8 @@ export const PAGERDUTY_ROUTING_KEY_ENV = "ALERT_PAGERDUTY_ROUTING_KEY"
 
 /**
  * The environment variable that may name another PagerDuty Events API endpoint (an EU account's),
- * read by {@link layer} with {@link PAGERDUTY_ROUTING_KEY_ENV}. Default
- * `PagerDutyNotifier.EVENTS_URL`.
+ * read by {@link layer} with {@link PAGERDUTY_ROUTING_KEY_ENV}, which it needs: set without a
+ * routing key, it fails the layer with a `ConfigError`. Default `PagerDutyNotifier.EVENTS_URL`.
  *
  * @example
  * ```ts
@@ -120,6 +120,8 @@ interface Destination {
   readonly build: (
     value: Redacted.Redacted<string>
   ) => Effect.Effect<ConfiguredLayer, ConfigError.ConfigError>
+  /** Checks the destination's other variables when its own is not set. */
+  readonly unset?: Effect.Effect<void, ConfigError.ConfigError>
 }
 
 const destinations: ReadonlyArray<Destination> = [
@@ -150,7 +152,18 @@ const destinations: ReadonlyArray<Destination> = [
           (option) => (option === "url" ? PAGERDUTY_URL_ENV : PAGERDUTY_ROUTING_KEY_ENV),
           () => PagerDuty.layer({ routingKey, ...(Option.isSome(url) ? { url: url.value } : {}) })
         )
-      )
+      ),
+    // An endpoint without a key is a half-made configuration: say so rather than page nobody.
+    unset: Effect.flatMap(secretConfig(PAGERDUTY_URL_ENV), (url) =>
+      Option.isNone(url)
+        ? Effect.void
+        : Effect.fail(
+            ConfigError.MissingData(
+              [PAGERDUTY_ROUTING_KEY_ENV],
+              `is required when ${PAGERDUTY_URL_ENV} is set: PagerDuty needs a routing key`
+            )
+          )
+    )
   },
   {
     name: "Alertmanager",
@@ -170,7 +183,7 @@ const destinations: ReadonlyArray<Destination> = [
  * - `ALERT_DISCORD_WEBHOOK_URL` set: `DiscordNotifier.layer`;
  * - `ALERT_SLACK_WEBHOOK_URL` set: `SlackNotifier.layer`;
  * - `ALERT_PAGERDUTY_ROUTING_KEY` set: `PagerDutyNotifier.layer` (to `ALERT_PAGERDUTY_URL` when
- *   set);
+ *   set; `ALERT_PAGERDUTY_URL` without a routing key is a `ConfigError`);
  * - `ALERT_ALERTMANAGER_URL` set: `AlertmanagerNotifier.layer`;
  * - several: every alert goes to each of them (`Notifier.layerFanOut`);
  * - none (or all empty): `Notifier.layerLog`.
@@ -217,8 +230,11 @@ export const layerWithoutClient = (): Layer.Layer<Notifier, ConfigError.ConfigEr
       const chosen: Array<{ name: string; layer: ConfiguredLayer }> = []
       for (const destination of destinations) {
         const value = yield* secretConfig(destination.env)
-        if (Option.isNone(value)) continue
-        chosen.push({ name: destination.name, layer: yield* destination.build(value.value) })
+        if (Option.isSome(value)) {
+          chosen.push({ name: destination.name, layer: yield* destination.build(value.value) })
+        } else if (destination.unset !== undefined) {
+          yield* destination.unset
+        }
       }
       const names = chosen.map((each) => each.name)
       yield* Effect.logDebug(

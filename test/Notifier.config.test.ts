@@ -168,11 +168,26 @@ describe("NotifierConfig.layer()", () => {
     })
   )
 
-  it.effect("ALERT_PAGERDUTY_URL without a routing key configures nothing", () =>
-    Effect.gen(function* () {
-      const { result, logs } = yield* sendWithEnv({
-        ALERT_PAGERDUTY_URL: "https://events.eu.pagerduty.com/v2/enqueue"
+  it.effect(
+    "ALERT_PAGERDUTY_URL without a routing key fails the layer with a ConfigError naming the key",
+    () =>
+      Effect.gen(function* () {
+        const { result, logs } = yield* sendWithEnv({
+          ALERT_PAGERDUTY_URL: "https://events.eu.pagerduty.com/v2/enqueue"
+        })
+        expect(configErrorOf(result)).toMatchObject({
+          _op: "MissingData",
+          path: ["ALERT_PAGERDUTY_ROUTING_KEY"],
+          message: "is required when ALERT_PAGERDUTY_URL is set: PagerDuty needs a routing key"
+        })
+        // Nothing was sent anywhere, not even to the log.
+        expect(firingLines(logs)).toEqual([])
       })
+  )
+
+  it.effect("ALERT_PAGERDUTY_URL set but empty, without a routing key: the log, as with nothing set", () =>
+    Effect.gen(function* () {
+      const { result, logs } = yield* sendWithEnv({ ALERT_PAGERDUTY_URL: " " })
       expect(result).toEqual(Exit.succeed(true))
       expect(firingLines(logs)).toEqual([["ERROR", "Charging keeps failing"]])
     })
