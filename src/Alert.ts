@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import type { Data, Effect } from "effect"
+import type * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
 import * as Internal from "./internal/alert.js"
 import type { AlertLimiter } from "./internal/alertLimiter.js"
 import * as Describe from "./internal/describe.js"

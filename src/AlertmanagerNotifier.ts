@@ -3,8 +3,12 @@
  *
  * @since 0.3.0
  */
-import type { HttpClient } from "@effect/platform"
-import type { Duration, Effect, Layer, Redacted, Scope } from "effect"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import type { Notifier, NotifierService } from "./internal/notifier.js"
 import * as Alertmanager from "./internal/notifiers/alertmanager.js"
 import type * as WebhookNotifier from "./WebhookNotifier.js"

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Metric } from "effect"
+import type * as Metric from "effect/Metric"
 import * as Internal from "./internal/metrics.js"
 
 /**

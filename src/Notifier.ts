@@ -7,7 +7,10 @@
  *
  * @since 0.1.0
  */
-import { type Duration, Effect, type Layer, type Scope } from "effect"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import type { AlertEvent } from "./Alert.js"
 import type * as AlertmanagerNotifier from "./AlertmanagerNotifier.js"
 import type * as DiscordNotifier from "./DiscordNotifier.js"

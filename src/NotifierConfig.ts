@@ -6,8 +6,14 @@
  *
  * @since 0.3.0
  */
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
-import { Config, ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as FanOut from "./internal/fanOut.js"
 import { layerLog, type Notifier } from "./internal/notifier.js"
 import * as Alertmanager from "./internal/notifiers/alertmanager.js"
@@ -154,7 +160,7 @@ const destinations: ReadonlyArray<Destination> = [
         )
       ),
     // An endpoint without a key is a half-made configuration: say so rather than page nobody.
-    unset: Effect.flatMap(secretConfig(PAGERDUTY_URL_ENV), (url) =>
+    unset: /*#__PURE__*/ Effect.flatMap(secretConfig(PAGERDUTY_URL_ENV), (url) =>
       Option.isNone(url)
         ? Effect.void
         : Effect.fail(

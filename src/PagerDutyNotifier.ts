@@ -3,8 +3,10 @@
  *
  * @since 0.3.0
  */
-import type { HttpClient } from "@effect/platform"
-import type { Effect, Layer, Redacted } from "effect"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import type { Notifier, NotifierService } from "./internal/notifier.js"
 import * as PagerDuty from "./internal/notifiers/pagerDuty.js"
 import type * as WebhookNotifier from "./WebhookNotifier.js"

@@ -4,8 +4,9 @@
  *
  * @since 0.3.0
  */
-import type { HttpClient } from "@effect/platform"
-import type { Effect, Layer } from "effect"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type { Notifier, NotifierService } from "./internal/notifier.js"
 import * as Slack from "./internal/notifiers/slack.js"
 import type * as WebhookNotifier from "./WebhookNotifier.js"

@@ -6,7 +6,8 @@
  *
  * @since 0.3.0
  */
-import type { Duration, Redacted } from "effect"
+import type * as Duration from "effect/Duration"
+import type * as Redacted from "effect/Redacted"
 import * as Delivery from "./internal/delivery.js"
 import * as Webhook from "./internal/notifiers/webhook.js"
 import type { QueueOptions } from "./Notifier.js"

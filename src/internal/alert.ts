@@ -4,7 +4,9 @@
  *
  * @internal
  */
-import { Clock, Effect, Metric } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import { type Admission, AlertLimiter, type Decision } from "./alertLimiter.js"
 import { handOver } from "./delivery.js"
 import * as Describe from "./describe.js"

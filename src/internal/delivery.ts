@@ -6,19 +6,17 @@
  *
  * @internal
  */
-import {
-  Cause,
-  Duration,
-  Effect,
-  FiberRef,
-  type HashSet,
-  Layer,
-  type Logger,
-  type LogLevel,
-  Metric,
-  Queue,
-  type Scope
-} from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import type * as HashSet from "effect/HashSet"
+import * as Layer from "effect/Layer"
+import type * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as Metric from "effect/Metric"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 import * as Describe from "./describe.js"
 import * as Metrics from "./metrics.js"
 import { type AlertEvent, Notifier, NotifierError, type NotifierService } from "./notifier.js"

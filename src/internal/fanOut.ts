@@ -3,7 +3,11 @@
  *
  * @internal
  */
-import { Cause, Context, Effect, Exit, Layer } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import * as Describe from "./describe.js"
 import { Notifier, NotifierError, type NotifierService } from "./notifier.js"
 

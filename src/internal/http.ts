@@ -7,8 +7,9 @@
  *
  * @internal
  */
-import type { HttpClientError } from "@effect/platform"
-import { Cause, Duration } from "effect"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 
 /** `HttpClientError.TypeId` of `@effect/platform`: a registered symbol, the same in every copy. */
 const HTTP_CLIENT_ERROR: unique symbol = Symbol.for("@effect/platform/HttpClientError")

@@ -6,7 +6,10 @@
  *
  * @internal
  */
-import { Context, Data, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as Alert from "../Alert.js"
 import type * as PublicNotifier from "../Notifier.js"
 

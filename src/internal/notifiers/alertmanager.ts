@@ -10,8 +10,15 @@
  *
  * @internal
  */
-import { HttpClient } from "@effect/platform"
-import { Cause, Clock, Duration, Effect, type Layer, Redacted, Schedule, type Scope } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import type { Options as AlertmanagerOptions } from "../../AlertmanagerNotifier.js"
 import * as Delivery from "../delivery.js"
 import * as Describe from "../describe.js"

@@ -4,8 +4,10 @@
  *
  * @internal
  */
-import { HttpClient } from "@effect/platform"
-import { Effect, type Layer, Redacted } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import type { Options as PagerDutyOptions } from "../../PagerDutyNotifier.js"
 import * as Delivery from "../delivery.js"
 import type { AlertEvent, Notifier, NotifierService } from "../notifier.js"

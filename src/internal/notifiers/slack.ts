@@ -3,8 +3,9 @@
  *
  * @internal
  */
-import { HttpClient } from "@effect/platform"
-import { Effect, type Layer } from "effect"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type { Options as SlackOptions } from "../../SlackNotifier.js"
 import * as Delivery from "../delivery.js"
 import * as Describe from "../describe.js"

@@ -11,9 +11,14 @@
  *
  * @internal
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
-import { Clock, Duration, Effect, Redacted, Schedule } from "effect"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Backoff from "../backoff.js"
 import * as Delivery from "../delivery.js"
 import * as Describe from "../describe.js"

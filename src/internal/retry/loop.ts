@@ -6,7 +6,10 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit, type Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Schedule from "effect/Schedule"
 import * as Alert from "../alert.js"
 import * as Describe from "../describe.js"
 import type { Identity } from "./plan.js"

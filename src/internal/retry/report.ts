@@ -5,7 +5,13 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, type Fiber, FiberRef, LogLevel, Metric } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
+import * as Metric from "effect/Metric"
 import * as Alert from "../alert.js"
 import * as Describe from "../describe.js"
 import * as Metrics from "../metrics.js"

@@ -6,7 +6,12 @@
  *
  * @internal
  */
-import { Cause, type Context, Effect, type Fiber, Option, type Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
 import type { AlertServices } from "../alert.js"
 import type { Step } from "../schedule.js"
 import { afterFailure, resolveIfOpen } from "./loop.js"
