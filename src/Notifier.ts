@@ -16,8 +16,7 @@ import type * as AlertmanagerNotifier from "./AlertmanagerNotifier.js"
 import type * as DiscordNotifier from "./DiscordNotifier.js"
 import * as Delivery from "./internal/delivery.js"
 import * as FanOut from "./internal/fanOut.js"
-import * as Internal from "./internal/notifier.js"
-import { Notifier, type NotifierError } from "./internal/notifier.js"
+import { layerLog as logLayer, Notifier, type NotifierError } from "./internal/notifier.js"
 import * as OptionChecks from "./internal/options.js"
 import type * as PagerDutyNotifier from "./PagerDutyNotifier.js"
 import type * as SlackNotifier from "./SlackNotifier.js"
@@ -181,7 +180,7 @@ export const notify = (event: AlertEvent): Effect.Effect<void, NotifierError, No
  * @since 0.1.0
  * @category layers
  */
-export const layerLog = (): Layer.Layer<Notifier> => Internal.layerLog
+export const layerLog = (): Layer.Layer<Notifier> => logLayer
 
 /**
  * How a notifier layer delivers off the caller's path: the alert path hands each event to the
