@@ -1,5 +1,5 @@
 /**
- * Scenario 9: delivery off the caller's path (issue 18). Alerts handed to `Notifier.layerDiscord`
+ * Scenario 9: delivery off the caller's path (issue 18). Alerts handed to `DiscordNotifier.layer`
  * whose webhook (a `node:http` server on 127.0.0.1) accepts and never answers: the heap they hold
  * after a collection, and the sockets open to the webhook. Also, on the real clock, what a caller
  * pays: a retry loop that alerts to that webhook, and a success that resolves 40 incidents whose
@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { FetchHttpClient } from "@effect/platform"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Metric, Redacted, Schedule, Scope } from "effect"
-import { Alert, AlertLimiter, Incidents, Metrics, Notifier, Retry } from "../src/index.js"
+import { Alert, AlertLimiter, DiscordNotifier, Incidents, Metrics, Notifier, Retry } from "../src/index.js"
 import type { Scenario } from "./report.js"
 
 const MB = 1024 * 1024
@@ -154,7 +154,7 @@ const pendingAlerts = async (gc: () => void, count: number) => {
   // Room for every alert: all `count` are pending, none dropped (the default capacity, 1,000,
   // would drop the rest and hold less).
   const notifier = await build(
-    Notifier.layerDiscord({
+    DiscordNotifier.layer({
       webhookUrl: webhook.webhookUrl,
       queueCapacity: Math.max(count, Notifier.DEFAULT_QUEUE_CAPACITY),
       drainTimeout: "100 millis"
@@ -202,7 +202,7 @@ const loopToHangingWebhook = async () => {
   const webhook = await startWebhook()
   const services = await build(
     Layer.mergeAll(
-      Notifier.layerDiscord({ webhookUrl: webhook.webhookUrl, drainTimeout: "100 millis" }).pipe(
+      DiscordNotifier.layer({ webhookUrl: webhook.webhookUrl, drainTimeout: "100 millis" }).pipe(
         Layer.provide(FetchHttpClient.layer)
       ),
       AlertLimiter.layer()
@@ -233,7 +233,7 @@ const successResolving = async () => {
   webhook.answer(0)
   const services = await build(
     Layer.mergeAll(
-      Notifier.layerDiscord({ webhookUrl: webhook.webhookUrl }).pipe(Layer.provide(FetchHttpClient.layer)),
+      DiscordNotifier.layer({ webhookUrl: webhook.webhookUrl }).pipe(Layer.provide(FetchHttpClient.layer)),
       // No channel ceiling: the 40 distinct alerts all fire.
       AlertLimiter.layer({ ceiling: 0 })
     )
@@ -328,8 +328,8 @@ export const scenario: Scenario = {
         }
       ],
       notes: [
-        `A child process (\`node --expose-gc --import tsx bench/delivery.ts\`) starts a \`node:http\` webhook on 127.0.0.1 that accepts every request and never answers, and builds \`Notifier.layerDiscord\` for it (\`FetchHttpClient\`, concurrency ${result.concurrency}, \`queueCapacity\` ${label} so that every alert is pending and none dropped). After one warm-up alert, it reads \`heapUsed\` after forced collections, hands ${label} distinct firing events (each with a critical retry alert's text) to \`Notifier.notify\` in one fiber (${format(Math.round(result.handOverMillis))} ms in all), waits until the webhook holds ${result.concurrency} requests, and reads \`heapUsed\` again after collections. The webhook then had ${result.sockets} sockets open (${result.connections} accepted in all, ${result.requests} requests received); ${result.dropped} alerts were dropped. In 0.2.0, 10,000 such alerts held 961 MB (about 91 KB each) and 10,000 sockets.`,
-        `Retry loop: \`Retry.retry({ name, maxAttempts: 4, schedule: Schedule.spaced("10 millis"), alertAt: { attempts: 2 } })\` on an effect that always fails, with \`AlertLimiter.layer()\` and \`layerDiscord\` on the hanging webhook: the caller's time on the real clock, until it gives up (30 ms of waits; 10.1 s in 0.2.0, which delivered inside the loop).`,
+        `A child process (\`node --expose-gc --import tsx bench/delivery.ts\`) starts a \`node:http\` webhook on 127.0.0.1 that accepts every request and never answers, and builds \`DiscordNotifier.layer\` for it (\`FetchHttpClient\`, concurrency ${result.concurrency}, \`queueCapacity\` ${label} so that every alert is pending and none dropped). After one warm-up alert, it reads \`heapUsed\` after forced collections, hands ${label} distinct firing events (each with a critical retry alert's text) to \`Notifier.notify\` in one fiber (${format(Math.round(result.handOverMillis))} ms in all), waits until the webhook holds ${result.concurrency} requests, and reads \`heapUsed\` again after collections. The webhook then had ${result.sockets} sockets open (${result.connections} accepted in all, ${result.requests} requests received); ${result.dropped} alerts were dropped. In 0.2.0, 10,000 such alerts held 961 MB (about 91 KB each) and 10,000 sockets.`,
+        `Retry loop: \`Retry.retry({ name, maxAttempts: 4, schedule: Schedule.spaced("10 millis"), alertAt: { attempts: 2 } })\` on an effect that always fails, with \`AlertLimiter.layer()\` and \`DiscordNotifier.layer\` on the hanging webhook: the caller's time on the real clock, until it gives up (30 ms of waits; 10.1 s in 0.2.0, which delivered inside the loop).`,
         `Resolve: ${INCIDENTS} alerts with distinct errors open ${INCIDENTS} incidents of one operation (\`AlertLimiter.layer({ ceiling: 0 })\`, the webhook answering at once); then the webhook answers after ${SLOW_ANSWER_MS} ms, and the figure is the real time of \`Effect.succeed(...).pipe(Retry.retry({ name, context }))\`, whose first-attempt success resolves them all. Releasing the layer afterwards delivered ${result.resolvedDelivered} resolved events.`
       ]
     }

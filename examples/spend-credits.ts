@@ -11,7 +11,7 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Console, Data, Effect, Layer, Logger, LogLevel, Metric } from "effect"
-import { AlertLimiter, Metrics, Notifier, Retry } from "../src/index.js"
+import { AlertLimiter, Metrics, NotifierConfig, Retry } from "../src/index.js"
 
 class HttpError extends Data.TaggedError("HttpError")<{
   readonly status: number
@@ -134,7 +134,7 @@ const program = Effect.gen(function* () {
 
 // Alerts go to the log, or to Discord and/or Slack when ALERT_DISCORD_WEBHOOK_URL or
 // ALERT_SLACK_WEBHOOK_URL is set. The limiter is the embedded in-memory default.
-const Alerts = Layer.mergeAll(AlertLimiter.layer(), Notifier.layerConfig())
+const Alerts = Layer.mergeAll(AlertLimiter.layer(), NotifierConfig.layer())
 
 // Hundreds of retry warnings would bury the alerts: the demo's logger drops warnings.
 const withoutWarnings = Logger.replace(

@@ -3,81 +3,128 @@
  *
  * @since 0.1.0
  */
-import type { Effect } from "effect"
+import type * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
 import * as Internal from "./internal/alert.js"
 import type { AlertLimiter } from "./internal/alertLimiter.js"
 import * as Describe from "./internal/describe.js"
 import type { Incidents } from "./internal/incidents.js"
-import type { Notifier } from "./internal/notifier.js"
+import { AlertEvent as AlertEvents, type Notifier } from "./internal/notifier.js"
 import * as Redact from "./internal/redact/redact.js"
 
-export {
+/**
+ * An alert, as every destination receives it: a tagged union of {@link Firing} and
+ * {@link Resolved}. Every string field is scrubbed of the secrets the redactor knows, the
+ * signature included. The value of the same name has constructors, `$is` and `$match`
+ * (`Data.taggedEnum`).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Alert, Notifier } from "effect-retry-alerts"
+ *
+ * const render = Alert.AlertEvent.$match({
+ *   Firing: (event) => `[${event.severity}] ${event.title} (attempt ${event.attempt ?? "?"}): ${event.error.message}`,
+ *   Resolved: (event) => `resolved after ${event.failures} failures: ${event.title}`
+ * })
+ * const layerConsole = Notifier.layer(Notifier.fromNotify((event) => Effect.sync(() => console.log(render(event)))))
+ * ```
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type AlertEvent = Firing | Resolved
+
+/**
+ * Constructors, `$is` and `$match` for {@link AlertEvent} (`Data.taggedEnum`).
+ *
+ * @example
+ * ```ts
+ * import { Alert } from "effect-retry-alerts"
+ *
+ * const isFiring = Alert.AlertEvent.$is("Firing")
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const AlertEvent: Data.TaggedEnum.Constructor<AlertEvent> = AlertEvents
+
+/**
+ * How urgent an alert is: `"critical"`, `"error"`, `"warning"` or `"info"`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Severity = "critical" | "error" | "warning" | "info"
+
+/**
+ * What both kinds of event carry. Every string is scrubbed of the secrets the redactor knows.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface EventFields {
   /**
-   * An alert, as every destination receives it: a tagged union of {@link Firing} and
-   * {@link Resolved}. Every string field is scrubbed of the secrets the redactor knows, the
-   * signature included. The value of the same name has constructors, `$is` and `$match`
-   * (`Data.taggedEnum`).
-   *
-   * @example
-   * ```ts
-   * import { Effect } from "effect"
-   * import { Alert, Notifier } from "effect-retry-alerts"
-   *
-   * const render = Alert.AlertEvent.$match({
-   *   Firing: (event) => `[${event.severity}] ${event.title} (attempt ${event.attempt ?? "?"}): ${event.error.message}`,
-   *   Resolved: (event) => `resolved after ${event.failures} failures: ${event.title}`
-   * })
-   * const layerConsole = Notifier.layer(Notifier.fromNotify((event) => Effect.sync(() => console.log(render(event)))))
-   * ```
-   *
-   * @since 0.2.0
-   * @category models
+   * How urgent it is. A resolved event keeps the severity it fired with, so that destinations
+   * keyed on labels match them.
    */
-  AlertEvent,
+  readonly severity: Severity
+  /** One line. */
+  readonly title: string
+  /** The whole plain-text body. */
+  readonly text: string
+  /** The operation (the retried function's name). */
+  readonly operation: string
+  /** Where it runs; `""` when none was given. */
+  readonly context: string
+  /** What the limiter keys on (which failures count as the same alert), scrubbed. */
+  readonly signature: string
   /**
-   * What both kinds of event carry:
-   *
-   * - `severity`: `"critical" | "error" | "warning" | "info"` (a resolved event keeps the severity
-   *   it fired with, so label-keyed destinations match them).
-   * - `title` (one line) and `text` (the whole plain-text body).
-   * - `operation`, `context`, `signature` (what the limiter keys on), `channel` (when one was asked).
-   * - `dedupKey`: stable for the incident, the same in its firing and resolved events (PagerDuty's
-   *   `dedup_key`, Alertmanager's labels); at most 255 characters; the context, the operation and a
-   *   hash of the raw signature.
-   * - `suppressed`: firing, identical alerts suppressed since the previous one went out; resolved,
-   *   since it first fired.
-   * - `startedAt`: Clock millis of the incident's first failure (or first firing); `at`: of this
-   *   event.
-   *
-   * @since 0.3.0
-   * @category models
+   * Stable for the incident, the same in its firing and resolved events (PagerDuty's `dedup_key`,
+   * Alertmanager's labels): `context/operation/hash` of the raw signature (`operation/hash`
+   * without a context), at most 255 characters, no error text in it.
    */
-  type EventFields,
-  /**
-   * An incident fires. Beyond {@link EventFields}: `attempt` (the failed attempt that fired it,
-   * when known), `error` (`{ type, message }`, scrubbed and cut to 500 characters) and `heldBack`
-   * (other alerts the channel ceiling held back since the previous one went out).
-   *
-   * @since 0.3.0
-   * @category models
-   */
-  type Firing,
-  /**
-   * An incident resolves. Beyond {@link EventFields}: `failures` (failed attempts counted since it
-   * first fired) and `firedAt` (Clock millis of its first firing).
-   *
-   * @since 0.3.0
-   * @category models
-   */
-  type Resolved,
-  /**
-   * How urgent an alert is: `"critical"`, `"error"`, `"warning"` or `"info"`.
-   *
-   * @since 0.2.0
-   * @category models
-   */
-  type Severity
-} from "./internal/notifier.js"
+  readonly dedupKey: string
+  /** Firing: identical alerts suppressed since the previous one went out. Resolved: since it first fired. */
+  readonly suppressed: number
+  /** Clock millis of the first failure (or, when unknown, of the first firing) of the incident. */
+  readonly startedAt: number
+  /** Clock millis of this event. */
+  readonly at: number
+  /** The channel asked for, if any: notifiers with named channels route by it. */
+  readonly channel: string | undefined
+}
+
+/**
+ * An incident fires: an operation keeps failing.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Firing extends EventFields {
+  readonly _tag: "Firing"
+  /** The failed attempt that fired it, when known. */
+  readonly attempt: number | undefined
+  /** The failure, scrubbed and cut to 500 characters: its type and message. */
+  readonly error: { readonly type: string; readonly message: string }
+  /** Other alerts the channel ceiling held back since the previous one went out. */
+  readonly heldBack: number
+}
+
+/**
+ * An incident resolves: its operation succeeded.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Resolved extends EventFields {
+  readonly _tag: "Resolved"
+  /** Failed attempts counted since it first fired. */
+  readonly failures: number
+  /** Clock millis of its first firing. */
+  readonly firedAt: number
+}
 
 /**
  * What {@link sendRateLimited} sends: `name`, `error` and `context` (default `""`) make the

@@ -5,7 +5,10 @@
  *
  * @since 0.1.0
  */
-import { Context, type Duration, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Fingerprint from "./Fingerprint.js"
 import * as Internal from "./internal/alertLimiter.js"
 import {
@@ -264,8 +267,8 @@ const withLimiter = <A, E, R>(
 ): Effect.Effect<A, E, R | AlertLimiter> =>
   Effect.withFiberRuntime((fiber) => f(Context.unsafeGet(fiber.currentContext, AlertLimiter)))
 
-const sendTrue = Effect.succeed(true)
-const sendFalse = Effect.succeed(false)
+const sendTrue = /*#__PURE__*/ Effect.succeed(true)
+const sendFalse = /*#__PURE__*/ Effect.succeed(false)
 
 /**
  * Whether an alert for `error` in operation `name` (and `context`) may be sent now. Records the
@@ -316,7 +319,7 @@ export const shouldSendAlert = (
  * @since 0.1.0
  * @category accessors
  */
-export const admit: Effect.Effect<Admission, never, AlertLimiter> = Effect.flatMap(
+export const admit: Effect.Effect<Admission, never, AlertLimiter> = /*#__PURE__*/ Effect.flatMap(
   AlertLimiter,
   (limiter) => limiter.admit
 )
@@ -339,7 +342,7 @@ export const admit: Effect.Effect<Admission, never, AlertLimiter> = Effect.flatM
  * @since 0.1.0
  * @category accessors
  */
-export const reset: Effect.Effect<void, never, AlertLimiter> = Effect.flatMap(
+export const reset: Effect.Effect<void, never, AlertLimiter> = /*#__PURE__*/ Effect.flatMap(
   AlertLimiter,
   (limiter) => limiter.reset
 )
@@ -358,7 +361,7 @@ export const reset: Effect.Effect<void, never, AlertLimiter> = Effect.flatMap(
  * @since 0.1.0
  * @category accessors
  */
-export const size: Effect.Effect<number, never, AlertLimiter> = Effect.flatMap(
+export const size: Effect.Effect<number, never, AlertLimiter> = /*#__PURE__*/ Effect.flatMap(
   AlertLimiter,
   (limiter) => limiter.size
 )

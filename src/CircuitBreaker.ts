@@ -20,8 +20,14 @@
  *
  * @since 0.3.0
  */
-import { Context, type Duration, Effect, Layer, type Schedule, type Scope, Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import * as Layer from "effect/Layer"
+import type * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as Engine from "./internal/circuit/engine.js"
 import { makeMemoryStore } from "./internal/circuit/store.js"
 import * as Internal from "./internal/circuitBreaker.js"
@@ -33,7 +39,7 @@ export {
    *
    * @example
    * ```ts
-   * import { Effect } from "effect"
+   * import * as Effect from "effect/Effect"
    * import { CircuitBreaker } from "effect-retry-alerts"
    *
    * const program = Effect.gen(function* () {
@@ -62,7 +68,7 @@ export {
    *
    * @example
    * ```ts
-   * import { Effect } from "effect"
+   * import * as Effect from "effect/Effect"
    * import { CircuitBreaker } from "effect-retry-alerts"
    *
    * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
@@ -217,7 +223,7 @@ export interface Options {
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { CircuitBreaker } from "effect-retry-alerts"
  *
  * const program = Effect.scoped(
@@ -243,7 +249,7 @@ export const make = (options: Options = {}): Effect.Effect<CircuitBreakerService
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { AlertLimiter, CircuitBreaker, Notifier, Retry } from "effect-retry-alerts"
  *
  * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
@@ -272,7 +278,7 @@ const withBreaker = <A, E, R>(
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { CircuitBreaker, Retry } from "effect-retry-alerts"
  *
  * const charge: Effect.Effect<string, Error> = Effect.succeed("receipt") // your call
@@ -304,7 +310,7 @@ export const protect: {
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { CircuitBreaker } from "effect-retry-alerts"
  *
  * const program = CircuitBreaker.state("payments").pipe(Effect.provide(CircuitBreaker.layer()))
@@ -322,7 +328,7 @@ export const state = (key: string): Effect.Effect<Internal.State, never, Circuit
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { CircuitBreaker } from "effect-retry-alerts"
  *
  * // During a maintenance window of the payment provider.
@@ -341,7 +347,7 @@ export const isolate = (key: string): Effect.Effect<void, never, CircuitBreaker>
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import * as Effect from "effect/Effect"
  * import { CircuitBreaker } from "effect-retry-alerts"
  *
  * const program = CircuitBreaker.reset("payments").pipe(Effect.provide(CircuitBreaker.layer()))
@@ -359,7 +365,8 @@ export const reset = (key: string): Effect.Effect<void, never, CircuitBreaker> =
  *
  * @example
  * ```ts
- * import { Effect, Stream } from "effect"
+ * import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
  * import { CircuitBreaker } from "effect-retry-alerts"
  *
  * const logTransitions = CircuitBreaker.transitions.pipe(

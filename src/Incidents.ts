@@ -9,7 +9,8 @@
  *
  * @since 0.3.0
  */
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Internal from "./internal/incidents.js"
 import { Incidents, type IncidentsService } from "./internal/incidents.js"
 
@@ -156,10 +157,11 @@ export const layer = (options: Options = {}): Layer.Layer<Incidents> => Layer.ef
  * @since 0.3.0
  * @category accessors
  */
-export const list: Effect.Effect<ReadonlyArray<Internal.Incident>, never, Incidents> = Effect.flatMap(
-  Incidents,
-  (incidents) => incidents.list
-)
+export const list: Effect.Effect<
+  ReadonlyArray<Internal.Incident>,
+  never,
+  Incidents
+> = /*#__PURE__*/ Effect.flatMap(Incidents, (incidents) => incidents.list)
 
 /**
  * How many incidents are open.
@@ -175,7 +177,7 @@ export const list: Effect.Effect<ReadonlyArray<Internal.Incident>, never, Incide
  * @since 0.3.0
  * @category accessors
  */
-export const count: Effect.Effect<number, never, Incidents> = Effect.flatMap(
+export const count: Effect.Effect<number, never, Incidents> = /*#__PURE__*/ Effect.flatMap(
   Incidents,
   (incidents) => incidents.count
 )
@@ -194,7 +196,7 @@ export const count: Effect.Effect<number, never, Incidents> = Effect.flatMap(
  * @since 0.3.0
  * @category accessors
  */
-export const reset: Effect.Effect<void, never, Incidents> = Effect.flatMap(
+export const reset: Effect.Effect<void, never, Incidents> = /*#__PURE__*/ Effect.flatMap(
   Incidents,
   (incidents) => incidents.reset
 )

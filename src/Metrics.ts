@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import type { Metric } from "effect"
+import type * as Metric from "effect/Metric"
 import * as CircuitTelemetry from "./internal/circuit/telemetry.js"
 import * as Internal from "./internal/metrics.js"
 

@@ -7,7 +7,13 @@
  *
  * @since 0.2.0
  */
-import { type Cause, Context, Duration, Effect, Layer, Ref, type Scope } from "effect"
+import type * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+import type * as Scope from "effect/Scope"
 import * as Delivery from "./internal/delivery.js"
 import { type AlertEvent, Notifier, type NotifierError, type NotifierService } from "./internal/notifier.js"
 
@@ -51,7 +57,7 @@ export interface NotifierTestService {
  * @since 0.2.0
  * @category tags
  */
-export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest")<
+export class NotifierTest extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/NotifierTest")<
   NotifierTest,
   NotifierTestService
 >() {}
@@ -77,7 +83,7 @@ export class NotifierTest extends Context.Tag("effect-retry-alerts/NotifierTest"
  * @category constructors
  */
 export const make: Effect.Effect<readonly [NotifierService, NotifierTestService], never, Scope.Scope> =
-  Effect.gen(function* () {
+  /*#__PURE__*/ Effect.gen(function* () {
     const sent = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
     const attempts = yield* Ref.make<ReadonlyArray<AlertEvent>>([])
     const failure = yield* Ref.make<Cause.Cause<NotifierError> | undefined>(undefined)
@@ -102,7 +108,7 @@ export const make: Effect.Effect<readonly [NotifierService, NotifierTestService]
   })
 
 // One delivery at a time, so events are recorded in the order they were handed over.
-const queueSettings = Delivery.settings(
+const queueSettings = /*#__PURE__*/ Delivery.settings(
   "NotifierTest",
   { concurrency: 1, queueCapacity: 100_000 },
   Duration.seconds(10)
@@ -153,10 +159,11 @@ export const layer = (): Layer.Layer<Notifier | NotifierTest> =>
  * @since 0.2.0
  * @category accessors
  */
-export const sent: Effect.Effect<ReadonlyArray<AlertEvent>, never, NotifierTest> = Effect.flatMap(
-  NotifierTest,
-  (test) => test.sent
-)
+export const sent: Effect.Effect<
+  ReadonlyArray<AlertEvent>,
+  never,
+  NotifierTest
+> = /*#__PURE__*/ Effect.flatMap(NotifierTest, (test) => test.sent)
 
 /**
  * Every call made to the test notifier, delivered or not, oldest first.
@@ -176,10 +183,11 @@ export const sent: Effect.Effect<ReadonlyArray<AlertEvent>, never, NotifierTest>
  * @since 0.2.0
  * @category accessors
  */
-export const attempts: Effect.Effect<ReadonlyArray<AlertEvent>, never, NotifierTest> = Effect.flatMap(
-  NotifierTest,
-  (test) => test.attempts
-)
+export const attempts: Effect.Effect<
+  ReadonlyArray<AlertEvent>,
+  never,
+  NotifierTest
+> = /*#__PURE__*/ Effect.flatMap(NotifierTest, (test) => test.attempts)
 
 /**
  * Makes the test notifier end every following call with `cause`, or deliver again with
@@ -221,7 +229,7 @@ export const setFailure = (
  * @since 0.2.0
  * @category accessors
  */
-export const clear: Effect.Effect<void, never, NotifierTest> = Effect.flatMap(
+export const clear: Effect.Effect<void, never, NotifierTest> = /*#__PURE__*/ Effect.flatMap(
   NotifierTest,
   (test) => test.clear
 )
@@ -244,7 +252,7 @@ export const clear: Effect.Effect<void, never, NotifierTest> = Effect.flatMap(
  * @since 0.3.0
  * @category accessors
  */
-export const flush: Effect.Effect<void, never, NotifierTest> = Effect.flatMap(
+export const flush: Effect.Effect<void, never, NotifierTest> = /*#__PURE__*/ Effect.flatMap(
   NotifierTest,
   (test) => test.flush
 )

@@ -7,7 +7,12 @@
  *
  * @since 0.2.0
  */
-import { type ConfigError, Context, type Duration, Effect, Layer, type Scope } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import type * as Fingerprint from "./Fingerprint.js"
 import { AlertLimiter } from "./internal/alertLimiter.js"
 import { Incidents } from "./internal/incidents.js"

@@ -7,7 +7,10 @@
  *
  * @since 0.3.0
  */
-import { type ConfigError, type Duration, Effect, Layer } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type * as CircuitBreakerModule from "./CircuitBreaker.js"
 import * as Engine from "./internal/circuit/engine.js"
 import { settings as breakerSettings, CircuitBreaker } from "./internal/circuitBreaker.js"
@@ -81,7 +84,9 @@ const build = (options: Options) => {
  *
  * @example
  * ```ts
- * import { Effect, Layer, Redacted } from "effect"
+ * import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
  * import { AlertLimiter, Notifier, Retry } from "effect-retry-alerts"
  * import { RedisCircuitBreaker } from "effect-retry-alerts/redis"
  *
@@ -113,7 +118,8 @@ export const layer = (options: Options = {}): Layer.Layer<CircuitBreaker> => {
  *
  * @example
  * ```ts
- * import { Layer, Redacted } from "effect"
+ * import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
  * import { RedisCircuitBreaker, RedisConnection } from "effect-retry-alerts/redis"
  *
  * const Redis = RedisConnection.layer({ url: Redacted.make("redis://:secret@redis.internal:6379") })

@@ -6,7 +6,12 @@
  *
  * @since 0.3.0
  */
-import { type ConfigError, Context, type Duration, Effect, Layer, type Redacted } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Redacted from "effect/Redacted"
 import type { Cluster, Redis } from "ioredis"
 import * as OptionChecks from "./internal/options.js"
 import * as LimiterInternal from "./internal/redis/alertLimiter.js"
@@ -64,7 +69,7 @@ export const DEFAULT_URL: string = Connection.DEFAULT_URL
  * @since 0.3.0
  * @category models
  */
-export class RedisConnection extends Context.Tag("effect-retry-alerts/RedisConnection")<
+export class RedisConnection extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/RedisConnection")<
   RedisConnection,
   Connection.Connection
 >() {}

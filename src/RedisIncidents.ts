@@ -7,7 +7,10 @@
  *
  * @since 0.3.0
  */
-import { type ConfigError, type Duration, Effect, Layer } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { Incidents } from "./internal/incidents.js"
 import * as LimiterInternal from "./internal/redis/alertLimiter.js"
 import * as Connection from "./internal/redis/connection.js"

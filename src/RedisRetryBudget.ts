@@ -6,7 +6,10 @@
  *
  * @since 0.2.0
  */
-import { type ConfigError, type Duration, Effect, Layer } from "effect"
+import type * as ConfigError from "effect/ConfigError"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Connection from "./internal/redis/connection.js"
 import * as Internal from "./internal/redis/retryBudget.js"
 import { RetryBudget } from "./internal/retryBudget.js"

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Effect, Schedule } from "effect"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Schedule from "effect/Schedule"
 import type { AlertServices } from "./internal/alert.js"
 import type { CircuitBreaker, CircuitOpen } from "./internal/circuitBreaker.js"
 import * as Http from "./internal/http.js"

@@ -6,7 +6,11 @@
  *
  * @since 0.2.0
  */
-import { Context, type Duration, Effect, Layer, type Scope } from "effect"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as Window from "./internal/budgetWindow.js"
 import * as Internal from "./internal/retryBudget.js"
 import { type BudgetStatus, RetryBudget, type RetryBudgetService } from "./internal/retryBudget.js"

@@ -4,18 +4,16 @@
  *
  * @since 0.1.0
  */
-import {
-  Cause,
-  type Context,
-  Data,
-  Effect,
-  Exit,
-  FiberRef,
-  Layer,
-  LogLevel,
-  ManagedRuntime,
-  Option
-} from "effect"
+import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
 import * as AlertLimiter from "./AlertLimiter.js"
 import * as OptionChecks from "./internal/options.js"
 import * as Combinators from "./internal/retry/combinators.js"
@@ -51,7 +49,7 @@ export type Requirements = Retry.Requirements
  * @since 0.1.0
  * @category errors
  */
-export class DisposedError extends Data.TaggedError("DisposedError")<{}> {
+export class DisposedError extends /*#__PURE__*/ Data.TaggedError("DisposedError")<{}> {
   override get message(): string {
     return "The RetryRuntime was disposed"
   }

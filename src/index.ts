@@ -20,6 +20,12 @@ export * as Alert from "./Alert.js"
  */
 export * as AlertLimiter from "./AlertLimiter.js"
 /**
+ * Alerts pushed to Prometheus Alertmanager, kept firing while their incident is open.
+ *
+ * @since 0.3.0
+ */
+export * as AlertmanagerNotifier from "./AlertmanagerNotifier.js"
+/**
  * Backoff schedules: exponential, capped, with jitter.
  *
  * @since 0.1.0
@@ -32,6 +38,12 @@ export * as Backoff from "./Backoff.js"
  * @since 0.3.0
  */
 export * as CircuitBreaker from "./CircuitBreaker.js"
+/**
+ * Alerts to a Discord channel through its webhook.
+ *
+ * @since 0.3.0
+ */
+export * as DiscordNotifier from "./DiscordNotifier.js"
 /**
  * How an alert's signature is built: which failures count as "the same alert".
  *
@@ -61,18 +73,32 @@ export {
  */
 export * as Metrics from "./Metrics.js"
 /**
- * Where alerts go: the log, Discord, Slack, PagerDuty, Alertmanager, a fan-out over several, or
- * destinations configured from the environment.
+ * Where alerts go: the notifier contract, the log (the default), your own notifier behind a
+ * delivery queue, a fan-out over several. Each webhook destination has its own module, so that
+ * an unused one is not bundled.
  *
  * @since 0.1.0
  */
 export * as Notifier from "./Notifier.js"
+/**
+ * The notifier picked from the environment: Discord, Slack, PagerDuty, Alertmanager, several, or
+ * the log.
+ *
+ * @since 0.3.0
+ */
+export * as NotifierConfig from "./NotifierConfig.js"
 /**
  * A notifier for tests: it records every alert and can be told to fail.
  *
  * @since 0.2.0
  */
 export * as NotifierTest from "./NotifierTest.js"
+/**
+ * Opens and resolves PagerDuty incidents through the Events API v2.
+ *
+ * @since 0.3.0
+ */
+export * as PagerDutyNotifier from "./PagerDutyNotifier.js"
 /**
  * Retry combinators with exponential backoff and a rate-limited alert when an operation keeps
  * failing, and the policy behind them as a `Schedule`.
@@ -93,3 +119,15 @@ export * as RetryBudget from "./RetryBudget.js"
  * @since 0.1.0
  */
 export * as RetryRuntime from "./RetryRuntime.js"
+/**
+ * Alerts to Slack through an incoming webhook.
+ *
+ * @since 0.3.0
+ */
+export * as SlackNotifier from "./SlackNotifier.js"
+/**
+ * What the HTTP destinations share: how one delivery is tried, and a chat webhook's options.
+ *
+ * @since 0.3.0
+ */
+export * as WebhookNotifier from "./WebhookNotifier.js"

@@ -77,6 +77,27 @@ describe("incidents", () => {
       }).pipe(Effect.provide(services()))
   )
 
+  it.effect("without a context, the dedupKey is the operation and the hash: no empty part", () =>
+    Effect.gen(function* () {
+      const charge = downUntil(minutes(3)).pipe(
+        Retry.retry({
+          name: "charge",
+          maxAttempts: 10,
+          schedule: Schedule.spaced("1 minute"),
+          alertAt: { attempts: 2 }
+        })
+      )
+      const fiber = yield* Effect.fork(charge)
+      yield* TestClock.adjust(minutes(5))
+      expect(yield* Fiber.join(fiber)).toBe("ok")
+      const events = yield* NotifierTest.sent
+      expect(events.map((event) => event._tag)).toEqual(["Firing", "Resolved"])
+      expect(events[0]!.context).toBe("")
+      expect(events[0]!.dedupKey).toMatch(/^charge\/[0-9a-f]{14}$/)
+      expect(events[1]!.dedupKey).toBe(events[0]!.dedupKey)
+    }).pipe(Effect.provide(services()))
+  )
+
   it.effect("10,000 fibers succeeding at once send one resolved event", () =>
     Effect.gen(function* () {
       expect(

@@ -1,7 +1,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Duration, Effect, Exit, Layer, Redacted, TestClock } from "effect"
-import { type Alert, Notifier } from "../src/index.js"
+import { type Alert, AlertmanagerNotifier, Notifier } from "../src/index.js"
 import * as Alertmanager from "./support/alertmanager.js"
 import { ioTurn } from "./support/clockDriver.js"
 import { firing, resolved } from "./support/events.js"
@@ -39,26 +39,26 @@ const ANNOTATIONS = {
   description: "charge is failing\n\nHTTP 500 from billing on 50 attempts in a row"
 }
 
-/** `Notifier.layerAlertmanager`: the destination behind its delivery queue. */
+/** `AlertmanagerNotifier.layer`: the destination behind its delivery queue. */
 const layer = (
   url: string | Redacted.Redacted<string>,
-  options: Partial<Notifier.AlertmanagerOptions> = {}
-) => Notifier.layerAlertmanager({ url, ...options }).pipe(Layer.provide(FetchHttpClient.layer))
+  options: Partial<AlertmanagerNotifier.Options> = {}
+) => AlertmanagerNotifier.layer({ url, ...options }).pipe(Layer.provide(FetchHttpClient.layer))
 
 /**
- * Builds the Alertmanager destination itself (`Notifier.makeAlertmanager`, not behind
- * `layerAlertmanager`'s queue) in the test's scope (its refresh fiber lives as long as the test)
+ * Builds the Alertmanager destination itself (`AlertmanagerNotifier.make`, not behind
+ * `AlertmanagerNotifier.layer`'s queue) in the test's scope (its refresh fiber lives as long as the test)
  * with the TestClock at {@link AT}, and returns a `notify` that delivers on the caller's fiber and
  * ends with the delivery's exit. The queue is tested in `Notifier.delivery.test.ts`.
  */
 const build = (
   url: string | Redacted.Redacted<string>,
-  options: Partial<Notifier.AlertmanagerOptions> = {}
+  options: Partial<AlertmanagerNotifier.Options> = {}
 ) =>
   Effect.gen(function* () {
     yield* TestClock.setTime(AT)
     const context = yield* Layer.build(
-      Layer.scoped(Notifier.Notifier, Notifier.makeAlertmanager({ url, ...options })).pipe(
+      Layer.scoped(Notifier.Notifier, AlertmanagerNotifier.make({ url, ...options })).pipe(
         Layer.provide(FetchHttpClient.layer)
       )
     )
@@ -73,7 +73,7 @@ const advance = (millis: number) =>
     for (let turn = 0; turn < 50; turn++) yield* ioTurn
   })
 
-describe("Notifier.layerAlertmanager", () => {
+describe("AlertmanagerNotifier.layer", () => {
   it.scoped("firing: one alert with the incident's labels, annotations, startsAt and endsAt ahead", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
@@ -332,20 +332,20 @@ describe("Notifier.layerAlertmanager", () => {
     const secret = "Sup3rS3cretAlertmanagerPassw0rd"
     const url = "http://alertmanager:9093"
     const attempts: ReadonlyArray<[string, () => unknown]> = [
-      ["url", () => Notifier.layerAlertmanager({ url: `alertmanager:9093/${secret}` })],
-      ["url", () => Notifier.layerAlertmanager({ url: Redacted.make(`ftp://u:${secret}@alertmanager`) })],
-      ["url", () => Notifier.layerAlertmanager({ url: 42 as never })],
-      ["labels.team-name", () => Notifier.layerAlertmanager({ url, labels: { "team-name": "x" } })],
-      ["labels.__name__", () => Notifier.layerAlertmanager({ url, labels: { __name__: "x" } })],
-      ["labels.severity", () => Notifier.layerAlertmanager({ url, labels: { severity: "page" } })],
-      ["labels.dedup_key", () => Notifier.layerAlertmanager({ url, labels: { dedup_key: "x" } })],
-      ["labels.team", () => Notifier.layerAlertmanager({ url, labels: { team: "" } })],
-      ["labels", () => Notifier.layerAlertmanager({ url, labels: ["team"] as never })],
-      ["generatorURL", () => Notifier.layerAlertmanager({ url, generatorURL: "grafana" })],
-      ["refreshInterval", () => Notifier.layerAlertmanager({ url, refreshInterval: "500 millis" })],
-      ["refreshInterval", () => Notifier.layerAlertmanager({ url, refreshInterval: -1 })],
-      ["maxOpen", () => Notifier.layerAlertmanager({ url, maxOpen: 0 })],
-      ["timeout", () => Notifier.layerAlertmanager({ url, timeout: Number.NaN })]
+      ["url", () => AlertmanagerNotifier.layer({ url: `alertmanager:9093/${secret}` })],
+      ["url", () => AlertmanagerNotifier.layer({ url: Redacted.make(`ftp://u:${secret}@alertmanager`) })],
+      ["url", () => AlertmanagerNotifier.layer({ url: 42 as never })],
+      ["labels.team-name", () => AlertmanagerNotifier.layer({ url, labels: { "team-name": "x" } })],
+      ["labels.__name__", () => AlertmanagerNotifier.layer({ url, labels: { __name__: "x" } })],
+      ["labels.severity", () => AlertmanagerNotifier.layer({ url, labels: { severity: "page" } })],
+      ["labels.dedup_key", () => AlertmanagerNotifier.layer({ url, labels: { dedup_key: "x" } })],
+      ["labels.team", () => AlertmanagerNotifier.layer({ url, labels: { team: "" } })],
+      ["labels", () => AlertmanagerNotifier.layer({ url, labels: ["team"] as never })],
+      ["generatorURL", () => AlertmanagerNotifier.layer({ url, generatorURL: "grafana" })],
+      ["refreshInterval", () => AlertmanagerNotifier.layer({ url, refreshInterval: "500 millis" })],
+      ["refreshInterval", () => AlertmanagerNotifier.layer({ url, refreshInterval: -1 })],
+      ["maxOpen", () => AlertmanagerNotifier.layer({ url, maxOpen: 0 })],
+      ["timeout", () => AlertmanagerNotifier.layer({ url, timeout: Number.NaN })]
     ]
     for (const [option, build] of attempts) expectInvalidOption(option, build, secret)
   })
@@ -362,8 +362,8 @@ describe("Notifier.layerAlertmanager", () => {
   )
 
   it("refreshes every minute, with room for a thousand open incidents, by default", () => {
-    expect(Duration.toMillis(Notifier.DEFAULT_ALERTMANAGER_REFRESH_INTERVAL)).toBe(MINUTE)
-    expect(Notifier.DEFAULT_ALERTMANAGER_MAX_OPEN).toBe(1000)
+    expect(Duration.toMillis(AlertmanagerNotifier.DEFAULT_REFRESH_INTERVAL)).toBe(MINUTE)
+    expect(AlertmanagerNotifier.DEFAULT_MAX_OPEN).toBe(1000)
   })
 })
 
@@ -395,7 +395,7 @@ const awaitNotification = (receiver: HttpServer.TestServer, status: WebhookNotif
     })
   )
 
-describe("Notifier.layerAlertmanager against a real Alertmanager", () => {
+describe("AlertmanagerNotifier.layer against a real Alertmanager", () => {
   it.scopedLive(
     "a firing alert is notified through Alertmanager, then its resolution",
     () =>

@@ -1,7 +1,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer, Metric, Redacted } from "effect"
-import { Alert, AlertLimiter, Metrics, Notifier } from "../src/index.js"
+import { Alert, AlertLimiter, DiscordNotifier, Metrics, Notifier, NotifierConfig } from "../src/index.js"
 import { firing } from "./support/events.js"
 import { configErrorOf } from "./support/exits.js"
 import * as HttpServer from "./support/httpServer.js"
@@ -26,7 +26,7 @@ const PAGERDUTY_KEY = "PagerDutyR0ut1ngK3y0123456789abc"
 const ALERTMANAGER_PASSWORD = "Alertmanag3rPassw0rd-xyz"
 
 /**
- * Sends one alert through `Notifier.layerConfig()` read from `env`, then releases the layer. The
+ * Sends one alert through `NotifierConfig.layer()` read from `env`, then releases the layer. The
  * destinations deliver from their queues, off the caller's path; releasing the layer waits for
  * what is queued (the test servers answer at once, so no clock needs to move). Returns whether the
  * alert was handed over, and every log line, the delivery failures included.
@@ -34,7 +34,7 @@ const ALERTMANAGER_PASSWORD = "Alertmanag3rPassw0rd-xyz"
 const sendWithEnv = (env: Record<string, string>) =>
   Effect.gen(function* () {
     const capture = yield* makeLogCapture
-    const notifier = Notifier.layerConfig().pipe(
+    const notifier = NotifierConfig.layer().pipe(
       Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
     )
     const result = yield* Alert.sendRateLimited({
@@ -57,7 +57,7 @@ const failedDeliveries = (operation: string) =>
     (state) => state.count
   )
 
-describe("Notifier.layerConfig()", () => {
+describe("NotifierConfig.layer()", () => {
   it.effect("no webhook set: alerts go to the log", () =>
     Effect.gen(function* () {
       const { result, logs } = yield* sendWithEnv({})
@@ -69,8 +69,8 @@ describe("Notifier.layerConfig()", () => {
   it.effect("an empty variable counts as not set", () =>
     Effect.gen(function* () {
       const { result, logs } = yield* sendWithEnv({
-        [Notifier.DISCORD_WEBHOOK_URL_ENV]: "",
-        [Notifier.SLACK_WEBHOOK_URL_ENV]: "  "
+        [NotifierConfig.DISCORD_WEBHOOK_URL_ENV]: "",
+        [NotifierConfig.SLACK_WEBHOOK_URL_ENV]: "  "
       })
       expect(result).toEqual(Exit.succeed(true))
       expect(firingLines(logs)).toEqual([["ERROR", "Charging keeps failing"]])
@@ -168,11 +168,26 @@ describe("Notifier.layerConfig()", () => {
     })
   )
 
-  it.effect("ALERT_PAGERDUTY_URL without a routing key configures nothing", () =>
-    Effect.gen(function* () {
-      const { result, logs } = yield* sendWithEnv({
-        ALERT_PAGERDUTY_URL: "https://events.eu.pagerduty.com/v2/enqueue"
+  it.effect(
+    "ALERT_PAGERDUTY_URL without a routing key fails the layer with a ConfigError naming the key",
+    () =>
+      Effect.gen(function* () {
+        const { result, logs } = yield* sendWithEnv({
+          ALERT_PAGERDUTY_URL: "https://events.eu.pagerduty.com/v2/enqueue"
+        })
+        expect(configErrorOf(result)).toMatchObject({
+          _op: "MissingData",
+          path: ["ALERT_PAGERDUTY_ROUTING_KEY"],
+          message: "is required when ALERT_PAGERDUTY_URL is set: PagerDuty needs a routing key"
+        })
+        // Nothing was sent anywhere, not even to the log.
+        expect(firingLines(logs)).toEqual([])
       })
+  )
+
+  it.effect("ALERT_PAGERDUTY_URL set but empty, without a routing key: the log, as with nothing set", () =>
+    Effect.gen(function* () {
+      const { result, logs } = yield* sendWithEnv({ ALERT_PAGERDUTY_URL: " " })
       expect(result).toEqual(Exit.succeed(true))
       expect(firingLines(logs)).toEqual([["ERROR", "Charging keeps failing"]])
     })
@@ -308,7 +323,7 @@ describe("Notifier.fanOut", () => {
       const capture = yield* makeLogCapture
       const layer = Notifier.layerFanOut(
         Notifier.layerLog(),
-        Notifier.layerDiscord({ webhookUrl: Redacted.make(server.origin + DISCORD_PATH) })
+        DiscordNotifier.layer({ webhookUrl: Redacted.make(server.origin + DISCORD_PATH) })
       ).pipe(Layer.provide(FetchHttpClient.layer))
       const handedOver = yield* Alert.sendRateLimited({
         name: "charge",

@@ -33,7 +33,18 @@ import {
   TestClock,
   TestServices
 } from "effect"
-import { Alert, AlertLimiter, Incidents, Metrics, Notifier, Retry } from "../src/index.js"
+import {
+  Alert,
+  AlertLimiter,
+  AlertmanagerNotifier,
+  DiscordNotifier,
+  Incidents,
+  Metrics,
+  Notifier,
+  PagerDutyNotifier,
+  Retry,
+  SlackNotifier
+} from "../src/index.js"
 import { ioTurn } from "./support/clockDriver.js"
 import { firing, resolved } from "./support/events.js"
 import * as HttpServer from "./support/httpServer.js"
@@ -98,8 +109,8 @@ const NOT_DRAINED = /not delivered before shutdown/
 const count = (metric: typeof Metrics.alertsDropped, operation: string) =>
   Effect.map(Metric.value(Metric.tagged(metric, "operation", operation)), (state) => state.count)
 
-const discordLayer = (origin: string, options: Partial<Notifier.DiscordOptions> = {}) =>
-  Notifier.layerDiscord({ webhookUrl: Redacted.make(origin + WEBHOOK_PATH), ...options }).pipe(
+const discordLayer = (origin: string, options: Partial<DiscordNotifier.Options> = {}) =>
+  DiscordNotifier.layer({ webhookUrl: Redacted.make(origin + WEBHOOK_PATH), ...options }).pipe(
     Layer.provide(FetchHttpClient.layer)
   )
 
@@ -216,7 +227,7 @@ describe("a notifier layer delivers off the caller's path", () => {
         const server = yield* HttpServer.make
         yield* server.reply("hang")
         const { notifier } = yield* buildReleasable(
-          Notifier.layerAlertmanager({ url: server.origin, drainTimeout: "100 millis" }).pipe(
+          AlertmanagerNotifier.layer({ url: server.origin, drainTimeout: "100 millis" }).pipe(
             Layer.provide(FetchHttpClient.layer)
           ),
           { testClock: false }
@@ -264,7 +275,7 @@ describe("a notifier layer delivers off the caller's path", () => {
         const server = yield* HttpServer.make
         yield* server.reply("hang")
         const { notifier } = yield* buildReleasable(
-          Notifier.layerAlertmanager({ url: server.origin, concurrency: 1, timeout: "1 second" }).pipe(
+          AlertmanagerNotifier.layer({ url: server.origin, concurrency: 1, timeout: "1 second" }).pipe(
             Layer.provide(FetchHttpClient.layer)
           )
         )
@@ -562,14 +573,14 @@ describe("a notifier layer delivers off the caller's path", () => {
     const webhookUrl = Redacted.make(`https://discord.com${WEBHOOK_PATH}`)
     const url = "http://alertmanager:9093"
     const attempts: ReadonlyArray<[string, () => unknown]> = [
-      ["concurrency", () => Notifier.layerDiscord({ webhookUrl, concurrency: 0 })],
-      ["concurrency", () => Notifier.layerSlack({ webhookUrl, concurrency: 1.5 })],
-      ["queueCapacity", () => Notifier.layerAlertmanager({ url, queueCapacity: 0 })],
+      ["concurrency", () => DiscordNotifier.layer({ webhookUrl, concurrency: 0 })],
+      ["concurrency", () => SlackNotifier.layer({ webhookUrl, concurrency: 1.5 })],
+      ["queueCapacity", () => AlertmanagerNotifier.layer({ url, queueCapacity: 0 })],
       [
         "queueCapacity",
-        () => Notifier.layerPagerDuty({ routingKey: Redacted.make(TOKEN), queueCapacity: -1 })
+        () => PagerDutyNotifier.layer({ routingKey: Redacted.make(TOKEN), queueCapacity: -1 })
       ],
-      ["drainTimeout", () => Notifier.layerDiscord({ webhookUrl, drainTimeout: -1 })],
+      ["drainTimeout", () => DiscordNotifier.layer({ webhookUrl, drainTimeout: -1 })],
       [
         "drainTimeout",
         () =>

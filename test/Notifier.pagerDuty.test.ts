@@ -1,7 +1,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted } from "effect"
-import { type Alert, AlertLimiter, Notifier } from "../src/index.js"
+import { type Alert, AlertLimiter, Notifier, PagerDutyNotifier, WebhookNotifier } from "../src/index.js"
 import { drive } from "./support/clockDriver.js"
 import { firing, resolved } from "./support/events.js"
 import { failureOf } from "./support/exits.js"
@@ -23,15 +23,15 @@ const ACCEPTED = {
 } as const
 
 /**
- * The PagerDuty destination itself (`Notifier.makePagerDuty`), not behind `layerPagerDuty`'s
+ * The PagerDuty destination itself (`PagerDutyNotifier.make`), not behind `PagerDutyNotifier.layer`'s
  * queue: its `notify` delivers on the caller's fiber and fails with the `NotifierError`, so these
  * tests see every try, wait and error of one delivery. The queue is tested in
  * `Notifier.delivery.test.ts`.
  */
-const pagerDuty = (origin: string, options: Partial<Notifier.PagerDutyOptions> = {}) =>
+const pagerDuty = (origin: string, options: Partial<PagerDutyNotifier.Options> = {}) =>
   Layer.effect(
     Notifier.Notifier,
-    Notifier.makePagerDuty({
+    PagerDutyNotifier.make({
       routingKey: Redacted.make(ROUTING_KEY),
       url: `${origin}/v2/enqueue`,
       ...options
@@ -55,7 +55,7 @@ const deliver = (layer: Layer.Layer<Notifier.Notifier>, alert: Alert.AlertEvent 
     return yield* drive(fiber)
   })
 
-describe("Notifier.layerPagerDuty", () => {
+describe("PagerDutyNotifier.layer", () => {
   it.scoped("firing: a trigger keyed by dedupKey, with PagerDuty's payload", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
@@ -175,7 +175,7 @@ describe("Notifier.layerPagerDuty", () => {
       yield* server.reply({ status: 500, body: "upstream exploded" })
       const { result, waits } = yield* deliver(pagerDuty(server.origin))
       expect(waits).toEqual([500, 1000, 2000])
-      expect(yield* server.requests).toHaveLength(Notifier.DEFAULT_WEBHOOK_MAX_ATTEMPTS)
+      expect(yield* server.requests).toHaveLength(WebhookNotifier.DEFAULT_MAX_ATTEMPTS)
       const error = failureOf(result)
       expect(error?.status).toBe(500)
       expect(error?.message).toBe(
@@ -253,7 +253,7 @@ describe("Notifier.layerPagerDuty", () => {
       const body = JSON.parse(request!.body) as {
         payload: { summary: string; source: string; component: string; custom_details: { text: string } }
       }
-      expect(body.payload.summary.length).toBeLessThanOrEqual(Notifier.PAGERDUTY_SUMMARY_LENGTH)
+      expect(body.payload.summary.length).toBeLessThanOrEqual(PagerDutyNotifier.SUMMARY_LENGTH)
       expect(body.payload.summary.startsWith("@everyone ttt")).toBe(true)
       expect(body.payload.component.length).toBeLessThanOrEqual(255)
       expect(body.payload.custom_details.text.length).toBeLessThanOrEqual(4000)
@@ -267,27 +267,27 @@ describe("Notifier.layerPagerDuty", () => {
   it("invalid options throw InvalidOptionError at once, without showing the key", () => {
     const key = Redacted.make(ROUTING_KEY)
     const attempts: ReadonlyArray<[string, () => unknown]> = [
-      ["routingKey", () => Notifier.layerPagerDuty({ routingKey: ROUTING_KEY as never })],
-      ["routingKey", () => Notifier.layerPagerDuty({ routingKey: Redacted.make("  ") })],
-      ["routingKey", () => Notifier.layerPagerDuty({ routingKey: Redacted.make(`${ROUTING_KEY} x`) })],
+      ["routingKey", () => PagerDutyNotifier.layer({ routingKey: ROUTING_KEY as never })],
+      ["routingKey", () => PagerDutyNotifier.layer({ routingKey: Redacted.make("  ") })],
+      ["routingKey", () => PagerDutyNotifier.layer({ routingKey: Redacted.make(`${ROUTING_KEY} x`) })],
       [
         "channels.ops",
-        () => Notifier.layerPagerDuty({ routingKey: key, channels: { ops: ROUTING_KEY as never } })
+        () => PagerDutyNotifier.layer({ routingKey: key, channels: { ops: ROUTING_KEY as never } })
       ],
-      ["channels", () => Notifier.layerPagerDuty({ routingKey: key, channels: "ops" as never })],
+      ["channels", () => PagerDutyNotifier.layer({ routingKey: key, channels: "ops" as never })],
       [
         "url",
-        () => Notifier.layerPagerDuty({ routingKey: key, url: "ftp://events.pagerduty.com/v2/enqueue" })
+        () => PagerDutyNotifier.layer({ routingKey: key, url: "ftp://events.pagerduty.com/v2/enqueue" })
       ],
-      ["url", () => Notifier.layerPagerDuty({ routingKey: key, url: "not a url" })],
-      ["source", () => Notifier.layerPagerDuty({ routingKey: key, source: " " })],
-      ["maxAttempts", () => Notifier.layerPagerDuty({ routingKey: key, maxAttempts: 0 })],
-      ["timeout", () => Notifier.layerPagerDuty({ routingKey: key, timeout: "soon" as never })]
+      ["url", () => PagerDutyNotifier.layer({ routingKey: key, url: "not a url" })],
+      ["source", () => PagerDutyNotifier.layer({ routingKey: key, source: " " })],
+      ["maxAttempts", () => PagerDutyNotifier.layer({ routingKey: key, maxAttempts: 0 })],
+      ["timeout", () => PagerDutyNotifier.layer({ routingKey: key, timeout: "soon" as never })]
     ]
     for (const [option, build] of attempts) expectInvalidOption(option, build, ROUTING_KEY)
   })
 
   it("posts to PagerDuty's endpoint by default", () => {
-    expect(Notifier.PAGERDUTY_EVENTS_URL).toBe("https://events.pagerduty.com/v2/enqueue")
+    expect(PagerDutyNotifier.EVENTS_URL).toBe("https://events.pagerduty.com/v2/enqueue")
   })
 })

@@ -1,7 +1,14 @@
 import { FetchHttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Option, Redacted, Schedule, TestClock } from "effect"
-import { Alert, AlertLimiter, Notifier } from "../src/index.js"
+import {
+  Alert,
+  AlertLimiter,
+  DiscordNotifier,
+  Notifier,
+  SlackNotifier,
+  WebhookNotifier
+} from "../src/index.js"
 import * as Discord from "../src/internal/notifiers/discord.js"
 import * as Render from "../src/internal/notifiers/render.js"
 import * as Slack from "../src/internal/notifiers/slack.js"
@@ -77,20 +84,20 @@ const runLoop = (notifier: Layer.Layer<Notifier.Notifier, never, never>) =>
   })
 
 /**
- * The Discord destination itself (`Notifier.makeDiscord`), not behind `layerDiscord`'s queue: its
+ * The Discord destination itself (`DiscordNotifier.make`), not behind `DiscordNotifier.layer`'s queue: its
  * `notify` delivers on the caller's fiber and fails with the `NotifierError`, so these tests see
  * every try, wait and error of one delivery. The queue is tested in `Notifier.delivery.test.ts`.
  */
-const discord = (origin: string, options: Partial<Notifier.DiscordOptions> = {}) =>
-  Layer.effect(Notifier.Notifier, Notifier.makeDiscord({ webhookUrl: discordUrl(origin), ...options })).pipe(
+const discord = (origin: string, options: Partial<DiscordNotifier.Options> = {}) =>
+  Layer.effect(Notifier.Notifier, DiscordNotifier.make({ webhookUrl: discordUrl(origin), ...options })).pipe(
     Layer.provide(FetchHttpClient.layer)
   )
 
-/** The Slack destination itself (`Notifier.makeSlack`), as {@link discord}. */
-const slack = (origin: string, options: Partial<Notifier.SlackOptions> = {}) =>
+/** The Slack destination itself (`SlackNotifier.make`), as {@link discord}. */
+const slack = (origin: string, options: Partial<SlackNotifier.Options> = {}) =>
   Layer.effect(
     Notifier.Notifier,
-    Notifier.makeSlack({ webhookUrl: Redacted.make(origin + SLACK_PATH), ...options })
+    SlackNotifier.make({ webhookUrl: Redacted.make(origin + SLACK_PATH), ...options })
   ).pipe(Layer.provide(FetchHttpClient.layer))
 
 /** The error a single `Notifier.notify` ends with, the clock driven through its waits. */
@@ -199,7 +206,7 @@ const hostile = (secret: string) =>
     error: { type: "Error", message: `<!channel> ${"e".repeat(5000)}` }
   })
 
-describe("Notifier.layerDiscord", () => {
+describe("DiscordNotifier.layer", () => {
   it.scoped("204: delivered once; the versioned path and a mention-free JSON body", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
@@ -318,7 +325,7 @@ describe("Notifier.layerDiscord", () => {
       const { outcome, waits, logs, failures } = yield* runLoop(discord(server.origin))
       expect(outcome).toEqual({ result: "charged", outcomes: [true, false], calls: 3 })
       expect(waits).toEqual([500, 1000, 2000])
-      expect(yield* server.requests).toHaveLength(Notifier.DEFAULT_WEBHOOK_MAX_ATTEMPTS)
+      expect(yield* server.requests).toHaveLength(WebhookNotifier.DEFAULT_MAX_ATTEMPTS)
       expect(failures).toHaveLength(1)
       const failure = failures[0]
       expect(failure?.message).toBe(`Alert could not be delivered: Charging failed: ${ERROR}`)
@@ -455,7 +462,7 @@ describe("Notifier.layerDiscord", () => {
       const [body] = (yield* server.bodies) as ReadonlyArray<{ embeds: ReadonlyArray<DiscordEmbed> }>
       const embed = body!.embeds[0]!
       expect(embed.title.length).toBeLessThanOrEqual(256)
-      expect(embed.description!.length).toBeLessThanOrEqual(Notifier.DISCORD_EMBED_DESCRIPTION_LENGTH)
+      expect(embed.description!.length).toBeLessThanOrEqual(DiscordNotifier.EMBED_DESCRIPTION_LENGTH)
       expect(embed.description!.length).toBeGreaterThan(4000)
       expect(embed.description!.startsWith(head)).toBe(true)
       expect(embed.description!.endsWith("… [truncated]")).toBe(true)
@@ -464,9 +471,9 @@ describe("Notifier.layerDiscord", () => {
   )
 
   it("the cut never splits a surrogate pair", () => {
-    const text = `${"x".repeat(Notifier.DISCORD_EMBED_DESCRIPTION_LENGTH - 15)}${"😀".repeat(100)}`
+    const text = `${"x".repeat(DiscordNotifier.EMBED_DESCRIPTION_LENGTH - 15)}${"😀".repeat(100)}`
     const embed = Discord.embed(firing({ title: "t", text })) as unknown as DiscordEmbed
-    expect(embed.description!.length).toBeLessThanOrEqual(Notifier.DISCORD_EMBED_DESCRIPTION_LENGTH)
+    expect(embed.description!.length).toBeLessThanOrEqual(DiscordNotifier.EMBED_DESCRIPTION_LENGTH)
     // A lone surrogate would not survive a round trip through UTF-8.
     expect(Buffer.from(embed.description!, "utf8").toString("utf8")).toBe(embed.description)
   })
@@ -501,7 +508,7 @@ describe("Notifier.layerDiscord", () => {
       for (const path of forms) {
         yield* Notifier.notify(firing({ text: "hello" })).pipe(
           Effect.provide(
-            Notifier.layerDiscord({ webhookUrl: discordUrl(server.origin, path) }).pipe(
+            DiscordNotifier.layer({ webhookUrl: discordUrl(server.origin, path) }).pipe(
               Layer.provide(FetchHttpClient.layer)
             )
           )
@@ -575,39 +582,39 @@ describe("Notifier.layerDiscord", () => {
     const attempts: ReadonlyArray<[string, () => unknown]> = [
       [
         "webhookUrl",
-        () => Notifier.layerDiscord({ webhookUrl: `https://discord.com/api/webhooks/1/${TOKEN}` as never })
+        () => DiscordNotifier.layer({ webhookUrl: `https://discord.com/api/webhooks/1/${TOKEN}` as never })
       ],
       [
         "webhookUrl",
-        () => Notifier.layerDiscord({ webhookUrl: Redacted.make(`https://discord.com/x/${TOKEN}`) })
+        () => DiscordNotifier.layer({ webhookUrl: Redacted.make(`https://discord.com/x/${TOKEN}`) })
       ],
       [
         "webhookUrl",
         () =>
-          Notifier.layerDiscord({ webhookUrl: Redacted.make(`ftp://discord.com/api/webhooks/1/${TOKEN}`) })
+          DiscordNotifier.layer({ webhookUrl: Redacted.make(`ftp://discord.com/api/webhooks/1/${TOKEN}`) })
       ],
-      ["webhookUrl", () => Notifier.layerDiscord({ webhookUrl: Redacted.make(`not a url ${TOKEN}`) })],
+      ["webhookUrl", () => DiscordNotifier.layer({ webhookUrl: Redacted.make(`not a url ${TOKEN}`) })],
       [
         "channels.ops",
         () =>
-          Notifier.layerDiscord({
+          DiscordNotifier.layer({
             webhookUrl: Redacted.make("https://discord.com/api/webhooks/1/a"),
             channels: { ops: Redacted.make(`https://example.com/${TOKEN}`) }
           })
       ],
       [
         "maxAttempts",
-        () => Notifier.layerDiscord({ webhookUrl: discordUrl("https://discord.com"), maxAttempts: 0 })
+        () => DiscordNotifier.layer({ webhookUrl: discordUrl("https://discord.com"), maxAttempts: 0 })
       ],
       [
         "timeout",
-        () => Notifier.layerDiscord({ webhookUrl: discordUrl("https://discord.com"), timeout: -1 })
+        () => DiscordNotifier.layer({ webhookUrl: discordUrl("https://discord.com"), timeout: -1 })
       ],
       [
         "username",
-        () => Notifier.layerDiscord({ webhookUrl: discordUrl("https://discord.com"), username: "" })
+        () => DiscordNotifier.layer({ webhookUrl: discordUrl("https://discord.com"), username: "" })
       ],
-      ["webhookUrl", () => Notifier.layerSlack({ webhookUrl: Redacted.make(`hooks.slack.com/${TOKEN}`) })]
+      ["webhookUrl", () => SlackNotifier.layer({ webhookUrl: Redacted.make(`hooks.slack.com/${TOKEN}`) })]
     ]
     for (const [option, build] of attempts) expectInvalidOption(option, build, TOKEN)
   })
@@ -774,10 +781,10 @@ describe("Slack blocks", () => {
       const [body] = (yield* server.bodies) as ReadonlyArray<SlackBody>
       const [header, section, context] = body!.blocks
       expect(header!.text!.text.length).toBeLessThanOrEqual(150)
-      expect(section!.text!.text.length).toBeLessThanOrEqual(Notifier.SLACK_SECTION_TEXT_LENGTH)
+      expect(section!.text!.text.length).toBeLessThanOrEqual(SlackNotifier.SECTION_TEXT_LENGTH)
       expect(section!.text!.text.endsWith("… [truncated]")).toBe(true)
       for (const element of context!.elements!) expect(element.text.length).toBeLessThanOrEqual(3000)
-      expect(body!.text.length).toBeLessThanOrEqual(5 * Notifier.SLACK_TEXT_LENGTH)
+      expect(body!.text.length).toBeLessThanOrEqual(5 * SlackNotifier.TEXT_LENGTH)
       const raw = (yield* server.requests)[0]!.body
       // No control character is left for Slack to parse: no <!channel>, no <@U123>, no link.
       expect(raw).not.toMatch(/[<>]/)
@@ -805,7 +812,7 @@ describe("render", () => {
   })
 })
 
-describe("Notifier.layerSlack", () => {
+describe("SlackNotifier.layer", () => {
   it.scoped("200 ok: delivered once, as { text } with &, < and > escaped", () =>
     Effect.gen(function* () {
       const server = yield* HttpServer.make
@@ -917,7 +924,7 @@ describe("Notifier.layerSlack", () => {
       const proxied = `${server.origin}/relay/${TOKEN}`
       yield* Notifier.notify(firing({ text: `cannot reach ${proxied} (token ${TOKEN})` })).pipe(
         Effect.provide(
-          Notifier.layerSlack({ webhookUrl: Redacted.make(proxied) }).pipe(
+          SlackNotifier.layer({ webhookUrl: Redacted.make(proxied) }).pipe(
             Layer.provide(FetchHttpClient.layer)
           )
         )
@@ -940,7 +947,7 @@ describe("Notifier.layerSlack", () => {
         Effect.flip(Effect.provide(Notifier.notify(firing({ text: "x" })), slack(server.origin)))
       )
       yield* server.awaitRequests(1)
-      yield* TestClock.adjust(Notifier.DEFAULT_WEBHOOK_TIMEOUT)
+      yield* TestClock.adjust(WebhookNotifier.DEFAULT_TIMEOUT)
       const error = yield* Fiber.join(fiber)
       expect(error.message).toBe("Slack webhook did not deliver within 10 s")
       expect(error.status).toBeUndefined()

@@ -3,8 +3,20 @@
  * still does what its new name does.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { Alert, AlertLimiter, Notifier, NotifierTest, Retry, RetryRuntime } from "../src/index.js"
+import { Effect, Layer, Redacted } from "effect"
+import {
+  Alert,
+  AlertLimiter,
+  type AlertmanagerNotifier,
+  type DiscordNotifier,
+  Notifier,
+  NotifierTest,
+  type PagerDutyNotifier,
+  Retry,
+  RetryRuntime,
+  type SlackNotifier,
+  type WebhookNotifier
+} from "../src/index.js"
 import type { RedisAlertLimiter, RedisRetryBudget } from "../src/redis.js"
 
 describe("deprecated aliases", () => {
@@ -57,5 +69,38 @@ describe("deprecated aliases", () => {
       RedisAlertLimiter.RedisOptions &
       RedisRetryBudget.RedisOptions = { name: "x" }
     expect(options.name).toBe("x")
+  })
+
+  it("Notifier's option types name the destinations' options, both ways", () => {
+    const webhookUrl = Redacted.make("https://discord.com/api/webhooks/1/a")
+    const discord: DiscordNotifier.Options = {
+      webhookUrl,
+      username: "alerts"
+    } satisfies Notifier.DiscordOptions
+    const slack: SlackNotifier.Options = { webhookUrl } satisfies Notifier.SlackOptions
+    const webhook: WebhookNotifier.Options = { webhookUrl } satisfies Notifier.WebhookOptions
+    const delivery: WebhookNotifier.DeliveryOptions = { maxAttempts: 2 } satisfies Notifier.DeliveryOptions
+    const pagerDuty: PagerDutyNotifier.Options = {
+      routingKey: webhookUrl
+    } satisfies Notifier.PagerDutyOptions
+    const alertmanager: AlertmanagerNotifier.Options = {
+      url: "http://alertmanager:9093"
+    } satisfies Notifier.AlertmanagerOptions
+    const old: [
+      Notifier.DiscordOptions,
+      Notifier.SlackOptions,
+      Notifier.WebhookOptions,
+      Notifier.DeliveryOptions,
+      Notifier.PagerDutyOptions,
+      Notifier.AlertmanagerOptions
+    ] = [discord, slack, webhook, delivery, pagerDuty, alertmanager]
+    expect(old.map((options) => Object.keys(options))).toEqual([
+      ["webhookUrl", "username"],
+      ["webhookUrl"],
+      ["webhookUrl"],
+      ["maxAttempts"],
+      ["routingKey"],
+      ["url"]
+    ])
   })
 })

@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { type Admission, AlertLimiter, type Decision } from "./alertLimiter.js"
 import { handOver } from "./delivery.js"
 import * as Describe from "./describe.js"

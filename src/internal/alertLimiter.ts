@@ -6,7 +6,10 @@
  * @internal
  */
 
-import { Context, Duration, Effect, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
 import type { Fingerprint as FingerprintType } from "../Fingerprint.js"
 import * as Fingerprint from "./fingerprint.js"
 import { setNewest } from "./lru.js"
@@ -14,7 +17,7 @@ import * as Metrics from "./metrics.js"
 import * as Options from "./options.js"
 
 /** Minimum time between two alerts with the same signature. */
-export const DEFAULT_WINDOW: Duration.Duration = Duration.minutes(5)
+export const DEFAULT_WINDOW: Duration.Duration = /*#__PURE__*/ Duration.minutes(5)
 
 /** Default bound on the number of signatures remembered. */
 export const DEFAULT_MAX_ENTRIES = 10_000
@@ -51,7 +54,7 @@ export interface AlertLimiterService {
 }
 
 /** The alert limiter service tag. */
-export class AlertLimiter extends Context.Tag("effect-retry-alerts/AlertLimiter")<
+export class AlertLimiter extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/AlertLimiter")<
   AlertLimiter,
   AlertLimiterService
 >() {}

@@ -2,7 +2,10 @@
  * The exponential backoff of every loop in the library, the library's own I/O included;
  * `Backoff` documents and re-exports it.
  */
-import { Duration, Effect, Random, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 import type { ExponentialOptions } from "../Backoff.js"
 import * as Options from "./options.js"
 

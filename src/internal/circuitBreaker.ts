@@ -5,7 +5,12 @@
  *
  * @internal
  */
-import { Context, Data, Duration, type Effect, Schedule, type Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import type * as Stream from "effect/Stream"
 import * as Options from "./options.js"
 
 /** A circuit's state. `isolated` is open by hand until reset. */
@@ -43,7 +48,7 @@ export const CLOSED: CircuitRecord = {
  * A call rejected by a circuit: it is open (or isolated, or half-open with its probes taken).
  * `retryAfter` is how long until the circuit lets a call through; infinite while isolated.
  */
-export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{
+export class CircuitOpen extends /*#__PURE__*/ Data.TaggedError("CircuitOpen")<{
   readonly key: string
   readonly state: Exclude<State, "closed">
   readonly retryAfter: Duration.Duration
@@ -102,7 +107,7 @@ export interface CircuitBreakerService {
 }
 
 /** The circuit breaker's tag. */
-export class CircuitBreaker extends Context.Tag("effect-retry-alerts/CircuitBreaker")<
+export class CircuitBreaker extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/CircuitBreaker")<
   CircuitBreaker,
   CircuitBreakerService
 >() {}

@@ -6,20 +6,19 @@
  *
  * @internal
  */
-import {
-  Cause,
-  Duration,
-  Effect,
-  FiberRef,
-  type HashSet,
-  type Logger,
-  type LogLevel,
-  Queue,
-  type Scope
-} from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import type * as HashSet from "effect/HashSet"
+import * as Layer from "effect/Layer"
+import type * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 import * as Describe from "./describe.js"
 import * as Metrics from "./metrics.js"
-import { type AlertEvent, NotifierError, type NotifierService } from "./notifier.js"
+import { type AlertEvent, Notifier, NotifierError, type NotifierService } from "./notifier.js"
 import * as Options from "./options.js"
 import * as Redact from "./redact/redact.js"
 
@@ -29,8 +28,11 @@ export const DEFAULT_CONCURRENCY = 4
 /** Events one destination holds waiting; past it, new events are dropped. */
 export const DEFAULT_CAPACITY = 1_000
 
+/** Default deadline of one delivery, counted from the hand-over: queueing, tries and waits included. */
+export const DEFAULT_TIMEOUT: Duration.Duration = /*#__PURE__*/ Duration.seconds(10)
+
 /** How long closing the layer waits for queued events to be delivered. */
-export const DEFAULT_DRAIN_TIMEOUT: Duration.Duration = Duration.seconds(5)
+export const DEFAULT_DRAIN_TIMEOUT: Duration.Duration = /*#__PURE__*/ Duration.seconds(5)
 
 /** Drops are logged at most once per this period, with their count. */
 export const DROP_LOG_PERIOD_MILLIS = 60_000
@@ -70,6 +72,16 @@ export const settings = (
     Options.duration("drainTimeout", options.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT)
   )
 })
+
+/**
+ * The queue settings of a destination layer, its delivery deadline included (default
+ * {@link DEFAULT_TIMEOUT}), validated where the layer is written.
+ */
+export const queueOf = (
+  destination: string,
+  options: QueueOptions & { readonly timeout?: Duration.DurationInput | undefined }
+): QueueSettings =>
+  settings(destination, options, Options.duration("timeout", options.timeout ?? DEFAULT_TIMEOUT))
 
 const countFailed = (event: AlertEvent) => Metrics.countOperation(Metrics.alertsFailed, event.operation)
 
@@ -242,3 +254,13 @@ export const queued = (
       flush: idle.await
     }
   })
+
+/** The notifier `make` builds, behind the queue of `settings`, as a layer. */
+export const layer = <E, R>(
+  make: Effect.Effect<NotifierService, E, R>,
+  settings: QueueSettings
+): Layer.Layer<Notifier, E, Exclude<R, Scope.Scope>> =>
+  Layer.scoped(
+    Notifier,
+    Effect.flatMap(make, (destination) => queued(destination, settings))
+  )

@@ -28,13 +28,14 @@ export const hash = (text: string): string => {
 }
 
 /**
- * The key of an incident: the context and operation (readable) and a hash of the signature (which
- * carries the error message head, so it is never shown). At most {@link DEDUP_KEY_LENGTH}.
+ * The key of an incident: the context and operation (readable), `billing/charge`, or the operation
+ * alone without a context, and a hash of the signature (which carries the error message head, so
+ * it is never shown). At most {@link DEDUP_KEY_LENGTH}.
  */
 export const dedupKey = (name: string, context: string, signature: string): string => {
   const tail = `/${hash(signature)}`
   const head = Describe.truncate(
-    `${context === "" ? "-" : context}/${name}`,
+    context === "" ? name : `${context}/${name}`,
     DEDUP_KEY_LENGTH - tail.length,
     ""
   )

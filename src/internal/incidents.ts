@@ -4,7 +4,9 @@
  *
  * @internal
  */
-import { Context, Effect, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Ref from "effect/Ref"
 import { dedupKey } from "./incidentKey.js"
 import * as Metrics from "./metrics.js"
 import type { Severity } from "./notifier.js"
@@ -71,7 +73,10 @@ export interface IncidentsService {
 }
 
 /** The incident store's tag. */
-export class Incidents extends Context.Tag("effect-retry-alerts/Incidents")<Incidents, IncidentsService>() {}
+export class Incidents extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/Incidents")<
+  Incidents,
+  IncidentsService
+>() {}
 
 /** The options of the memory store. */
 export interface MemoryOptions {

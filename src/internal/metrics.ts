@@ -3,58 +3,63 @@
  * modules count with them without importing a public module. The `operation` label is bounded:
  * Effect's metric registry never frees a series, and operation names can be many.
  */
-import { Effect, GlobalValue, Metric } from "effect"
+import * as Effect from "effect/Effect"
+import * as GlobalValue from "effect/GlobalValue"
+import * as Metric from "effect/Metric"
 
-export const retries = Metric.counter("effect_retry_alerts_retries_total", {
+export const retries = /*#__PURE__*/ Metric.counter("effect_retry_alerts_retries_total", {
   description: "Retries scheduled after a failed attempt, by operation",
   incremental: true
 })
 
-export const giveUps = Metric.counter("effect_retry_alerts_give_ups_total", {
+export const giveUps = /*#__PURE__*/ Metric.counter("effect_retry_alerts_give_ups_total", {
   description: "Retry loops that ran out of attempts, by operation",
   incremental: true
 })
 
-export const alertsSent = Metric.counter("effect_retry_alerts_alerts_sent_total", {
+export const alertsSent = /*#__PURE__*/ Metric.counter("effect_retry_alerts_alerts_sent_total", {
   description: "Firing alerts handed to the notifier, by operation",
   incremental: true
 })
 
-export const alertsSuppressed = Metric.counter("effect_retry_alerts_alerts_suppressed_total", {
+export const alertsSuppressed = /*#__PURE__*/ Metric.counter("effect_retry_alerts_alerts_suppressed_total", {
   description: "Alerts suppressed by the per-signature window, by operation",
   incremental: true
 })
 
-export const alertsHeldBack = Metric.counter("effect_retry_alerts_alerts_held_back_total", {
+export const alertsHeldBack = /*#__PURE__*/ Metric.counter("effect_retry_alerts_alerts_held_back_total", {
   description: "Alerts held back by the per-minute channel ceiling, by operation",
   incremental: true
 })
 
-export const alertsFailed = Metric.counter("effect_retry_alerts_alerts_failed_total", {
+export const alertsFailed = /*#__PURE__*/ Metric.counter("effect_retry_alerts_alerts_failed_total", {
   description: "Alerts the notifier failed to deliver, by operation",
   incremental: true
 })
 
-export const limiterEntries = Metric.gauge("effect_retry_alerts_limiter_entries", {
+export const limiterEntries = /*#__PURE__*/ Metric.gauge("effect_retry_alerts_limiter_entries", {
   description: "Signatures remembered by the in-memory alert limiter"
 })
 
-export const retriesRefused = Metric.counter("effect_retry_alerts_retries_refused_total", {
+export const retriesRefused = /*#__PURE__*/ Metric.counter("effect_retry_alerts_retries_refused_total", {
   description: "Retries refused by a retry budget, by budget key",
   incremental: true
 })
 
-export const incidentsResolved = Metric.counter("effect_retry_alerts_incidents_resolved_total", {
-  description: "Incidents resolved: the operation succeeded after its alert fired, by operation",
-  incremental: true
-})
+export const incidentsResolved = /*#__PURE__*/ Metric.counter(
+  "effect_retry_alerts_incidents_resolved_total",
+  {
+    description: "Incidents resolved: the operation succeeded after its alert fired, by operation",
+    incremental: true
+  }
+)
 
-export const alertsDropped = Metric.counter("effect_retry_alerts_alerts_dropped_total", {
+export const alertsDropped = /*#__PURE__*/ Metric.counter("effect_retry_alerts_alerts_dropped_total", {
   description: "Alert events dropped by a notifier's full queue or at its shutdown, by operation",
   incremental: true
 })
 
-export const incidentsEvicted = Metric.counter("effect_retry_alerts_incidents_evicted_total", {
+export const incidentsEvicted = /*#__PURE__*/ Metric.counter("effect_retry_alerts_incidents_evicted_total", {
   description: "Open incidents forgotten at the incident store's bound, by operation",
   incremental: true
 })

@@ -1,4 +1,5 @@
-import { Data, Duration } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 
 /**
  * Thrown synchronously when a combinator or layer is built with an invalid option.
@@ -20,7 +21,7 @@ import { Data, Duration } from "effect"
  * @since 0.1.0
  * @category errors
  */
-export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<{
+export class InvalidOptionError extends /*#__PURE__*/ Data.TaggedError("InvalidOptionError")<{
   readonly option: string
   readonly reason: string
 }> {

@@ -4,7 +4,12 @@
  *
  * @internal
  */
-import { type Clock, Context, Duration, Effect, MetricLabel, type Scope } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as MetricLabel from "effect/MetricLabel"
+import type * as Scope from "effect/Scope"
 import { BUCKETS, bucketId, Ring } from "./budgetWindow.js"
 import { setNewest } from "./lru.js"
 import * as Metrics from "./metrics.js"
@@ -44,7 +49,7 @@ export interface RetryBudgetService {
 }
 
 /** The retry budget service tag. */
-export class RetryBudget extends Context.Tag("effect-retry-alerts/RetryBudget")<
+export class RetryBudget extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/RetryBudget")<
   RetryBudget,
   RetryBudgetService
 >() {}
@@ -56,7 +61,7 @@ export const DEFAULT_PERCENT = 20
 export const DEFAULT_MIN_PER_SECOND = 10
 
 /** The sliding window, by default. */
-export const DEFAULT_WINDOW: Duration.Duration = Duration.seconds(10)
+export const DEFAULT_WINDOW: Duration.Duration = /*#__PURE__*/ Duration.seconds(10)
 
 /** Most keys one budget remembers, by default. */
 export const DEFAULT_MAX_KEYS = 10_000

@@ -9,19 +9,17 @@
  *
  * @internal
  */
-import {
-  Cause,
-  type Clock,
-  Duration,
-  Effect,
-  FiberSet,
-  PubSub,
-  type Schedule,
-  ScheduleDecision,
-  ScheduleIntervals,
-  type Scope,
-  Stream
-} from "effect"
+import * as Cause from "effect/Cause"
+import type * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as PubSub from "effect/PubSub"
+import type * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import {
   type CircuitBreakerService,
   CircuitOpen,

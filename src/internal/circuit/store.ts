@@ -5,7 +5,8 @@
  *
  * @internal
  */
-import { Effect, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { type CircuitRecord, CLOSED } from "../circuitBreaker.js"
 
 /** The outcome of a conditional write: the record after it, and whether it is the one written. */

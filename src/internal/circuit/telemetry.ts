@@ -5,23 +5,29 @@
  *
  * @internal
  */
-import { Context, Effect, Metric, MetricLabel } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as MetricLabel from "effect/MetricLabel"
 import * as Alert from "../alert.js"
 import { AlertLimiter } from "../alertLimiter.js"
 import type { CircuitRecord, Mode, State, Transition } from "../circuitBreaker.js"
 import { Incidents } from "../incidents.js"
 import { Notifier } from "../notifier.js"
 
-export const circuitState = Metric.gauge("effect_retry_alerts_circuit_state", {
+export const circuitState = /*#__PURE__*/ Metric.gauge("effect_retry_alerts_circuit_state", {
   description: "Circuit state by key: 0 closed, 1 half-open, 2 open, 3 isolated"
 })
 
-export const circuitTransitions = Metric.counter("effect_retry_alerts_circuit_transitions_total", {
-  description: "Circuit state changes, by key and the state entered",
-  incremental: true
-})
+export const circuitTransitions = /*#__PURE__*/ Metric.counter(
+  "effect_retry_alerts_circuit_transitions_total",
+  {
+    description: "Circuit state changes, by key and the state entered",
+    incremental: true
+  }
+)
 
-export const callsRejected = Metric.counter("effect_retry_alerts_circuit_rejected_total", {
+export const callsRejected = /*#__PURE__*/ Metric.counter("effect_retry_alerts_circuit_rejected_total", {
   description: "Calls rejected by an open circuit (never run), by key",
   incremental: true
 })

@@ -10,18 +10,26 @@
  *
  * @internal
  */
-import { HttpClient } from "@effect/platform"
-import { Cause, Clock, Duration, Effect, Redacted, Schedule, type Scope } from "effect"
-import type { AlertmanagerOptions } from "../../Notifier.js"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import type { Options as AlertmanagerOptions } from "../../AlertmanagerNotifier.js"
+import * as Delivery from "../delivery.js"
 import * as Describe from "../describe.js"
-import type { AlertEvent, NotifierError, NotifierService } from "../notifier.js"
+import type { AlertEvent, Notifier, NotifierError, NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
 import * as Redact from "../redact/redact.js"
 import * as Render from "./render.js"
 import * as Webhook from "./webhook.js"
 
 /** How often open incidents are pushed again, unless `refreshInterval` says otherwise. */
-export const DEFAULT_REFRESH_INTERVAL: Duration.Duration = Duration.minutes(1)
+export const DEFAULT_REFRESH_INTERVAL: Duration.Duration = /*#__PURE__*/ Duration.minutes(1)
 
 /** How many open incidents are remembered (and refreshed), unless `maxOpen` says otherwise. */
 export const DEFAULT_MAX_OPEN = 1000
@@ -50,7 +58,7 @@ const REFRESH_BATCH = 100
 const PUSHES_AT_ONCE = 1_000
 
 /** Labels the notifier sets itself: they identify the incident. `alertname` may be overridden. */
-const RESERVED_LABELS = new Set(["operation", "context", "severity", "dedup_key", "channel"])
+const RESERVED_LABELS = /*#__PURE__*/ new Set(["operation", "context", "severity", "dedup_key", "channel"])
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 
@@ -283,3 +291,7 @@ export const make = (
     return { notify }
   })
 }
+
+/** Alertmanager, behind a delivery queue, as a layer. */
+export const layer = (options: AlertmanagerOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Delivery.layer(make(options), Delivery.queueOf("Alertmanager", options))

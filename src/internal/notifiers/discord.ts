@@ -3,10 +3,12 @@
  *
  * @internal
  */
-import { HttpClient } from "@effect/platform"
-import { Effect } from "effect"
-import type { DiscordOptions } from "../../Notifier.js"
-import type { AlertEvent, NotifierService } from "../notifier.js"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type { Options as DiscordOptions } from "../../DiscordNotifier.js"
+import * as Delivery from "../delivery.js"
+import type { AlertEvent, Notifier, NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
 import * as Render from "./render.js"
 import * as Webhook from "./webhook.js"
@@ -162,3 +164,7 @@ export const make = (
     Webhook.notifier(client, target, defaultEndpoint, endpoints, (event) => render(event, username))
   )
 }
+
+/** Discord, behind a delivery queue, as a layer. */
+export const layer = (options: DiscordOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Delivery.layer(make(options), Delivery.queueOf("Discord", options))

@@ -4,10 +4,13 @@
  *
  * @internal
  */
-import { HttpClient } from "@effect/platform"
-import { Effect, Redacted } from "effect"
-import type { PagerDutyOptions } from "../../Notifier.js"
-import type { AlertEvent, NotifierService } from "../notifier.js"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import type { Options as PagerDutyOptions } from "../../PagerDutyNotifier.js"
+import * as Delivery from "../delivery.js"
+import type { AlertEvent, Notifier, NotifierService } from "../notifier.js"
 import * as Options from "../options.js"
 import * as Render from "./render.js"
 import * as Webhook from "./webhook.js"
@@ -131,3 +134,7 @@ export const make = (
     )
   )
 }
+
+/** PagerDuty, behind a delivery queue, as a layer. */
+export const layer = (options: PagerDutyOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Delivery.layer(make(options), Delivery.queueOf("PagerDuty", options))

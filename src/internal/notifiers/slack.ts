@@ -3,11 +3,13 @@
  *
  * @internal
  */
-import { HttpClient } from "@effect/platform"
-import { Effect } from "effect"
-import type { SlackOptions } from "../../Notifier.js"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type { Options as SlackOptions } from "../../SlackNotifier.js"
+import * as Delivery from "../delivery.js"
 import * as Describe from "../describe.js"
-import type { AlertEvent, NotifierService } from "../notifier.js"
+import type { AlertEvent, Notifier, NotifierService } from "../notifier.js"
 import * as Render from "./render.js"
 import * as Webhook from "./webhook.js"
 
@@ -143,3 +145,7 @@ export const make = (options: SlackOptions): Effect.Effect<NotifierService, neve
     Webhook.notifier(client, target, defaultEndpoint, endpoints, render)
   )
 }
+
+/** Slack, behind a delivery queue, as a layer. */
+export const layer = (options: SlackOptions): Layer.Layer<Notifier, never, HttpClient.HttpClient> =>
+  Delivery.layer(make(options), Delivery.queueOf("Slack", options))

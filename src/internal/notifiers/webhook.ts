@@ -11,10 +11,16 @@
  *
  * @internal
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpClient from "@effect/platform/HttpClient"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
-import { Clock, Duration, Effect, Redacted, Schedule } from "effect"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Backoff from "../backoff.js"
+import * as Delivery from "../delivery.js"
 import * as Describe from "../describe.js"
 import * as Http from "../http.js"
 import { type AlertEvent, NotifierError, type NotifierService } from "../notifier.js"
@@ -25,14 +31,14 @@ import { TRUNCATION_MARKER } from "./render.js"
 
 export { TRUNCATION_MARKER }
 
-/** Default deadline of one delivery, every try and wait included. */
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.seconds(10)
+/** Default deadline of one delivery, every try and wait included: the queue's. */
+export const DEFAULT_TIMEOUT: Duration.Duration = Delivery.DEFAULT_TIMEOUT
 
 /** Default number of tries of one delivery. */
 export const DEFAULT_MAX_ATTEMPTS = 4
 
 /** Wait before the second try after a server or network error; doubled for each later try. */
-const INITIAL_BACKOFF: Duration.Duration = Duration.millis(500)
+const INITIAL_BACKOFF: Duration.Duration = /*#__PURE__*/ Duration.millis(500)
 
 /** Longest piece of a server's answer quoted in an error message. */
 const QUOTED_BODY_LENGTH = 200

@@ -4,7 +4,10 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, type Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import {
   type Admission,
   type AlertLimiterService,
@@ -64,7 +67,7 @@ export const scripts = {
  * How often a process writes back to Redis the alerts it sent, if Redis lost them: the longest
  * a Redis that restarted empty lets another process send one of them again.
  */
-export const REASSERT_INTERVAL: Duration.Duration = Duration.seconds(10)
+export const REASSERT_INTERVAL: Duration.Duration = /*#__PURE__*/ Duration.seconds(10)
 
 /** A limiter on its own connection to `endpoint`, closed with the scope. */
 export const make = (

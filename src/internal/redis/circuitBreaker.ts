@@ -10,7 +10,11 @@
  * @internal
  */
 import { createHash, randomBytes } from "node:crypto"
-import { Clock, Duration, Effect, Schedule, type Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import { type CircuitStore, makeMemoryStore, type Written } from "../circuit/store.js"
 import type { Settings as BreakerSettings, CircuitRecord, State } from "../circuitBreaker.js"
 import * as Options from "../options.js"

@@ -6,7 +6,13 @@
  *
  * @internal
  */
-import { Cause, Config, Duration, Effect, Redacted, Schedule, type Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import type { Cluster, Redis as IORedis, RedisOptions as IORedisOptions } from "ioredis"
 import * as Backoff from "../backoff.js"
 import * as Describe from "../describe.js"
@@ -17,7 +23,7 @@ import * as Redact from "../redact/redact.js"
 export const DEFAULT_URL = "redis://127.0.0.1:6379"
 
 /** The longest a call waits for a silent Redis. */
-export const DEFAULT_TIMEOUT: Duration.Duration = Duration.millis(250)
+export const DEFAULT_TIMEOUT: Duration.Duration = /*#__PURE__*/ Duration.millis(250)
 
 /** Why a URL was refused; the value itself is never shown. */
 export const URL_REASON = "must be a Redacted redis:// or rediss:// URL (the value is secret and not shown)"
@@ -33,7 +39,9 @@ export const isRedisUrl = (url: string): boolean => {
 }
 
 /** The `REDIS_URL` configuration variable: a Redis URL, read as a secret. */
-export const urlConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("REDIS_URL").pipe(
+export const urlConfig: Config.Config<Redacted.Redacted<string>> = /*#__PURE__*/ Config.redacted(
+  "REDIS_URL"
+).pipe(
   Config.validate({
     message: `REDIS_URL ${URL_REASON}`,
     validation: (url) => isRedisUrl(Redacted.value(url))
@@ -191,7 +199,7 @@ export interface Connection {
   readonly unlink: (keys: ReadonlyArray<string>) => Effect.Effect<void, unknown>
 }
 
-const loadClient = Effect.tryPromise({
+const loadClient = /*#__PURE__*/ Effect.tryPromise({
   try: () => import("ioredis"),
   catch: () =>
     new Error(
@@ -203,23 +211,23 @@ const loadClient = Effect.tryPromise({
 const busy = Symbol("busy")
 
 /** Further waits of one call while Redis keeps answering others: at most 20 more `timeout`s. */
-const busyWaits = Schedule.recurs(20)
+const busyWaits = /*#__PURE__*/ Schedule.recurs(20)
 
 /** One turn of the event loop: its I/O phase reads what arrived. */
-const ioTurn = Effect.async<void>((resume) => {
+const ioTurn = /*#__PURE__*/ Effect.async<void>((resume) => {
   const turn = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(turn))
 })
 
 /** Longest wait for the first connection while the layer is built. */
-const FIRST_CONNECT_WAIT = Duration.seconds(5)
+const FIRST_CONNECT_WAIT = /*#__PURE__*/ Duration.seconds(5)
 
 /** Whether `error` is an answer of Redis (an error reply), not a failure to reach it. */
 const isReplyError = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { name?: unknown }).name === "ReplyError"
 
 /** Between two reconnects while Redis stays down: 1 s, doubling, up to 30 s, jittered. */
-const reconnectSchedule = Backoff.exponential({ initial: "1 second", maxWait: "30 seconds" })
+const reconnectSchedule = /*#__PURE__*/ Backoff.exponential({ initial: "1 second", maxWait: "30 seconds" })
 
 /**
  * Opens a connection to `endpoint`, closed with the scope (a client of the user's is left open).

@@ -8,7 +8,10 @@
  * @internal
  */
 import { randomBytes } from "node:crypto"
-import { Clock, Duration, Effect, type Scope } from "effect"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import { DEFAULT_WINDOW } from "../alertLimiter.js"
 import {
   type Incident,
@@ -35,10 +38,10 @@ export interface RedisIncidentsOptions {
 }
 
 /** How often a process reads every open incident from Redis, changed or not. */
-export const DEFAULT_SYNC_INTERVAL: Duration.Duration = Duration.seconds(10)
+export const DEFAULT_SYNC_INTERVAL: Duration.Duration = /*#__PURE__*/ Duration.seconds(10)
 
 /** How often a process asks whether the incidents changed (and syncs when they did). */
-export const DEFAULT_POLL_INTERVAL: Duration.Duration = Duration.seconds(1)
+export const DEFAULT_POLL_INTERVAL: Duration.Duration = /*#__PURE__*/ Duration.seconds(1)
 
 /** Prefix of every message this store logs, so operators (and tests) can find them. */
 export const LOG_PREFIX = "Incidents(redis)"

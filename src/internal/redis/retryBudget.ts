@@ -7,7 +7,12 @@
  * @internal
  */
 import { createHash, randomBytes } from "node:crypto"
-import { Duration, Effect, Either, Option, Schedule, type Scope } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import { BUCKETS, bucketId, Ring } from "../budgetWindow.js"
 import { setNewest } from "../lru.js"
 import * as Options from "../options.js"
@@ -35,7 +40,7 @@ export interface RedisBudgetOptions extends BudgetOptions {
 
 export const DEFAULT_PREFIX = "retry-alerts:"
 export const DEFAULT_TIMEOUT: Duration.Duration = Connection.DEFAULT_TIMEOUT
-export const DEFAULT_FLUSH_INTERVAL: Duration.Duration = Duration.millis(100)
+export const DEFAULT_FLUSH_INTERVAL: Duration.Duration = /*#__PURE__*/ Duration.millis(100)
 
 /** Prefix of every message this budget logs, so operators (and tests) can find them. */
 export const LOG_PREFIX = "RetryBudget(redis)"

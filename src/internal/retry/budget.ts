@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as Alert from "../alert.js"
 import * as Describe from "../describe.js"
 import type { RetryBudgetService } from "../retryBudget.js"
@@ -46,8 +46,8 @@ export const alertRefusal = (
   )
 }
 
-const allowed = Effect.succeed(true)
-const refused = Effect.succeed(false)
+const allowed = /*#__PURE__*/ Effect.succeed(true)
+const refused = /*#__PURE__*/ Effect.succeed(false)
 
 /**
  * Asks the current fiber's retry budget, when there is one, for one retry of `plan`: `true` when

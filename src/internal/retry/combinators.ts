@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import type { Effect, Schedule } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Schedule from "effect/Schedule"
 import type { ConnRetryOptions, ContinuousOptions, Options as RetryOptions } from "../../Retry.js"
 import type { AlertServices } from "../alert.js"
 import type { Step } from "../schedule.js"

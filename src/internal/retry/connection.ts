@@ -5,14 +5,16 @@
  *
  * @internal
  */
-import { Config, Effect, LogLevel } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as LogLevel from "effect/LogLevel"
 import { afterFailure } from "./loop.js"
 import type { Planned } from "./plan.js"
 import { logsAt } from "./report.js"
 import { type After, type Around, firstAttempt, Pipeline, run, combinator as runCombinator } from "./run.js"
 
 /** The service name in connection logs: config `SERVICE_NAME`, default `"unknown"`. */
-const serviceName = Config.string("SERVICE_NAME").pipe(
+const serviceName = /*#__PURE__*/ Config.string("SERVICE_NAME").pipe(
   Config.withDefault("unknown"),
   Effect.orElseSucceed(() => "unknown")
 )

@@ -5,7 +5,8 @@
  *
  * @internal
  */
-import { Effect, Schedule } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import * as Alert from "../alert.js"
 import type { Step } from "../schedule.js"
 import type { Identity } from "./plan.js"

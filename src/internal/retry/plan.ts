@@ -6,7 +6,8 @@
  *
  * @internal
  */
-import { Duration, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Schedule from "effect/Schedule"
 import type { ConnRetryOptions, ContinuousOptions, Options as RetryOptions } from "../../Retry.js"
 import * as Alert from "../alert.js"
 import * as Options from "../options.js"
@@ -15,11 +16,11 @@ import * as Options from "../options.js"
 export const MAX_ATTEMPTS_LIMIT = 2 ** 31 - 1
 
 /** The longest server-requested wait honoured when `maxRetryAfter` is not given. */
-export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = Duration.minutes(5)
+export const DEFAULT_MAX_RETRY_AFTER: Duration.Duration = /*#__PURE__*/ Duration.minutes(5)
 
-const DEFAULT_MAX_RETRY_AFTER_MILLIS = Duration.toMillis(DEFAULT_MAX_RETRY_AFTER)
+const DEFAULT_MAX_RETRY_AFTER_MILLIS = /*#__PURE__*/ Duration.toMillis(DEFAULT_MAX_RETRY_AFTER)
 
-const DEFAULT_MAX_WAIT: Duration.Duration = Duration.seconds(30)
+const DEFAULT_MAX_WAIT: Duration.Duration = /*#__PURE__*/ Duration.seconds(30)
 
 /** `connRetry`'s retries after the first attempt, by default. */
 export const DEFAULT_MAX_RETRY = 100

@@ -5,7 +5,9 @@
  *
  * @internal
  */
-import { Duration, Effect, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type { AlertServices } from "../alert.js"
 import * as Backoff from "../backoff.js"
 import { isCircuitOpen } from "../circuitBreaker.js"

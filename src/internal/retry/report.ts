@@ -5,7 +5,12 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, type Fiber, FiberRef, LogLevel } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as LogLevel from "effect/LogLevel"
 import * as Alert from "../alert.js"
 import { isCircuitOpen } from "../circuitBreaker.js"
 import * as Describe from "../describe.js"

@@ -7,7 +7,12 @@
  *
  * @internal
  */
-import { Cause, Context, Effect, type Fiber, Option, type Schedule } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
 import type { AlertServices } from "../alert.js"
 import { CircuitBreaker } from "../circuitBreaker.js"
 import type { Step } from "../schedule.js"

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Context } from "effect"
+import * as Context from "effect/Context"
 import { Incidents, type IncidentsService } from "../incidents.js"
 import { RetryBudget, type RetryBudgetService } from "../retryBudget.js"
 

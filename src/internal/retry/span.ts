@@ -8,7 +8,15 @@
  *
  * @internal
  */
-import { Cause, Context, DefaultServices, Duration, Effect, Exit, type Fiber, FiberRef, Tracer } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as Tracer from "effect/Tracer"
 import * as Describe from "../describe.js"
 import type { Step } from "../schedule.js"
 import type { Identity } from "./plan.js"

@@ -3,9 +3,13 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit } from "effect"
-import * as Describe from "../describe.js"
-import { NotifierError, type NotifierService } from "../notifier.js"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Describe from "./describe.js"
+import { Notifier, NotifierError, type NotifierService } from "./notifier.js"
 
 const reason = (cause: Cause.Cause<NotifierError>): string => {
   const failure = Cause.failureOption(cause)
@@ -46,3 +50,17 @@ export const fanOut = (notifiers: ReadonlyArray<NotifierService>): NotifierServi
       })
     )
 })
+
+/** A notifier layer sending every alert through all `layers`, each built on its own. */
+export const layer = <const Layers extends ReadonlyArray<Layer.Layer<Notifier, any, any>>>(
+  layers: Layers
+): Layer.Layer<Notifier, Layer.Layer.Error<Layers[number]>, Layer.Layer.Context<Layers[number]>> =>
+  Layer.scoped(
+    Notifier,
+    Effect.map(
+      Effect.forEach(layers, (each) =>
+        Effect.map(Layer.build(each), (context) => Context.get(context, Notifier))
+      ),
+      fanOut
+    )
+  )
