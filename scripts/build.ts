@@ -117,7 +117,10 @@ const emit = (tsconfig: string, transformers: ts.CustomTransformers): void => {
   }
   const fail = (diagnostics: ReadonlyArray<ts.Diagnostic>): never => {
     process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, host))
-    throw new Error(`${tsconfig}: ${diagnostics.length} error(s)`)
+    process.stderr.write(
+      `npm run build: ${tsconfig} has ${diagnostics.length} error(s); dist/ is incomplete\n`
+    )
+    process.exit(1)
   }
   const config = ts.getParsedCommandLineOfConfigFile(join(root, tsconfig), undefined, {
     ...ts.sys,
