@@ -132,6 +132,27 @@ export interface ContinuousOptions extends Omit<Retry.ContinuousOptions, "name">
 }
 
 /**
+ * The type of `Symbol.asyncDispose` where the project's types declare it (lib `esnext.disposable`,
+ * or Node's types), else `never`. Named this way, the declarations use no global type that a
+ * browser project without Node's types lacks (`AsyncDisposable` is one).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type AsyncDisposeSymbol = SymbolConstructor extends { readonly asyncDispose: infer K extends symbol }
+  ? K
+  : never
+
+/**
+ * `AsyncDisposable` (`await using` disposes the handle) where the project's types declare
+ * `Symbol.asyncDispose`; an empty type where they do not.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type AsyncDisposableWhereKnown = { readonly [K in AsyncDisposeSymbol]: () => Promise<void> }
+
+/**
  * A handle over a `ManagedRuntime` that wraps plain functions with the `Retry` combinators.
  *
  * Every wrapper calls the function directly on its first attempt: a call that succeeds at once
@@ -145,7 +166,7 @@ export interface ContinuousOptions extends Omit<Retry.ContinuousOptions, "name">
  * @since 0.1.0
  * @category models
  */
-export interface RetryRuntime<ROut = Requirements, E = never> extends AsyncDisposable {
+export interface RetryRuntime<ROut = Requirements, E = never> extends AsyncDisposableWhereKnown {
   /** The runtime the retries run on: run your own effects on the same services with it. */
   readonly runtime: ManagedRuntime.ManagedRuntime<ROut, E>
   /**
@@ -497,6 +518,7 @@ const makeWith = (layer: Layer.Layer<any, any, never>): RetryRuntime<any, any> =
     connRetry,
     continuous,
     dispose,
-    [Symbol.asyncDispose]: dispose
+    // Where the runtime has the symbol (Node 20.4 and later, recent browsers): `await using`.
+    ...(typeof Symbol.asyncDispose === "symbol" ? { [Symbol.asyncDispose]: dispose } : {})
   } as RetryRuntime<any, any>
 }
