@@ -7,6 +7,7 @@
  */
 
 import { scenario as budget } from "./budget.js"
+import { scenario as circuitBreaker } from "./circuitBreaker.js"
 import { scenario as delivery } from "./delivery.js"
 import { scenario as limiter } from "./limiter.js"
 import { scenario as memory } from "./memory.js"
@@ -31,6 +32,7 @@ export const scenarios: ReadonlyArray<Scenario> = [
   storm,
   budget,
   sharedBudget,
+  circuitBreaker,
   redact,
   delivery
 ]

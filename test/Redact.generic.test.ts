@@ -945,9 +945,11 @@ describe("generated tokens of many formats", () => {
       for (let round = 0; round < 10; round++) {
         const { text, secrets, keep } = format.make()
         const output = Alert.redact(text)
-        if (secrets.some((secret) => shows(output, secret))) missed.push(`${text}\n→ ${output}`)
+        const miss = secrets.some((secret) => shows(output, secret))
+        if (miss) missed.push(`${text}\n→ ${output}`)
         for (const word of keep) expect(output, text).toContain(word)
-        expect(output, text).toContain("[REDACTED")
+        // A tolerated miss leaves nothing to mark; every other body is marked.
+        if (!miss) expect(output, text).toContain("[REDACTED")
         expect(redact(output), text).toBe(output)
       }
       expect(missed.length, missed.join("\n")).toBeLessThanOrEqual(format.by === "rule" ? 0 : 1)

@@ -149,8 +149,10 @@ const scenario = (endpoint: () => object) => async () => {
     await b.reply()
     a.send("state")
     b.send("state")
-    expect(await a.reply()).toEqual({ state: "closed" })
-    expect((await b.reply()).state).toMatch(/^(closed|half-open)$/)
+    // The replica whose probe succeeded closed it; the other follows within its poll.
+    const states = [(await a.reply()).state, (await b.reply()).state]
+    expect(states).toContain("closed")
+    expect(states.every((state) => state === "closed" || state === "half-open")).toBe(true)
 
     // One incident: fired once (by A), resolved once (by the replica whose probe closed it).
     await eventually(

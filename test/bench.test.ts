@@ -66,7 +66,12 @@ describe("npm run bench:quick", () => {
         "delivery: success resolving 40 incidents",
         "success under a tracer: Retry.retry built once",
         "operations: metric series added by",
-        "operations: heap retained"
+        "operations: heap retained",
+        "breaker: success through a closed circuit, Retry.retry built once",
+        "breaker: success through a closed circuit, Retry.retry built per call",
+        "breaker: requests during the outage, retries alone",
+        "breaker: requests during the outage, retry budget alone",
+        "breaker: requests during the outage, breaker on every attempt"
       ]) {
         expect(stdout).toContain(`| ${name}`)
       }
@@ -82,6 +87,13 @@ describe("npm run bench:quick", () => {
       // Behaviour, not speed: a healthy dependency has no retry refused.
       expect(stdout).toMatch(
         /\| budget: retries refused, healthy dependency[^|\n]*\| 0 retries[^\n]*\| PASS +\|/
+      )
+      // Behaviour, not speed: once the circuit opened, only probes reached the server; every caller got through.
+      expect(stdout).toMatch(
+        /\| breaker: requests sent after the circuit opened that were not probes[^|\n]*\| 0 requests +\|[^\n]*\| PASS +\|/
+      )
+      expect(stdout).toMatch(
+        /\| breaker: callers that succeeded in the end \(of all\)[^|\n]*\|[^\n]*\| PASS +\|/
       )
       expect(stdout).toMatch(/^bench: /m)
 

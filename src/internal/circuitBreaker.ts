@@ -5,6 +5,8 @@
  *
  * @internal
  */
+
+import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -104,6 +106,36 @@ export interface CircuitBreakerService {
   /** Every transition this process makes or follows, from the moment of subscription. */
   readonly transitions: Stream.Stream<Transition>
   readonly mode: Mode
+}
+
+/**
+ * Where a breaker made by this library keeps `protect` without its `Effect.suspend`: a function
+ * to call when the call runs. The retry pipeline calls it inside the fiber step it already takes.
+ */
+export const Enter: unique symbol = Symbol.for("effect-retry-alerts/CircuitBreaker/enter")
+
+/** `protect`, decided when called: what a breaker of this library has under {@link Enter}. */
+export type EnterFn = <A, E, R>(
+  key: string,
+  self: Effect.Effect<A, E, R>,
+  isFailure?: ((error: E) => boolean) | undefined
+) => Effect.Effect<A, E | CircuitOpen, R>
+
+/**
+ * Where a breaker made by this library lets the retry pipeline count a call through a closed
+ * circuit without a step of its own: `(key)` gives the circuit's counters while it is closed
+ * (and has no slow-call rule), else `undefined`. A success of a closed circuit changes nothing;
+ * a failure returns what it makes the circuit do (its opening), if anything.
+ */
+export const Closed: unique symbol = Symbol.for("effect-retry-alerts/CircuitBreaker/closed")
+
+/** A closed circuit's counters, for {@link Closed}. */
+export interface ClosedCircuit {
+  readonly succeeded: () => void
+  readonly failed: (
+    cause: Cause.Cause<unknown>,
+    isFailure: ((error: any) => boolean) | undefined
+  ) => Effect.Effect<void> | undefined
 }
 
 /** The circuit breaker's tag. */

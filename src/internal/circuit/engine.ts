@@ -25,6 +25,10 @@ import {
   CircuitOpen,
   type CircuitRecord,
   CLOSED,
+  Closed,
+  type ClosedCircuit,
+  Enter,
+  type EnterFn,
   HALF_OPEN_RETRY_AFTER,
   type Settings,
   type Transition
@@ -35,9 +39,20 @@ import type { CircuitStore } from "./store.js"
 import { announce, Labels } from "./telemetry.js"
 
 /** One circuit as this process keeps it: the record it last saw, and its own counts. */
+/** A closed call's handlers, for one predicate. */
+interface Handlers {
+  readonly isFailure: ((error: any) => boolean) | undefined
+  readonly onFailure: (cause: Cause.Cause<any>) => Effect.Effect<any, any, any>
+  readonly onSuccess: (value: any) => Effect.Effect<any, any, any>
+}
+
 class Circuit {
   /** A transition of this process is under way: other calls do not start one. */
   changing = false
+  /** Its counters for the retry pipeline (see `Closed`), made on first use. */
+  closed: ClosedCircuit | undefined = undefined
+  /** The handlers of the last predicate its calls used (see `measured`). */
+  handlers: Handlers | undefined = undefined
   readonly labels: Labels
 
   constructor(
@@ -243,14 +258,19 @@ export const make = (
     const slowMillis = settings.slowMillis
 
     /** A call counted by the window: the path of every call while closed. */
-    const measured = <A, E, R>(
+    /**
+     * What a call's end does to its circuit: counted, and a transition when the rule is met. With
+     * `startedAt` (a slow-call rule), a call lasting `slowMillis` or more is slow.
+     */
+    const handlers = (
       circuit: Circuit,
-      self: Effect.Effect<A, E, R>,
-      isFailure: ((error: E) => boolean) | undefined
-    ): Effect.Effect<A, E, R> => {
-      const started = slowMillis === undefined ? 0 : clock.unsafeCurrentTimeMillis()
-      const slow = () => slowMillis !== undefined && clock.unsafeCurrentTimeMillis() - started >= slowMillis
-      return Effect.matchCauseEffect(self, {
+      isFailure: ((error: any) => boolean) | undefined,
+      startedAt: number | undefined
+    ): Handlers => {
+      const slow = (): boolean =>
+        startedAt !== undefined && clock.unsafeCurrentTimeMillis() - startedAt >= slowMillis!
+      return {
+        isFailure,
         onFailure: (cause) => {
           const seen = verdict(cause, isFailure)
           const effect =
@@ -274,7 +294,27 @@ export const make = (
           const effect = counted(circuit, slow() ? "slow-success" : "success")
           return effect === undefined ? Effect.succeed(value) : Effect.as(effect, value)
         }
-      })
+      }
+    }
+
+    /**
+     * A call counted by the window: the path of every call while closed. Without a slow-call rule
+     * its handlers are made once per circuit and predicate, so that a call allocates none.
+     */
+    const measured = <A, E, R>(
+      circuit: Circuit,
+      self: Effect.Effect<A, E, R>,
+      isFailure: ((error: E) => boolean) | undefined
+    ): Effect.Effect<A, E, R> => {
+      if (slowMillis !== undefined) {
+        return Effect.matchCauseEffect(self, handlers(circuit, isFailure, clock.unsafeCurrentTimeMillis()))
+      }
+      let kept = circuit.handlers
+      if (kept === undefined || kept.isFailure !== isFailure) {
+        kept = handlers(circuit, isFailure, undefined)
+        circuit.handlers = kept
+      }
+      return Effect.matchCauseEffect(self, kept)
     }
 
     const reject = (circuit: Circuit, retryAfterMillis: number): Effect.Effect<never, CircuitOpen> => {
@@ -370,18 +410,24 @@ export const make = (
         }
       })
 
+    /** `self` through circuit `key`, decided now: to be called when the call runs. */
+    const enter = <A, E, R>(
+      key: string,
+      self: Effect.Effect<A, E, R>,
+      isFailure?: ((error: E) => boolean) | undefined
+    ): Effect.Effect<A, E | CircuitOpen, R> => {
+      const circuit = circuitOf(key)
+      const predicate = isFailure ?? settings.isFailure
+      return circuit.record.state === "closed" || alertOnly
+        ? (measured(circuit, self, predicate) as Effect.Effect<A, E | CircuitOpen, R>)
+        : admit(circuit, self, predicate)
+    }
+
     const protect = <A, E, R>(
       key: string,
       self: Effect.Effect<A, E, R>,
       isFailure?: ((error: E) => boolean) | undefined
-    ): Effect.Effect<A, E | CircuitOpen, R> =>
-      Effect.suspend(() => {
-        const circuit = circuitOf(key)
-        const predicate = isFailure ?? settings.isFailure
-        return circuit.record.state === "closed" || alertOnly
-          ? (measured(circuit, self, predicate) as Effect.Effect<A, E | CircuitOpen, R>)
-          : admit(circuit, self, predicate)
-      })
+    ): Effect.Effect<A, E | CircuitOpen, R> => Effect.suspend(() => enter(key, self, isFailure))
 
     /** Writes `next(record)` over the circuit's record whatever it is, following other writers. */
     const force = (
@@ -403,9 +449,29 @@ export const make = (
         )
       })
 
+    /** The counters of `key`'s circuit while it lets calls through counted. */
+    const closedCircuit = (key: string): ClosedCircuit | undefined => {
+      if (slowMillis !== undefined) return undefined
+      const circuit = circuitOf(key)
+      if (circuit.record.state !== "closed") return undefined
+      circuit.closed ??= {
+        // A success of a closed circuit starts no transition.
+        succeeded: () => {
+          counted(circuit, "success")
+        },
+        failed: (cause, isFailure) => {
+          const seen = verdict(cause, isFailure ?? settings.isFailure)
+          return seen === undefined ? undefined : counted(circuit, seen)
+        }
+      }
+      return circuit.closed
+    }
+
     return {
       mode: settings.mode,
       protect,
+      [Enter]: enter,
+      [Closed]: closedCircuit,
       state: (key) => Effect.sync(() => circuitOf(key).record.state),
       isolate: (key) =>
         force(key, (record, now) => ({
@@ -426,5 +492,8 @@ export const make = (
           reason: ""
         })),
       transitions: Stream.fromPubSub(transitions)
-    } satisfies CircuitBreakerService
+    } satisfies CircuitBreakerService & {
+      readonly [Enter]: EnterFn
+      readonly [Closed]: (key: string) => ClosedCircuit | undefined
+    }
   })

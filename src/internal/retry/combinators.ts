@@ -27,6 +27,11 @@ const plainRetries = memo(
   (options: RetryOptions<unknown, never>): Combinator<never> => combinator(retryPipeline(options, true))
 )
 
+/** The same, for plain options with `breaker: true`: another combinator for the same two strings. */
+const plainGuardedRetries = memo(
+  (options: RetryOptions<unknown, never>): Combinator<never> => combinator(retryPipeline(options, true))
+)
+
 /**
  * The combinator of `Retry.retry`. Plain options (a name and a context: what a combinator built
  * per call is usually given) find the combinator made for the same two strings before.
@@ -34,7 +39,9 @@ const plainRetries = memo(
 export const retry = <E, R2>(options: RetryOptions<E, R2>) => {
   const plain = Plan.isPlain(options)
   if (plain && (options.context === undefined || typeof options.context === "string")) {
-    return plainRetries(options.context ?? "", options.name, options as RetryOptions<unknown, never>)
+    const memo =
+      (options as { readonly breaker?: boolean }).breaker === true ? plainGuardedRetries : plainRetries
+    return memo(options.context ?? "", options.name, options as RetryOptions<unknown, never>)
   }
   return combinator(retryPipeline(options, plain))
 }
@@ -75,7 +82,10 @@ export const connRetry = <E, R2>(
   options: ConnRetryOptions<E, R2> = noOptions
 ) => {
   const plain = Plan.isPlain(options as RetryOptions<E, R2>)
-  return plain && options.maxRetry === undefined && options.name === undefined
+  return plain &&
+    options.maxRetry === undefined &&
+    options.name === undefined &&
+    (options as { readonly breaker?: unknown }).breaker === undefined
     ? plainConnections(resourceName, actionName, options as ConnRetryOptions<unknown, never>)
     : connectionCombinator(connectionPipeline(resourceName, actionName, options, plain))
 }

@@ -199,8 +199,9 @@ const resolve = <E, R>(options: PolicyOptions<E, R>, defaults: Defaults): Plan<E
 }
 
 /**
- * Whether `options` holds nothing but a name and a context (and is an object at all): the options
- * of a combinator built per call, whose plan can wait for a first failure.
+ * Whether `options` holds nothing but a name, a context and `breaker: true` or `false` (and is an
+ * object at all): the options of a combinator built per call, whose plan can wait for a first
+ * failure.
  */
 export const isPlain = (options: PolicyOptions<any, any>): boolean =>
   isObject(options) &&
@@ -213,8 +214,9 @@ export const isPlain = (options: PolicyOptions<any, any>): boolean =>
   options.retryAfter === undefined &&
   options.maxRetryAfter === undefined &&
   options.budgetKey === undefined &&
+  // `breaker: true` is plain too: its circuit is named by the name and context.
   ((options as { readonly breaker?: unknown }).breaker === undefined ||
-    (options as { readonly breaker?: unknown }).breaker === false)
+    typeof (options as { readonly breaker?: unknown }).breaker === "boolean")
 
 /**
  * A combinator's options, checked once. Plain options ({@link isPlain}: a name and a context) are
@@ -238,7 +240,8 @@ export class Planned<E, R> implements Identity {
       this.name = Options.name("name", options.name)
       this.context = contextOf(options.context, defaults.subject)
       this.budgetKey = budgetKeyOf(undefined, defaults.subject, this.context, this.name)
-      this.breakerKey = undefined
+      this.breakerKey =
+        (options as { readonly breaker?: unknown }).breaker === true ? this.budgetKey : undefined
     } else {
       const plan = resolve(options, defaults)
       this.built = plan

@@ -14,7 +14,7 @@ import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
 import type { AlertServices } from "../alert.js"
-import { CircuitBreaker } from "../circuitBreaker.js"
+import { CircuitBreaker, Closed, type ClosedCircuit, Enter, type EnterFn } from "../circuitBreaker.js"
 import type { Step } from "../schedule.js"
 import { afterFailure, resolveIfOpen } from "./loop.js"
 import type { Identity, Plan, Planned } from "./plan.js"
@@ -156,15 +156,16 @@ const throughCircuit = <A, E, R>(
   pipeline: Pipeline<E, any>,
   self: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
-  Effect.withFiberRuntime(
-    (fiber) =>
-      // The rejection joins the error type in `Retry`'s signatures; the loop itself sees it as an `E`.
-      Context.unsafeGet(fiber.currentContext, CircuitBreaker).protect(
-        pipeline.breakerKey!,
-        self,
-        pipeline.plan.shouldRetry
-      ) as Effect.Effect<A, E, R>
-  )
+  Effect.withFiberRuntime((fiber) => {
+    const breaker = Context.unsafeGet(fiber.currentContext, CircuitBreaker)
+    const enter = (breaker as { readonly [Enter]?: EnterFn })[Enter]
+    // The rejection joins the error type in `Retry`'s signatures; the loop itself sees it as an `E`.
+    return (
+      enter === undefined
+        ? breaker.protect(pipeline.breakerKey!, self, pipeline.plan.shouldRetry)
+        : enter(pipeline.breakerKey!, self, pipeline.plan.shouldRetry)
+    ) as Effect.Effect<A, E, R>
+  })
 
 /**
  * A run in the span `retry {name}`, which every attempt runs in, the first included: built per
@@ -188,15 +189,68 @@ export const combinator =
   <E, R2>(pipeline: Pipeline<E, R2>, around?: Around) =>
   <A, E2 extends E, R>(effect: Effect.Effect<A, E2, R>): Effect.Effect<A, E2, R | R2 | AlertServices> => {
     const own = pipeline as unknown as Pipeline<E2, R2>
-    // With a breaker, every attempt (the first and each retry) runs through its circuit.
-    const self = own.breakerKey === undefined ? effect : throughCircuit(own, effect)
+    if (own.breakerKey !== undefined) return guardedCombinator(own, effect, around)
     // The first attempt, built once per application, so that a combinator built once allocates
     // nothing per run. Written out, not `firstAttempt`: the two closures of a combinator applied
     // per call then share one scope.
-    const once = Effect.catchAllCause(self, (cause: Cause.Cause<E2>) => takeOver(own, self, own.after, cause))
+    const once = Effect.catchAllCause(effect, (cause: Cause.Cause<E2>) =>
+      takeOver(own, effect, own.after, cause)
+    )
     return Effect.withFiberRuntime((fiber) => {
       // Under Effect's built-in tracer no span goes anywhere: the run opens none.
-      if (isTraced(fiber)) return traced(own, self, around, fiber)
-      return around === undefined ? run(own, once, fiber.currentContext) : around(own, self, once, fiber)
+      if (isTraced(fiber)) return traced(own, effect, around, fiber)
+      return around === undefined ? run(own, once, fiber.currentContext) : around(own, effect, once, fiber)
     })
   }
+
+/**
+ * The counters of the circuit of `pipeline` in `context` while it lets calls through counted, from
+ * a breaker of this library; `undefined` otherwise (the attempt then goes through `protect`).
+ */
+const closedIn = (
+  pipeline: Pipeline<any, any>,
+  context: Context.Context<never>
+): ClosedCircuit | undefined => {
+  const breaker = pipeline.servicesIn(context).breaker as { readonly [Closed]?: ClosedKey } | undefined
+  return breaker?.[Closed]?.(pipeline.breakerKey!)
+}
+
+type ClosedKey = (key: string) => ClosedCircuit | undefined
+
+/**
+ * With a breaker, every attempt runs through its circuit. While the circuit is closed, the first
+ * attempt is counted in the step the loop already takes (its `catchAllCause`) and one `map`, not
+ * through `protect`; otherwise, and for every retry, through the breaker's `protect`. The effect
+ * through `protect` is made only when needed: a combinator built per call costs one `map` more.
+ */
+const guardedCombinator = <A, E, R, R2>(
+  own: Pipeline<E, R2>,
+  effect: Effect.Effect<A, E, R>,
+  around: Around | undefined
+): Effect.Effect<A, E, R | R2 | AlertServices> => {
+  // The closed circuit of the run under way: set when a run starts, read when its attempt ends.
+  let circuit: ClosedCircuit | undefined
+  const counted = Effect.catchAllCause(
+    Effect.map(effect, (value) => {
+      circuit?.succeeded()
+      return value
+    }),
+    (cause: Cause.Cause<E>) => {
+      const transition = circuit?.failed(cause, own.plan.shouldRetry)
+      const next = takeOver(own, throughCircuit(own, effect), own.after, cause)
+      return transition === undefined ? next : Effect.zipRight(transition, next)
+    }
+  )
+  return Effect.withFiberRuntime((fiber) => {
+    if (isTraced(fiber)) return traced(own, throughCircuit(own, effect), around, fiber)
+    circuit = closedIn(own, fiber.currentContext)
+    if (circuit !== undefined) {
+      return around === undefined
+        ? run(own, counted, fiber.currentContext)
+        : around(own, effect, counted, fiber)
+    }
+    const self = throughCircuit(own, effect)
+    const once = Effect.catchAllCause(self, (cause: Cause.Cause<E>) => takeOver(own, self, own.after, cause))
+    return around === undefined ? run(own, once, fiber.currentContext) : around(own, self, once, fiber)
+  })
+}

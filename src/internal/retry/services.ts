@@ -5,6 +5,7 @@
  * @internal
  */
 import * as Context from "effect/Context"
+import { CircuitBreaker, type CircuitBreakerService } from "../circuitBreaker.js"
 import { Incidents, type IncidentsService } from "../incidents.js"
 import { RetryBudget, type RetryBudgetService } from "../retryBudget.js"
 
@@ -23,12 +24,15 @@ const optional = <I, S>(context: Context.Context<never>, tag: Context.Tag<I, S>)
 export interface OptionalServices {
   readonly budget: RetryBudgetService | undefined
   readonly incidents: IncidentsService | undefined
+  /** The breaker, read only by a loop with the `breaker` option (which requires it). */
+  readonly breaker: CircuitBreakerService | undefined
 }
 
 /** The optional services of `context`. */
 export const optionalServices = (context: Context.Context<never>): OptionalServices => ({
   budget: optional(context, RetryBudget),
-  incidents: optional(context, Incidents)
+  incidents: optional(context, Incidents),
+  breaker: optional(context, CircuitBreaker)
 })
 
 /** The retry budget of `context`, if one is provided. */
