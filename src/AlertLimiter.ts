@@ -10,14 +10,17 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Fingerprint from "./Fingerprint.js"
-import * as Internal from "./internal/alertLimiter.js"
+// Named imports, not a namespace: docgen prints the types of constants as the compiler names
+// them, and through a namespace import it would name the tag, and the types declared here that the
+// internal module re-exports, `Internal.X`.
 import {
-  type Admission,
   AlertLimiter,
-  type AlertLimiterService,
-  type Decision
+  DEFAULT_CEILING as MEMORY_CEILING,
+  DEFAULT_MAX_ENTRIES as MEMORY_MAX_ENTRIES,
+  DEFAULT_WINDOW as MEMORY_WINDOW,
+  makeMemory as makeMemoryLimiter
 } from "./internal/alertLimiter.js"
-import * as IncidentsInternal from "./internal/incidents.js"
+import { Incidents, makeMemory as makeMemoryIncidents } from "./internal/incidents.js"
 
 /**
  * Minimum time between two alerts with the same signature: 5 minutes.
@@ -25,7 +28,7 @@ import * as IncidentsInternal from "./internal/incidents.js"
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_WINDOW: Duration.Duration = Internal.DEFAULT_WINDOW
+export const DEFAULT_WINDOW: Duration.Duration = MEMORY_WINDOW
 
 /**
  * Default bound on the number of signatures the memory limiter remembers.
@@ -33,7 +36,7 @@ export const DEFAULT_WINDOW: Duration.Duration = Internal.DEFAULT_WINDOW
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_MAX_ENTRIES: number = Internal.DEFAULT_MAX_ENTRIES
+export const DEFAULT_MAX_ENTRIES: number = MEMORY_MAX_ENTRIES
 
 /**
  * How many characters of the error message take part in a signature.
@@ -49,20 +52,79 @@ export const SIGNATURE_MESSAGE_LENGTH: number = Fingerprint.MESSAGE_LENGTH
  * @since 0.1.0
  * @category constants
  */
-export const DEFAULT_CEILING: number = Internal.DEFAULT_CEILING
+export const DEFAULT_CEILING: number = MEMORY_CEILING
+
+/**
+ * The outcome of asking the channel ceiling for room for one more alert.
+ *
+ * - `admitted`: whether the alert may go out now.
+ * - `heldBack`: when admitted, how many alerts the ceiling held back since the previous admitted
+ *   one; when not admitted, how many have been held back so far, this one included.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Admission {
+  /** Whether the alert may go out now. */
+  readonly admitted: boolean
+  /**
+   * Admitted: how many alerts the ceiling held back since the previous admitted one. Not admitted:
+   * how many have been held back so far, this one included.
+   */
+  readonly heldBack: number
+}
+
+/**
+ * The limiter service. Implementations must decide atomically: of many fibers asking at once
+ * for one signature, exactly one is told to send.
+ *
+ * - `signature(name, error, context)` builds the key that identifies "the same alert".
+ * - `check(signature)` decides for one signature and records the decision.
+ * - `admit` asks the channel ceiling (at most N alerts per minute across all signatures) for
+ *   room for one alert that `check` allowed, and records it when admitted.
+ * - `reset` forgets every signature; `size` tells how many are remembered.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AlertLimiterService {
+  /** What the limiter keys on: which failures count as the same alert. */
+  readonly signature: (name: string, error: unknown, context: string) => string
+  /** Whether an alert with `signature` goes out now (and records that decision). */
+  readonly check: (signature: string) => Effect.Effect<Decision>
+  /** Room under the channel ceiling for one more alert (and records it when admitted). */
+  readonly admit: Effect.Effect<Admission>
+  /** Forgets every signature. */
+  readonly reset: Effect.Effect<void>
+  /** How many signatures are remembered. */
+  readonly size: Effect.Effect<number>
+}
+
+/**
+ * The outcome of asking the limiter about one signature.
+ *
+ * - `send`: whether this alert may go out.
+ * - `suppressed`: when `send` is true, how many alerts with this signature were suppressed since
+ *   the previous one went out; when `send` is false, how many have been suppressed so far,
+ *   this one included.
+ * - `lastSentAt`: clock time (epoch millis) of the previous alert with this signature, if any.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Decision {
+  /** Whether this alert may go out. */
+  readonly send: boolean
+  /**
+   * `send`: how many alerts with this signature were suppressed since the previous one went out.
+   * Not `send`: how many have been suppressed so far, this one included.
+   */
+  readonly suppressed: number
+  /** Clock time (epoch millis) of the previous alert with this signature, if any. */
+  readonly lastSentAt: number | undefined
+}
 
 export {
-  /**
-   * The outcome of asking the channel ceiling for room for one more alert.
-   *
-   * - `admitted`: whether the alert may go out now.
-   * - `heldBack`: when admitted, how many alerts the ceiling held back since the previous admitted
-   *   one; when not admitted, how many have been held back so far, this one included.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  type Admission,
   /**
    * The alert limiter service tag.
    *
@@ -80,34 +142,7 @@ export {
    * @since 0.1.0
    * @category tags
    */
-  AlertLimiter,
-  /**
-   * The limiter service. Implementations must decide atomically: of many fibers asking at once
-   * for one signature, exactly one is told to send.
-   *
-   * - `signature(name, error, context)` builds the key that identifies "the same alert".
-   * - `check(signature)` decides for one signature and records the decision.
-   * - `admit` asks the channel ceiling (at most N alerts per minute across all signatures) for
-   *   room for one alert that `check` allowed, and records it when admitted.
-   * - `reset` forgets every signature; `size` tells how many are remembered.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  type AlertLimiterService,
-  /**
-   * The outcome of asking the limiter about one signature.
-   *
-   * - `send`: whether this alert may go out.
-   * - `suppressed`: when `send` is true, how many alerts with this signature were suppressed since
-   *   the previous one went out; when `send` is false, how many have been suppressed so far,
-   *   this one included.
-   * - `lastSentAt`: clock time (epoch millis) of the previous alert with this signature, if any.
-   *
-   * @since 0.1.0
-   * @category models
-   */
-  type Decision
+  AlertLimiter
 } from "./internal/alertLimiter.js"
 
 /**
@@ -190,8 +225,7 @@ export interface Options {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options = {}): Effect.Effect<AlertLimiterService> =>
-  Internal.makeMemory(options)
+export const make = (options: Options = {}): Effect.Effect<AlertLimiterService> => makeMemoryLimiter(options)
 
 /**
  * The alert services in memory: the limiter (one alert per signature per `window`, at most
@@ -211,12 +245,9 @@ export const make = (options: Options = {}): Effect.Effect<AlertLimiterService> 
  * @since 0.3.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> => {
-  const incidents = IncidentsInternal.makeMemory({ maxEntries: options.maxEntries })
-  return Layer.merge(
-    Layer.effect(AlertLimiter, make(options)),
-    Layer.effect(IncidentsInternal.Incidents, incidents)
-  )
+export const layer = (options: Options = {}): Layer.Layer<AlertLimiter | Incidents> => {
+  const incidents = makeMemoryIncidents({ maxEntries: options.maxEntries })
+  return Layer.merge(Layer.effect(AlertLimiter, make(options)), Layer.effect(Incidents, incidents))
 }
 
 /**
@@ -235,8 +266,7 @@ export type MemoryOptions = Options
  * @category layers
  * @deprecated Use {@link layer}`(options)`; this alias goes in the next minor release.
  */
-export const layerMemory: (options?: Options) => Layer.Layer<AlertLimiter | IncidentsInternal.Incidents> =
-  layer
+export const layerMemory: (options?: Options) => Layer.Layer<AlertLimiter | Incidents> = layer
 
 /**
  * Asks the limiter about one signature and records the decision.

@@ -30,8 +30,93 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Engine from "./internal/circuit/engine.js"
 import { makeMemoryStore } from "./internal/circuit/store.js"
-import * as Internal from "./internal/circuitBreaker.js"
-import { CircuitBreaker, type CircuitBreakerService, type CircuitOpen } from "./internal/circuitBreaker.js"
+// Named imports, not a namespace: docgen prints the types of constants as the compiler names
+// them, and through a namespace import it would name the tag, and the types declared here that the
+// internal module re-exports, `Internal.X`.
+import {
+  settings as breakerSettings,
+  CircuitBreaker,
+  type CircuitOpen,
+  DEFAULT_CONSECUTIVE_FAILURES as CONSECUTIVE_FAILURES,
+  DEFAULT_FAILURE_RATE as FAILURE_RATE,
+  DEFAULT_MINIMUM_CALLS as MINIMUM_CALLS,
+  defaultOpenFor as openForDefault,
+  DEFAULT_RESET_AFTER as RESET_AFTER,
+  DEFAULT_WINDOW as WINDOW
+} from "./internal/circuitBreaker.js"
+
+/**
+ * The circuit breaker service: `protect(key, effect, isFailure?)` runs an effect through a
+ * circuit; `state`, `isolate` and `reset` by key; `transitions`, a `Stream` of every change.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface CircuitBreakerService {
+  /**
+   * Runs `self` through circuit `key`. `isFailure` says which typed failures count (default: the
+   * breaker's `isFailure`, else every typed failure); defects and interruptions never count.
+   */
+  readonly protect: <A, E, R>(
+    key: string,
+    self: Effect.Effect<A, E, R>,
+    isFailure?: ((error: E) => boolean) | undefined
+  ) => Effect.Effect<A, E | CircuitOpen, R>
+  /** The state of circuit `key` as this process knows it. */
+  readonly state: (key: string) => Effect.Effect<State>
+  /** Opens circuit `key` by hand: every call is rejected until {@link reset}. */
+  readonly isolate: (key: string) => Effect.Effect<void>
+  /** Closes circuit `key` by hand, forgetting its counts and its openings. */
+  readonly reset: (key: string) => Effect.Effect<void>
+  /** Every transition this process makes or follows, from the moment of subscription. */
+  readonly transitions: Stream.Stream<Transition>
+  /** Whether the breaker rejects calls while a circuit is open (`"enforce"`) or only alerts. */
+  readonly mode: Mode
+}
+
+/**
+ * `"enforce"` rejects calls while a circuit is open; `"alert-only"` (resilience4j's
+ * `METRICS_ONLY`) rejects nothing, and only opens and resolves the incident.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Mode = "enforce" | "alert-only"
+
+/**
+ * A circuit's state: `closed` (calls run and are counted), `open` (calls are rejected until the
+ * open time is over), `half-open` (probes run; others are rejected), `isolated` (opened by hand,
+ * every call rejected until reset).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type State = "closed" | "open" | "half-open" | "isolated"
+
+/**
+ * A change of a circuit's state: its `key`, `from` and `to` states, when (`at`, Clock millis),
+ * and for an opening why (`reason`) and when probes may start (`until`). `local` is `false` when
+ * another replica made the change and this process followed it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Transition {
+  /** The circuit. */
+  readonly key: string
+  /** The state it left. */
+  readonly from: State
+  /** The state it entered. */
+  readonly to: State
+  /** Clock millis of the change. */
+  readonly at: number
+  /** Open: why it opened. */
+  readonly reason: string
+  /** Open: when probes may start (Clock millis); otherwise 0. */
+  readonly until: number
+  /** Whether this process made the change (`false`: another replica did, and this one followed). */
+  readonly local: boolean
+}
 
 export {
   /**
@@ -52,14 +137,6 @@ export {
    * @category tags
    */
   CircuitBreaker,
-  /**
-   * The circuit breaker service: `protect(key, effect, isFailure?)` runs an effect through a
-   * circuit; `state`, `isolate` and `reset` by key; `transitions`, a `Stream` of every change.
-   *
-   * @since 0.3.0
-   * @category models
-   */
-  type CircuitBreakerService,
   /**
    * A call rejected by a circuit, never run: the circuit is open, isolated, or half-open with its
    * probes taken. `key` names the circuit, `state` the state that rejected it, and `retryAfter`
@@ -92,33 +169,7 @@ export {
    * @since 0.3.0
    * @category guards
    */
-  isCircuitOpen,
-  /**
-   * `"enforce"` rejects calls while a circuit is open; `"alert-only"` (resilience4j's
-   * `METRICS_ONLY`) rejects nothing, and only opens and resolves the incident.
-   *
-   * @since 0.3.0
-   * @category models
-   */
-  type Mode,
-  /**
-   * A circuit's state: `closed` (calls run and are counted), `open` (calls are rejected until the
-   * open time is over), `half-open` (probes run; others are rejected), `isolated` (opened by hand,
-   * every call rejected until reset).
-   *
-   * @since 0.3.0
-   * @category models
-   */
-  type State,
-  /**
-   * A change of a circuit's state: its `key`, `from` and `to` states, when (`at`, Clock millis),
-   * and for an opening why (`reason`) and when probes may start (`until`). `local` is `false` when
-   * another replica made the change and this process followed it.
-   *
-   * @since 0.3.0
-   * @category models
-   */
-  type Transition
+  isCircuitOpen
 } from "./internal/circuitBreaker.js"
 
 /**
@@ -127,7 +178,7 @@ export {
  * @since 0.3.0
  * @category constants
  */
-export const DEFAULT_CONSECUTIVE_FAILURES: number = Internal.DEFAULT_CONSECUTIVE_FAILURES
+export const DEFAULT_CONSECUTIVE_FAILURES: number = CONSECUTIVE_FAILURES
 
 /**
  * The share of failed calls in the window that opens a circuit: 0.5.
@@ -135,7 +186,7 @@ export const DEFAULT_CONSECUTIVE_FAILURES: number = Internal.DEFAULT_CONSECUTIVE
  * @since 0.3.0
  * @category constants
  */
-export const DEFAULT_FAILURE_RATE: number = Internal.DEFAULT_FAILURE_RATE
+export const DEFAULT_FAILURE_RATE: number = FAILURE_RATE
 
 /**
  * Calls the window must hold before its failure rate counts: 20.
@@ -143,7 +194,7 @@ export const DEFAULT_FAILURE_RATE: number = Internal.DEFAULT_FAILURE_RATE
  * @since 0.3.0
  * @category constants
  */
-export const DEFAULT_MINIMUM_CALLS: number = Internal.DEFAULT_MINIMUM_CALLS
+export const DEFAULT_MINIMUM_CALLS: number = MINIMUM_CALLS
 
 /**
  * The sliding window of the failure rate: 30 seconds.
@@ -151,7 +202,7 @@ export const DEFAULT_MINIMUM_CALLS: number = Internal.DEFAULT_MINIMUM_CALLS
  * @since 0.3.0
  * @category constants
  */
-export const DEFAULT_WINDOW: Duration.Duration = Internal.DEFAULT_WINDOW
+export const DEFAULT_WINDOW: Duration.Duration = WINDOW
 
 /**
  * Closed this long, a circuit's open time starts again from its first step: 1 minute.
@@ -159,7 +210,7 @@ export const DEFAULT_WINDOW: Duration.Duration = Internal.DEFAULT_WINDOW
  * @since 0.3.0
  * @category constants
  */
-export const DEFAULT_RESET_AFTER: Duration.Duration = Internal.DEFAULT_RESET_AFTER
+export const DEFAULT_RESET_AFTER: Duration.Duration = RESET_AFTER
 
 /**
  * The open time by default: 5 seconds, doubling at each opening in a row, at most 2 minutes
@@ -168,7 +219,7 @@ export const DEFAULT_RESET_AFTER: Duration.Duration = Internal.DEFAULT_RESET_AFT
  * @since 0.3.0
  * @category constants
  */
-export const defaultOpenFor: () => Schedule.Schedule<unknown, unknown, never> = Internal.defaultOpenFor
+export const defaultOpenFor: () => Schedule.Schedule<unknown, unknown, never> = openForDefault
 
 /**
  * Options of {@link make} and {@link layer}. A circuit opens when either rule is met:
@@ -211,7 +262,7 @@ export interface Options {
    */
   readonly isFailure?: ((error: unknown) => boolean) | undefined
   /** `"enforce"` (default) or `"alert-only"`. */
-  readonly mode?: Internal.Mode | undefined
+  readonly mode?: Mode | undefined
   /** Circuits remembered, >= 1; the least recently changed go first. Default 10,000. */
   readonly maxKeys?: number | undefined
 }
@@ -238,7 +289,7 @@ export interface Options {
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<CircuitBreakerService, never, Scope.Scope> => {
-  const settings = Internal.settings(options)
+  const settings = breakerSettings(options)
   return Effect.flatMap(Effect.clock, (clock) =>
     Engine.make(settings, makeMemoryStore(settings.maxKeys), clock)
   )
@@ -319,7 +370,7 @@ export const protect: {
  * @since 0.3.0
  * @category accessors
  */
-export const state = (key: string): Effect.Effect<Internal.State, never, CircuitBreaker> =>
+export const state = (key: string): Effect.Effect<State, never, CircuitBreaker> =>
   withBreaker((breaker) => breaker.state(key))
 
 /**
@@ -377,7 +428,7 @@ import * as Stream from "effect/Stream"
  * @since 0.3.0
  * @category accessors
  */
-export const transitions: Stream.Stream<Internal.Transition, never, CircuitBreaker> = Stream.unwrap(
+export const transitions: Stream.Stream<Transition, never, CircuitBreaker> = Stream.unwrap(
   Effect.map(CircuitBreaker, (breaker) => breaker.transitions)
 )
 

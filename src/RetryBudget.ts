@@ -12,8 +12,17 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import * as Window from "./internal/budgetWindow.js"
-import * as Internal from "./internal/retryBudget.js"
-import { type BudgetStatus, RetryBudget, type RetryBudgetService } from "./internal/retryBudget.js"
+// Named imports, not a namespace: docgen prints the types of constants as the compiler names
+// them, and through a namespace import it would name the tag, and the types declared here that the
+// internal module re-exports, `Internal.X`.
+import {
+  DEFAULT_MAX_KEYS as MAX_KEYS,
+  DEFAULT_MIN_PER_SECOND as MIN_PER_SECOND,
+  makeMemory as makeMemoryBudget,
+  DEFAULT_PERCENT as PERCENT,
+  RetryBudget,
+  DEFAULT_WINDOW as WINDOW
+} from "./internal/retryBudget.js"
 
 /**
  * Retries allowed as a percentage of the first attempts in the window: 20.
@@ -21,7 +30,7 @@ import { type BudgetStatus, RetryBudget, type RetryBudgetService } from "./inter
  * @since 0.2.0
  * @category constants
  */
-export const DEFAULT_PERCENT: number = Internal.DEFAULT_PERCENT
+export const DEFAULT_PERCENT: number = PERCENT
 
 /**
  * Retries allowed per second of the window whatever the first attempts: 10 (so 100 per default
@@ -30,7 +39,7 @@ export const DEFAULT_PERCENT: number = Internal.DEFAULT_PERCENT
  * @since 0.2.0
  * @category constants
  */
-export const DEFAULT_MIN_PER_SECOND: number = Internal.DEFAULT_MIN_PER_SECOND
+export const DEFAULT_MIN_PER_SECOND: number = MIN_PER_SECOND
 
 /**
  * The sliding window: 10 seconds.
@@ -38,7 +47,7 @@ export const DEFAULT_MIN_PER_SECOND: number = Internal.DEFAULT_MIN_PER_SECOND
  * @since 0.2.0
  * @category constants
  */
-export const DEFAULT_WINDOW: Duration.Duration = Internal.DEFAULT_WINDOW
+export const DEFAULT_WINDOW: Duration.Duration = WINDOW
 
 /**
  * Most keys a budget remembers: 10,000.
@@ -46,7 +55,7 @@ export const DEFAULT_WINDOW: Duration.Duration = Internal.DEFAULT_WINDOW
  * @since 0.2.0
  * @category constants
  */
-export const DEFAULT_MAX_KEYS: number = Internal.DEFAULT_MAX_KEYS
+export const DEFAULT_MAX_KEYS: number = MAX_KEYS
 
 /**
  * The window is kept in this many buckets (10), each `window / 10` wide. See {@link make} for
@@ -57,17 +66,60 @@ export const DEFAULT_MAX_KEYS: number = Internal.DEFAULT_MAX_KEYS
  */
 export const WINDOW_BUCKETS: number = Window.BUCKETS
 
-export {
+/**
+ * How one key's budget stands: `deposits` (first attempts) and `withdrawals` (retries allowed)
+ * in the sliding window, and `refusedLastMinute` (retries refused over the last minute, kept in
+ * 12 buckets of 5 seconds: the last 55 to 60 seconds, each refusal timed to the start of the
+ * budget bucket it was made in).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface BudgetStatus {
+  /** First attempts (deposits) in the sliding window. */
+  readonly deposits: number
+  /** Retries allowed (withdrawals) in the sliding window. */
+  readonly withdrawals: number
   /**
-   * How one key's budget stands: `deposits` (first attempts) and `withdrawals` (retries allowed)
-   * in the sliding window, and `refusedLastMinute` (retries refused over the last minute, kept in
-   * 12 buckets of 5 seconds: the last 55 to 60 seconds, each refusal timed to the start of the
-   * budget bucket it was made in).
-   *
-   * @since 0.2.0
-   * @category models
+   * Retries refused over the last minute: the last 55 to 60 seconds, each refusal timed to the
+   * start of the budget bucket it was made in.
    */
-  type BudgetStatus,
+  readonly refusedLastMinute: number
+}
+
+/**
+ * The budget service. Synchronous, so that the retry loops can ask it without a step of the
+ * fiber: `deposit` runs on every first attempt, success path included.
+ *
+ * - `deposit(key)` records a first attempt; for a known key, a counter update that allocates
+ *   nothing (so is an allowed `tryWithdraw`).
+ * - `tryWithdraw(key)` asks for one retry: `true` records it; `false` counts a refusal (in
+ *   `status(key).refusedLastMinute` and in the `Metrics.retriesRefused` counter tagged `key`).
+ * - `status(key)` tells how the key's budget stands.
+ * - `size()`, optional: how many keys are remembered.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface RetryBudgetService {
+  /** Records a first attempt for `key`. */
+  readonly deposit: (key: string) => void
+  /**
+   * Asks for one retry for `key`: `true` (and the retry is recorded) while the retries in the
+   * window stay within `percent` of the first attempts in it plus `minPerSecond × window`;
+   * `false` (and the refusal is counted) otherwise.
+   */
+  readonly tryWithdraw: (key: string) => boolean
+  /** How `key`'s budget stands now. */
+  readonly status: (key: string) => BudgetStatus
+  /**
+   * How many keys the budget remembers now (at most its `maxKeys`). Optional, so that a test
+   * double need not count.
+   */
+  readonly size?: (() => number) | undefined
+}
+
+export {
   /**
    * The retry budget service tag. The retry loops read it as an optional service: without a
    * budget layer, retries are not budgeted.
@@ -87,22 +139,7 @@ export {
    * @since 0.2.0
    * @category tags
    */
-  RetryBudget,
-  /**
-   * The budget service. Synchronous, so that the retry loops can ask it without a step of the
-   * fiber: `deposit` runs on every first attempt, success path included.
-   *
-   * - `deposit(key)` records a first attempt; for a known key, a counter update that allocates
-   *   nothing (so is an allowed `tryWithdraw`).
-   * - `tryWithdraw(key)` asks for one retry: `true` records it; `false` counts a refusal (in
-   *   `status(key).refusedLastMinute` and in the `Metrics.retriesRefused` counter tagged `key`).
-   * - `status(key)` tells how the key's budget stands.
-   * - `size()`, optional: how many keys are remembered.
-   *
-   * @since 0.2.0
-   * @category models
-   */
-  type RetryBudgetService
+  RetryBudget
 } from "./internal/retryBudget.js"
 
 /**
@@ -181,7 +218,7 @@ export interface Options {
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<RetryBudgetService, never, Scope.Scope> =>
-  Internal.makeMemory(options)
+  makeMemoryBudget(options)
 
 /**
  * An in-memory budget layer, Finagle's defaults unless told otherwise: 20 percent of the first

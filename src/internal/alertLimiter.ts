@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
+import type { Admission, AlertLimiterService, Decision } from "../AlertLimiter.js"
 import type { Fingerprint as FingerprintType } from "../Fingerprint.js"
 import * as Fingerprint from "./fingerprint.js"
 import { setNewest } from "./lru.js"
@@ -28,30 +29,9 @@ export const DEFAULT_CEILING = 20
 /** The channel ceiling counts alerts per this period. */
 export const CEILING_PERIOD_MILLIS = 60_000
 
-/** The outcome of asking the limiter about one signature. */
-export interface Decision {
-  readonly send: boolean
-  readonly suppressed: number
-  readonly lastSentAt: number | undefined
-}
-
-/** The outcome of asking the channel ceiling for room for one more alert. */
-export interface Admission {
-  readonly admitted: boolean
-  readonly heldBack: number
-}
-
-/** The limiter service: decides, per signature and for the whole channel, whether an alert goes out. */
-export interface AlertLimiterService {
-  /** What the limiter keys on: which failures count as the same alert. */
-  readonly signature: (name: string, error: unknown, context: string) => string
-  /** Whether an alert with `signature` goes out now (and records that decision). */
-  readonly check: (signature: string) => Effect.Effect<Decision>
-  /** Room under the channel ceiling for one more alert (and records it when admitted). */
-  readonly admit: Effect.Effect<Admission>
-  readonly reset: Effect.Effect<void>
-  readonly size: Effect.Effect<number>
-}
+// The service's types are the public module's (where the API reference documents them), here for
+// the internal modules that import them from this one.
+export type { Admission, AlertLimiterService, Decision }
 
 /** The alert limiter service tag. */
 export class AlertLimiter extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/AlertLimiter")<

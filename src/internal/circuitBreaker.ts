@@ -12,11 +12,12 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type * as Stream from "effect/Stream"
+import type { CircuitBreakerService, Mode, State, Transition } from "../CircuitBreaker.js"
 import * as Options from "./options.js"
 
-/** A circuit's state. `isolated` is open by hand until reset. */
-export type State = "closed" | "open" | "half-open" | "isolated"
+// The service's types are the public module's (where the API reference documents them), here for
+// the internal modules that import them from this one.
+export type { CircuitBreakerService, Mode, State, Transition }
 
 /**
  * A circuit as every process shares it: the state, numbered so that a write can be conditional
@@ -67,46 +68,6 @@ export class CircuitOpen extends /*#__PURE__*/ Data.TaggedError("CircuitOpen")<{
 
 /** Whether `error` is a {@link CircuitOpen} rejection. */
 export const isCircuitOpen = (error: unknown): error is CircuitOpen => error instanceof CircuitOpen
-
-/** A change of a circuit's state. */
-export interface Transition {
-  readonly key: string
-  readonly from: State
-  readonly to: State
-  /** Clock millis of the change. */
-  readonly at: number
-  /** Open: why it opened. */
-  readonly reason: string
-  /** Open: when probes may start (Clock millis); otherwise 0. */
-  readonly until: number
-  /** Whether this process made the change (`false`: another replica did, and this one followed). */
-  readonly local: boolean
-}
-
-/** What a circuit breaker does: rejects calls while open, or only alerts (resilience4j's `METRICS_ONLY`). */
-export type Mode = "enforce" | "alert-only"
-
-/** The circuit breaker service. */
-export interface CircuitBreakerService {
-  /**
-   * Runs `self` through circuit `key`. `isFailure` says which typed failures count (default: the
-   * breaker's `isFailure`, else every typed failure); defects and interruptions never count.
-   */
-  readonly protect: <A, E, R>(
-    key: string,
-    self: Effect.Effect<A, E, R>,
-    isFailure?: ((error: E) => boolean) | undefined
-  ) => Effect.Effect<A, E | CircuitOpen, R>
-  /** The state of circuit `key` as this process knows it. */
-  readonly state: (key: string) => Effect.Effect<State>
-  /** Opens circuit `key` by hand: every call is rejected until {@link reset}. */
-  readonly isolate: (key: string) => Effect.Effect<void>
-  /** Closes circuit `key` by hand, forgetting its counts and its openings. */
-  readonly reset: (key: string) => Effect.Effect<void>
-  /** Every transition this process makes or follows, from the moment of subscription. */
-  readonly transitions: Stream.Stream<Transition>
-  readonly mode: Mode
-}
 
 /**
  * Where a breaker made by this library keeps `protect` without its `Effect.suspend`: a function

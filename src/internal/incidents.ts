@@ -7,70 +7,18 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
+import type { Incident, IncidentsService, Opening } from "../Incidents.js"
 import { dedupKey } from "./incidentKey.js"
 import * as Metrics from "./metrics.js"
-import type { Severity } from "./notifier.js"
 import * as Options from "./options.js"
 import * as Redact from "./redact/redact.js"
 
 /** Default bound on the number of open incidents remembered. */
 export const DEFAULT_MAX_ENTRIES = 10_000
 
-/** What the alert path tells the store when an alert fires, or is suppressed. */
-export interface Opening {
-  /** The limiter's signature, raw: it is hashed into keys and never shown. */
-  readonly signature: string
-  readonly operation: string
-  readonly context: string
-  /** The severity it fired with: its resolved event carries it too (Alertmanager keys on labels). */
-  readonly severity: Severity
-  /** Clock millis of the first failure of the loop that fired it, or of the firing. */
-  readonly startedAt: number
-  readonly channel: string | undefined
-}
-
-/** An open incident: an alert that fired and has not resolved yet. */
-export interface Incident {
-  readonly operation: string
-  readonly context: string
-  /** The signature, scrubbed of secrets: safe to show and to store. */
-  readonly signature: string
-  readonly severity: Severity
-  readonly channel: string | undefined
-  /** Stable for the incident, in every process: a hash of the raw signature, see `incidentKey.ts`. */
-  readonly dedupKey: string
-  /** Clock millis of the first failure (or firing) of the incident. */
-  readonly startedAt: number
-  /** Clock millis of its first firing. */
-  readonly firedAt: number
-  /** Failed attempts of its operation counted since it first fired. */
-  readonly failures: number
-  /** Identical alerts suppressed since it first fired. */
-  readonly suppressed: number
-}
-
-/** The incident store. */
-export interface IncidentsService {
-  /** An alert fired: opens its incident, or finds it open (a re-fire). Returns it. */
-  readonly open: (opening: Opening, now: number) => Effect.Effect<Incident>
-  /** An alert was suppressed: counts it against its open incident, if one is known. */
-  readonly noteSuppressed: (opening: Opening) => Effect.Effect<void>
-  /** A failed attempt of `operation` in `context`: counts it against its open incidents. */
-  readonly noteFailure: (context: string, operation: string) => Effect.Effect<void>
-  /**
-   * Whether `operation` in `context` has an incident open, as this process knows it now. No I/O:
-   * the success path asks it on every call, and resolves only when it answers `true`.
-   */
-  readonly isOpen: (context: string, operation: string) => boolean
-  /** `operation` in `context` succeeded: closes its open incidents and returns them, each to one caller only. */
-  readonly resolve: (context: string, operation: string) => Effect.Effect<ReadonlyArray<Incident>>
-  /** The open incidents, least recently active first. */
-  readonly list: Effect.Effect<ReadonlyArray<Incident>>
-  /** How many incidents are open. */
-  readonly count: Effect.Effect<number>
-  /** Forgets every open incident (none resolves). */
-  readonly reset: Effect.Effect<void>
-}
+// The service's types are the public module's (where the API reference documents them), here for
+// the internal modules that import them from this one.
+export type { Incident, IncidentsService, Opening }
 
 /** The incident store's tag. */
 export class Incidents extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/Incidents")<

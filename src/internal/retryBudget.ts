@@ -10,43 +10,15 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as MetricLabel from "effect/MetricLabel"
 import type * as Scope from "effect/Scope"
+import type { BudgetStatus, RetryBudgetService } from "../RetryBudget.js"
 import { BUCKETS, bucketId, Ring } from "./budgetWindow.js"
 import { setNewest } from "./lru.js"
 import * as Metrics from "./metrics.js"
 import * as Options from "./options.js"
 
-/** How one key's budget stands, for logs and alerts. */
-export interface BudgetStatus {
-  /** First attempts (deposits) in the sliding window. */
-  readonly deposits: number
-  /** Retries allowed (withdrawals) in the sliding window. */
-  readonly withdrawals: number
-  /** Retries refused in the last minute. */
-  readonly refusedLastMinute: number
-}
-
-/**
- * The retry budget service. `deposit` and `tryWithdraw` are synchronous: they run on the retry
- * loops' paths (`deposit` on every first attempt, success path included), so they must cost a
- * counter update and allocate nothing for a key already known.
- */
-export interface RetryBudgetService {
-  /** Records a first attempt for `key`. */
-  readonly deposit: (key: string) => void
-  /**
-   * Asks for one retry for `key`: `true` (and the retry is recorded) while the retries in the
-   * window stay within `percent` of the first attempts in it plus `minPerSecond × window`;
-   * `false` (and the refusal is counted) otherwise.
-   */
-  readonly tryWithdraw: (key: string) => boolean
-  /** How `key`'s budget stands now. */
-  readonly status: (key: string) => BudgetStatus
-  /**
-   * How many keys the budget remembers now (at most its `maxKeys`). Optional, so that a test
-   * double need not count.
-   */
-  readonly size?: (() => number) | undefined
-}
+// The service's types are the public module's (where the API reference documents them), here for
+// the internal modules that import them from this one.
+export type { BudgetStatus, RetryBudgetService }
 
 /** The retry budget service tag. */
 export class RetryBudget extends /*#__PURE__*/ Context.Tag("effect-retry-alerts/RetryBudget")<

@@ -218,10 +218,23 @@ const closedIn = (
 type ClosedKey = (key: string) => ClosedCircuit | undefined
 
 /**
+ * The handlers of a `matchCauseEffect`, from functions given as arguments: written as an object
+ * literal of arrow functions, each would be named at every application (by the `keepNames` of
+ * transpilers such as tsx), which costs more than the rest of a run.
+ */
+const handlers = <A, E, X, Y>(
+  onFailure: (cause: Cause.Cause<E>) => X,
+  onSuccess: (value: A) => Y
+): { readonly onFailure: (cause: Cause.Cause<E>) => X; readonly onSuccess: (value: A) => Y } => ({
+  onFailure,
+  onSuccess
+})
+
+/**
  * With a breaker, every attempt runs through its circuit. While the circuit is closed, the first
- * attempt is counted in the step the loop already takes (its `catchAllCause`) and one `map`, not
- * through `protect`; otherwise, and for every retry, through the breaker's `protect`. The effect
- * through `protect` is made only when needed: a combinator built per call costs one `map` more.
+ * attempt is counted in one `matchCauseEffect` that takes the place of the loop's own
+ * `catchAllCause`, not through `protect`; otherwise, and for every retry, through the breaker's
+ * `protect`. The effect through `protect` is made only when needed.
  */
 const guardedCombinator = <A, E, R, R2>(
   own: Pipeline<E, R2>,
@@ -230,16 +243,20 @@ const guardedCombinator = <A, E, R, R2>(
 ): Effect.Effect<A, E, R | R2 | AlertServices> => {
   // The closed circuit of the run under way: set when a run starts, read when its attempt ends.
   let circuit: ClosedCircuit | undefined
-  const counted = Effect.catchAllCause(
-    Effect.map(effect, (value) => {
-      circuit?.succeeded()
-      return value
-    }),
-    (cause: Cause.Cause<E>) => {
-      const transition = circuit?.failed(cause, own.plan.shouldRetry)
-      const next = takeOver(own, throughCircuit(own, effect), own.after, cause)
-      return transition === undefined ? next : Effect.zipRight(transition, next)
-    }
+  // One frame, as the loop's own `catchAllCause`: the success is counted where it is handed on.
+  const counted = Effect.matchCauseEffect(
+    effect,
+    handlers(
+      (cause: Cause.Cause<E>) => {
+        const transition = circuit?.failed(cause, own.plan.shouldRetry)
+        const next = takeOver(own, throughCircuit(own, effect), own.after, cause)
+        return transition === undefined ? next : Effect.zipRight(transition, next)
+      },
+      (value: A) => {
+        circuit?.succeeded()
+        return Effect.succeed(value)
+      }
+    )
   )
   return Effect.withFiberRuntime((fiber) => {
     if (isTraced(fiber)) return traced(own, throughCircuit(own, effect), around, fiber)
