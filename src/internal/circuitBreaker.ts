@@ -12,8 +12,8 @@ import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
-import type { CircuitBreakerService, Mode, State, Transition } from "../CircuitBreaker.js"
-import * as Options from "./options.js"
+import type { CircuitBreakerService, Mode, Options, State, Transition } from "../CircuitBreaker.js"
+import * as OptionChecks from "./options.js"
 
 // The service's types are the public module's (where the API reference documents them), here for
 // the internal modules that import them from this one.
@@ -105,22 +105,8 @@ export class CircuitBreaker extends /*#__PURE__*/ Context.Tag("effect-retry-aler
   CircuitBreakerService
 >() {}
 
-/** The options every circuit breaker takes. */
-export interface BreakerOptions {
-  readonly consecutiveFailures?: number | undefined
-  readonly failureRate?: number | undefined
-  readonly minimumCalls?: number | undefined
-  readonly window?: Duration.DurationInput | undefined
-  readonly slowCalls?:
-    | { readonly duration: Duration.DurationInput; readonly rate?: number | undefined }
-    | undefined
-  readonly openFor?: Schedule.Schedule<unknown, unknown, never> | undefined
-  readonly resetAfter?: Duration.DurationInput | undefined
-  readonly probes?: number | undefined
-  readonly isFailure?: ((error: unknown) => boolean) | undefined
-  readonly mode?: Mode | undefined
-  readonly maxKeys?: number | undefined
-}
+/** The options every circuit breaker takes: `CircuitBreaker.Options`, documented there. */
+export type BreakerOptions = Options
 
 /** Opens after this many failures in a row, by default. */
 export const DEFAULT_CONSECUTIVE_FAILURES = 10
@@ -168,7 +154,7 @@ export interface Settings {
 
 const rate = (option: string, value: unknown): number => {
   if (typeof value !== "number" || !(value > 0 && value <= 1)) {
-    throw new Options.InvalidOptionError({
+    throw new OptionChecks.InvalidOptionError({
       option,
       reason: `must be a number above 0 and at most 1 (a share of the calls), got ${String(value)}`
     })
@@ -181,50 +167,58 @@ const MAX = Number.MAX_SAFE_INTEGER
 /** Validates `options`, throwing `InvalidOptionError` naming the first bad one. */
 export const settings = (options: BreakerOptions): Settings => {
   if (options === null || typeof options !== "object") {
-    throw new Options.InvalidOptionError({ option: "options", reason: "must be an object" })
+    throw new OptionChecks.InvalidOptionError({ option: "options", reason: "must be an object" })
   }
   const slow = options.slowCalls
   if (slow !== undefined && (slow === null || typeof slow !== "object")) {
-    throw new Options.InvalidOptionError({ option: "slowCalls", reason: "must be an object with a duration" })
+    throw new OptionChecks.InvalidOptionError({
+      option: "slowCalls",
+      reason: "must be an object with a duration"
+    })
   }
   if (options.openFor !== undefined && !Schedule.isSchedule(options.openFor)) {
-    throw new Options.InvalidOptionError({ option: "openFor", reason: "must be a Schedule" })
+    throw new OptionChecks.InvalidOptionError({ option: "openFor", reason: "must be a Schedule" })
   }
   if (options.isFailure !== undefined && typeof options.isFailure !== "function") {
-    throw new Options.InvalidOptionError({ option: "isFailure", reason: "must be a function" })
+    throw new OptionChecks.InvalidOptionError({ option: "isFailure", reason: "must be a function" })
   }
   const mode = options.mode ?? "enforce"
   if (mode !== "enforce" && mode !== "alert-only") {
-    throw new Options.InvalidOptionError({
+    throw new OptionChecks.InvalidOptionError({
       option: "mode",
       reason: `must be "enforce" or "alert-only", got ${String(mode)}`
     })
   }
   return {
-    consecutiveFailures: Options.wholeNumber(
+    consecutiveFailures: OptionChecks.wholeNumber(
       "consecutiveFailures",
       options.consecutiveFailures ?? DEFAULT_CONSECUTIVE_FAILURES,
       1,
       MAX
     ),
     failureRate: rate("failureRate", options.failureRate ?? DEFAULT_FAILURE_RATE),
-    minimumCalls: Options.wholeNumber("minimumCalls", options.minimumCalls ?? DEFAULT_MINIMUM_CALLS, 1, MAX),
-    windowMillis: Duration.toMillis(Options.duration("window", options.window ?? DEFAULT_WINDOW)),
+    minimumCalls: OptionChecks.wholeNumber(
+      "minimumCalls",
+      options.minimumCalls ?? DEFAULT_MINIMUM_CALLS,
+      1,
+      MAX
+    ),
+    windowMillis: Duration.toMillis(OptionChecks.duration("window", options.window ?? DEFAULT_WINDOW)),
     slowMillis:
       slow === undefined
         ? undefined
-        : Duration.toMillis(Options.duration("slowCalls.duration", slow.duration)),
+        : Duration.toMillis(OptionChecks.duration("slowCalls.duration", slow.duration)),
     slowRate:
       slow === undefined
         ? DEFAULT_SLOW_CALL_RATE
         : rate("slowCalls.rate", slow.rate ?? DEFAULT_SLOW_CALL_RATE),
     openFor: options.openFor ?? defaultOpenFor(),
     resetAfterMillis: Duration.toMillis(
-      Options.duration("resetAfter", options.resetAfter ?? DEFAULT_RESET_AFTER, { allowZero: true })
+      OptionChecks.duration("resetAfter", options.resetAfter ?? DEFAULT_RESET_AFTER, { allowZero: true })
     ),
-    probes: Options.wholeNumber("probes", options.probes ?? DEFAULT_PROBES, 1, MAX),
+    probes: OptionChecks.wholeNumber("probes", options.probes ?? DEFAULT_PROBES, 1, MAX),
     isFailure: options.isFailure,
     mode,
-    maxKeys: Options.wholeNumber("maxKeys", options.maxKeys ?? DEFAULT_MAX_KEYS, 1, MAX)
+    maxKeys: OptionChecks.wholeNumber("maxKeys", options.maxKeys ?? DEFAULT_MAX_KEYS, 1, MAX)
   }
 }
