@@ -9,15 +9,11 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberSet from "effect/FiberSet"
 import * as PubSub from "effect/PubSub"
-import type * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import {
@@ -34,79 +30,10 @@ import {
   type Transition
 } from "../circuitBreaker.js"
 import { makeBucketClock } from "../retryBudget.js"
+import { Circuit, type Handlers, openMillis, verdict } from "./circuit.js"
 import { Counts, type Outcome, type Thresholds } from "./counts.js"
 import type { CircuitStore } from "./store.js"
-import { announce, Labels } from "./telemetry.js"
-
-/** One circuit as this process keeps it: the record it last saw, and its own counts. */
-/** A closed call's handlers, for one predicate. */
-interface Handlers {
-  readonly isFailure: ((error: any) => boolean) | undefined
-  readonly onFailure: (cause: Cause.Cause<any>) => Effect.Effect<any, any, any>
-  readonly onSuccess: (value: any) => Effect.Effect<any, any, any>
-}
-
-class Circuit {
-  /** A transition of this process is under way: other calls do not start one. */
-  changing = false
-  /** Its counters for the retry pipeline (see `Closed`), made on first use. */
-  closed: ClosedCircuit | undefined = undefined
-  /** The handlers of the last predicate its calls used (see `measured`). */
-  handlers: Handlers | undefined = undefined
-  readonly labels: Labels
-
-  constructor(
-    readonly key: string,
-    public record: CircuitRecord,
-    readonly counts: Counts
-  ) {
-    this.labels = new Labels(key)
-  }
-}
-
-/** Most steps taken through the open-time schedule: past it, the open time stays. */
-const MAX_OPEN_STEPS = 64
-
-/** The open time of the `openings`-th opening in a row: the schedule's delay at that step. */
-const openMillis = (
-  schedule: Schedule.Schedule<unknown, unknown, never>,
-  openings: number,
-  now: number
-): Effect.Effect<number> =>
-  Effect.suspend(() => {
-    const steps = Math.min(openings, MAX_OPEN_STEPS)
-    const go = (state: unknown, step: number, last: number): Effect.Effect<number> =>
-      step > steps
-        ? Effect.succeed(last)
-        : Effect.flatMap(schedule.step(now, undefined, state), ([next, _, decision]) =>
-            ScheduleDecision.isDone(decision)
-              ? Effect.succeed(last)
-              : go(next, step + 1, Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
-          )
-    return go(schedule.initial, 1, 0)
-  })
-
-/** Whether a typed failure counts, asking `isFailure`; one that throws counts. */
-const counts = (isFailure: ((error: any) => boolean) | undefined, error: unknown): boolean => {
-  if (isFailure === undefined) return true
-  try {
-    return isFailure(error)
-  } catch {
-    return true
-  }
-}
-
-/** What a call's end was for the circuit: a failure, a success, or nothing (a defect, an interruption). */
-const verdict = (
-  cause: Cause.Cause<unknown>,
-  isFailure: ((error: any) => boolean) | undefined
-): "failure" | "success" | undefined => {
-  if (cause._tag === "Fail") return counts(isFailure, cause.error) ? "failure" : "success"
-  if (Cause.isDie(cause) || Cause.isInterrupted(cause)) return undefined
-  const failure = Cause.failureOption(cause)
-  if (failure._tag === "None") return undefined
-  return counts(isFailure, failure.value) ? "failure" : "success"
-}
+import { announce } from "./telemetry.js"
 
 /** The breaker over `store`, on `clock`. */
 export const make = (
